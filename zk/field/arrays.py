@@ -1,0 +1,141 @@
+"""Bulk operations on arrays of field elements: shape (n, 4) uint64 (prime fields) or (n, 2, 4)
+(Fp2), little-endian limbs in Montgomery form. Conversion from and to Python ints goes through
+bytes so that it costs one pass of C code plus one numba kernel, not a Python loop of big-int
+arithmetic per limb.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+from numba import njit
+
+from .ops import fadd, feq, finv, fis_zero, fload, fmul, fone, fstore, fsub, fzero, from_montgomery, to_montgomery
+from .spec import FieldSpec
+
+
+def _modulus(F: FieldSpec) -> int:
+    return F.numba_type.modulus
+
+
+@njit(cache=True)
+def _to_montgomery_rows(F, raw, out):
+    for i in range(raw.shape[0]):
+        x = (raw[i, 0], raw[i, 1], raw[i, 2], raw[i, 3])
+        fstore(F, out, i, to_montgomery(F, x))
+
+
+@njit(cache=True)
+def _from_montgomery_rows(F, mont, out):
+    for i in range(mont.shape[0]):
+        fstore(F, out, i, from_montgomery(F, fload(F, mont, i)))
+
+
+def ints_to_raw(values: Sequence[int]) -> np.ndarray:
+    """Plain (non-Montgomery) limbs of non-negative integers below 2^256."""
+    n = len(values)
+    if n == 0:
+        return np.zeros((0, 4), dtype=np.uint64)
+    data = b"".join(int(v).to_bytes(32, "little") for v in values)
+    return np.frombuffer(data, dtype="<u8").astype(np.uint64).reshape(n, 4)
+
+
+def raw_to_ints(raw: np.ndarray) -> list[int]:
+    flat = np.ascontiguousarray(raw, dtype="<u8").reshape(-1, 4)
+    data = flat.tobytes()
+    return [int.from_bytes(data[32 * i : 32 * i + 32], "little") for i in range(flat.shape[0])]
+
+
+def to_array(F: FieldSpec, values: Iterable[int], *, reduce: bool = True) -> np.ndarray:
+    """Python ints -> (n, 4) Montgomery limbs of the prime field F.
+
+    With reduce=True values are taken mod p (negative ints allowed); with reduce=False a value
+    outside [0, p) raises ValueError.
+    """
+    p = _modulus(F)
+    values = list(values)
+    if reduce:
+        values = [int(v) % p for v in values]
+    else:
+        for v in values:
+            if not 0 <= int(v) < p:
+                raise ValueError(f"value {v} is not a canonical element of {F.numba_type.label} (must be in [0, p))")
+    raw = ints_to_raw(values)
+    out = np.empty_like(raw)
+    _to_montgomery_rows(F, raw, out)
+    return out
+
+
+def from_array(F: FieldSpec, arr: np.ndarray) -> list[int]:
+    """(n, 4) Montgomery limbs of a prime field -> Python ints in [0, p)."""
+    arr = np.ascontiguousarray(arr, dtype=np.uint64).reshape(-1, 4)
+    out = np.empty_like(arr)
+    _from_montgomery_rows(F, arr, out)
+    return raw_to_ints(out)
+
+
+@njit(cache=True)
+def mul(F, x, y, out):
+    for i in range(x.shape[0]):
+        fstore(F, out, i, fmul(F, fload(F, x, i), fload(F, y, i)))
+
+
+@njit(cache=True)
+def add(F, x, y, out):
+    for i in range(x.shape[0]):
+        fstore(F, out, i, fadd(F, fload(F, x, i), fload(F, y, i)))
+
+
+@njit(cache=True)
+def sub(F, x, y, out):
+    for i in range(x.shape[0]):
+        fstore(F, out, i, fsub(F, fload(F, x, i), fload(F, y, i)))
+
+
+@njit(cache=True)
+def scale(F, x, c, out):
+    """out[i] = c * x[i] for one element c (a tuple in Montgomery form; use fload on a 1-row array)."""
+    for i in range(x.shape[0]):
+        fstore(F, out, i, fmul(F, fload(F, x, i), c))
+
+
+@njit(cache=True)
+def total(F, x):
+    acc = fzero(F)
+    for i in range(x.shape[0]):
+        acc = fadd(F, acc, fload(F, x, i))
+    return acc
+
+
+@njit(cache=True)
+def batch_inverse(F, x, out):
+    """out[i] = 1/x[i] with one field inversion (Montgomery's trick); zeros map to zero.
+
+    ``out`` may be ``x`` itself. Zeros are skipped rather than poisoning the running product.
+    """
+    n = x.shape[0]
+    prefix = np.empty_like(x)
+    acc = fone(F)
+    for i in range(n):
+        fstore(F, prefix, i, acc)
+        xi = fload(F, x, i)
+        if not fis_zero(F, xi):
+            acc = fmul(F, acc, xi)
+    inv = finv(F, acc)
+    for i in range(n - 1, -1, -1):
+        xi = fload(F, x, i)
+        if fis_zero(F, xi):
+            fstore(F, out, i, xi)
+        else:
+            fstore(F, out, i, fmul(F, inv, fload(F, prefix, i)))
+            inv = fmul(F, inv, xi)
+
+
+@njit(cache=True)
+def equal(F, x, y):
+    if x.shape[0] != y.shape[0]:
+        return False
+    for i in range(x.shape[0]):
+        if not feq(F, fload(F, x, i), fload(F, y, i)):
+            return False
+    return True

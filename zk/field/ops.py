@@ -1,0 +1,265 @@
+"""Element-level field operations, generic over the field descriptor ``F``.
+
+Call them from numba kernels only: ``fmul(F, a, b)`` compiles to the Montgomery intrinsic when F
+is a prime field and to Karatsuba over the base field when F is Fp2. Curves, pairing, MSM and NTT
+code is written once against these names (as gnark-crypto keeps Fr/Fp and G1/G2 uniform).
+
+Elements: prime field = UniTuple(uint64, 4) in Montgomery form; Fp2 = (c0, c1) of those.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+
+from . import _llvm as L
+from .spec import PrimeFieldType, QuadraticFieldType
+
+
+def _stub(name):
+    def f(*args):
+        raise TypeError(f"{name} is only callable inside numba kernels")
+
+    f.__name__ = name
+    return f
+
+
+fadd = _stub("fadd")
+fsub = _stub("fsub")
+fneg = _stub("fneg")
+fdbl = _stub("fdbl")
+fmul = _stub("fmul")
+fsqr = _stub("fsqr")
+fzero = _stub("fzero")
+fone = _stub("fone")
+feq = _stub("feq")
+fis_zero = _stub("fis_zero")
+finv = _stub("finv")
+fload = _stub("fload")
+fstore = _stub("fstore")
+fconj = _stub("fconj")
+fmul_base = _stub("fmul_base")
+
+
+def _prime_or_quad(F, prime_impl, quad_impl):
+    if isinstance(F, PrimeFieldType):
+        return prime_impl
+    if isinstance(F, QuadraticFieldType):
+        return quad_impl
+    return None
+
+
+@overload(fadd)
+def _fadd(F, a, b):
+    return _prime_or_quad(
+        F,
+        lambda F, a, b: L.prime_add(F, a, b),
+        lambda F, a, b: (L.prime_add(F.base, a[0], b[0]), L.prime_add(F.base, a[1], b[1])),
+    )
+
+
+@overload(fsub)
+def _fsub(F, a, b):
+    return _prime_or_quad(
+        F,
+        lambda F, a, b: L.prime_sub(F, a, b),
+        lambda F, a, b: (L.prime_sub(F.base, a[0], b[0]), L.prime_sub(F.base, a[1], b[1])),
+    )
+
+
+@overload(fneg)
+def _fneg(F, a):
+    return _prime_or_quad(
+        F,
+        lambda F, a: L.prime_neg(F, a),
+        lambda F, a: (L.prime_neg(F.base, a[0]), L.prime_neg(F.base, a[1])),
+    )
+
+
+@overload(fdbl)
+def _fdbl(F, a):
+    return _prime_or_quad(
+        F,
+        lambda F, a: L.prime_double(F, a),
+        lambda F, a: (L.prime_double(F.base, a[0]), L.prime_double(F.base, a[1])),
+    )
+
+
+@njit(cache=True)
+def _quad_mul(B, a, b):
+    # Karatsuba with u^2 = -1: three base multiplications instead of four.
+    t0 = L.prime_mul(B, a[0], b[0])
+    t1 = L.prime_mul(B, a[1], b[1])
+    cross = L.prime_mul(B, L.prime_add(B, a[0], a[1]), L.prime_add(B, b[0], b[1]))
+    return (L.prime_sub(B, t0, t1), L.prime_sub(B, L.prime_sub(B, cross, t0), t1))
+
+
+@njit(cache=True)
+def _quad_sqr(B, a):
+    # (a0 + a1 u)^2 = (a0 + a1)(a0 - a1) + 2 a0 a1 u
+    c0 = L.prime_mul(B, L.prime_add(B, a[0], a[1]), L.prime_sub(B, a[0], a[1]))
+    c1 = L.prime_double(B, L.prime_mul(B, a[0], a[1]))
+    return (c0, c1)
+
+
+@overload(fmul)
+def _fmul(F, a, b):
+    return _prime_or_quad(F, lambda F, a, b: L.prime_mul(F, a, b), lambda F, a, b: _quad_mul(F.base, a, b))
+
+
+@overload(fsqr)
+def _fsqr(F, a):
+    return _prime_or_quad(F, lambda F, a: L.prime_mul(F, a, a), lambda F, a: _quad_sqr(F.base, a))
+
+
+@overload(fmul_base)
+def _fmul_base(F, a, s):
+    """Multiply an element of F by an element of its prime subfield."""
+    return _prime_or_quad(
+        F,
+        lambda F, a, s: L.prime_mul(F, a, s),
+        lambda F, a, s: (L.prime_mul(F.base, a[0], s), L.prime_mul(F.base, a[1], s)),
+    )
+
+
+@overload(fconj)
+def _fconj(F, a):
+    """Frobenius x -> x^p: identity on Fp, conjugation on Fp2."""
+    return _prime_or_quad(F, lambda F, a: a, lambda F, a: (a[0], L.prime_neg(F.base, a[1])))
+
+
+@overload(fzero)
+def _fzero(F):
+    return _prime_or_quad(F, lambda F: L.prime_zero(F), lambda F: (L.prime_zero(F.base), L.prime_zero(F.base)))
+
+
+@overload(fone)
+def _fone(F):
+    return _prime_or_quad(F, lambda F: L.prime_one(F), lambda F: (L.prime_one(F.base), L.prime_zero(F.base)))
+
+
+@overload(feq)
+def _feq(F, a, b):
+    return _prime_or_quad(
+        F,
+        lambda F, a, b: L.limbs_eq(a, b),
+        lambda F, a, b: L.limbs_eq(a[0], b[0]) & L.limbs_eq(a[1], b[1]),
+    )
+
+
+@overload(fis_zero)
+def _fis_zero(F, a):
+    return _prime_or_quad(
+        F,
+        lambda F, a: L.limbs_is_zero(a),
+        lambda F, a: L.limbs_is_zero(a[0]) & L.limbs_is_zero(a[1]),
+    )
+
+
+@overload(fload)
+def _fload(F, arr, i):
+    """Element i of an array of shape (n, 4) (prime field) or (n, 2, 4) (Fp2)."""
+    return _prime_or_quad(
+        F,
+        lambda F, arr, i: (arr[i, 0], arr[i, 1], arr[i, 2], arr[i, 3]),
+        lambda F, arr, i: (
+            (arr[i, 0, 0], arr[i, 0, 1], arr[i, 0, 2], arr[i, 0, 3]),
+            (arr[i, 1, 0], arr[i, 1, 1], arr[i, 1, 2], arr[i, 1, 3]),
+        ),
+    )
+
+
+@njit(cache=True)
+def _store4(arr, x):
+    arr[0] = x[0]
+    arr[1] = x[1]
+    arr[2] = x[2]
+    arr[3] = x[3]
+
+
+@overload(fstore)
+def _fstore(F, arr, i, x):
+    def prime(F, arr, i, x):
+        _store4(arr[i], x)
+
+    def quad(F, arr, i, x):
+        _store4(arr[i, 0], x[0])
+        _store4(arr[i, 1], x[1])
+
+    return _prime_or_quad(F, prime, quad)
+
+
+@njit(cache=True)
+def fpow(F, a, exponent):
+    """a^exponent, exponent a 4-limb plain integer (left-to-right square and multiply)."""
+    result = fone(F)
+    started = False
+    for limb_index in range(3, -1, -1):
+        limb = exponent[limb_index]
+        for bit in range(63, -1, -1):
+            if started:
+                result = fsqr(F, result)
+            if (limb >> np.uint64(bit)) & np.uint64(1):
+                result = fmul(F, result, a)
+                started = True
+    return result
+
+
+@njit(cache=True)
+def _prime_inv(F, a):
+    return fpow(F, a, L.prime_p_minus_2(F))
+
+
+@njit(cache=True)
+def _quad_inv(F, a):
+    B = F.base
+    norm = L.prime_add(B, L.prime_mul(B, a[0], a[0]), L.prime_mul(B, a[1], a[1]))
+    inv_norm = _prime_inv(B, norm)
+    return (L.prime_mul(B, a[0], inv_norm), L.prime_neg(B, L.prime_mul(B, a[1], inv_norm)))
+
+
+@overload(finv)
+def _finv(F, a):
+    """1/a by Fermat (prime) or through the norm (Fp2); the inverse of 0 is 0."""
+    return _prime_or_quad(F, lambda F, a: _prime_inv(F, a), lambda F, a: _quad_inv(F, a))
+
+
+@njit(cache=True)
+def to_montgomery(F, x):
+    return L.prime_mul(F, x, L.prime_r2(F))
+
+
+@njit(cache=True)
+def from_montgomery(F, x):
+    return L.prime_mul(F, x, (np.uint64(1), np.uint64(0), np.uint64(0), np.uint64(0)))
+
+
+@njit(cache=True)
+def prime_sqrt(F, a):
+    """(found, root) for p = 3 mod 4: root = a^((p+1)/4), valid when root^2 == a."""
+    root = fpow(F, a, L.prime_p_plus_1_over_4(F))
+    return L.limbs_eq(L.prime_mul(F, root, root), a), root
+
+
+@njit(cache=True)
+def quad_sqrt(F, a):
+    """(found, root) in Fp2 for p = 3 mod 4 (Adj and Rodriguez-Henriquez, Algorithm 9)."""
+    B = F.base
+    a1 = fpow(F, a, L.prime_p_minus_3_over_4(B))
+    alpha = fmul(F, a1, fmul(F, a1, a))
+    norm = fmul(F, fconj(F, alpha), alpha)
+    minus_one = fneg(F, fone(F))
+    if feq(F, norm, minus_one):
+        return False, fzero(F)
+    x0 = fmul(F, a1, a)
+    if feq(F, alpha, minus_one):
+        root = (L.prime_neg(B, x0[1]), x0[0])  # i * x0
+    else:
+        b = fpow(F, fadd(F, fone(F), alpha), L.prime_p_minus_1_over_2(B))
+        root = fmul(F, b, x0)
+    return feq(F, fsqr(F, root), a), root
+
+
+@njit(cache=True)
+def prime_is_canonical(F, x):
+    return L.limbs_less_than(x, L.prime_modulus(F))
