@@ -17,8 +17,8 @@ $(VENV)/.installed: pyproject.toml
 
 npm: node_modules/.installed
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --loglevel=error
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 test: setup npm
