@@ -1,0 +1,327 @@
+"""Short-Weierstrass point arithmetic (y^2 = x^3 + b, a = 0) for numba kernels, generic over the
+coordinate field descriptor ``F``: ``FP`` for G1, ``FP2`` for G2 (the sextic twist).
+
+Representations (all coordinates in Montgomery form, as in :mod:`zk.field.ops`):
+
+- Jacobian point: tuple ``(X, Y, Z)`` standing for ``(X/Z^2, Y/Z^3)``; infinity is any ``Z == 0``
+  (``jac_infinity`` returns ``(1, 1, 0)``).
+- Affine point: tuple ``(x, y)``; infinity is ``(0, 0)``, which is on neither curve (b != 0), so
+  it cannot be confused with a real point.
+- Arrays: affine ``(n, 2, 4)`` for G1 / ``(n, 2, 2, 4)`` for G2; Jacobian ``(n, 3, 4)`` /
+  ``(n, 3, 2, 4)``. Row i is loaded with ``load_affine(F, arr, i)`` / ``load_jac``.
+
+Formulas are the EFD ones for a = 0 (dbl-2009-l, add-2007-bl, madd-2007-bl). Those formulas are
+incomplete (they divide by zero, silently, when the inputs are equal or opposite), so the adds
+here detect H == 0 and branch to doubling or infinity: callers may add anything to anything.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numba.extending import overload
+
+from zk.field.ops import fadd, fdbl, feq, finv, fis_zero, fload, fmul, fneg, fone, fsqr, fstore, fsub, fzero
+from zk.field.spec import PrimeFieldType, QuadraticFieldType
+
+
+def _element_shape(F):
+    raise TypeError("_element_shape is only callable inside numba kernels")
+
+
+@overload(_element_shape)
+def _element_shape_impl(F):
+    """Trailing shape of one element of F in an array: (4,) for a prime field, (2, 4) for Fp2."""
+    if isinstance(F, PrimeFieldType):
+        return lambda F: (4,)
+    if isinstance(F, QuadraticFieldType):
+        return lambda F: (2, 4)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Single points
+
+
+@njit(cache=True)
+def jac_infinity(F):
+    return (fone(F), fone(F), fzero(F))
+
+
+@njit(cache=True)
+def jac_is_infinity(F, p):
+    return fis_zero(F, p[2])
+
+
+@njit(cache=True)
+def affine_is_infinity(F, q):
+    return fis_zero(F, q[0]) & fis_zero(F, q[1])
+
+
+@njit(cache=True)
+def affine_infinity(F):
+    return (fzero(F), fzero(F))
+
+
+@njit(cache=True)
+def jac_neg(F, p):
+    return (p[0], fneg(F, p[1]), p[2])
+
+
+@njit(cache=True)
+def affine_neg(F, q):
+    if affine_is_infinity(F, q):
+        return q
+    return (q[0], fneg(F, q[1]))
+
+
+@njit(cache=True)
+def jac_double(F, p):
+    """dbl-2009-l (2M + 5S). Doubling infinity gives Z3 = 2*Y*0 = 0, i.e. infinity again."""
+    X1, Y1, Z1 = p
+    A = fsqr(F, X1)
+    B = fsqr(F, Y1)
+    C = fsqr(F, B)
+    D = fdbl(F, fsub(F, fsub(F, fsqr(F, fadd(F, X1, B)), A), C))
+    E = fadd(F, fdbl(F, A), A)
+    Fe = fsqr(F, E)
+    X3 = fsub(F, Fe, fdbl(F, D))
+    eight_c = fdbl(F, fdbl(F, fdbl(F, C)))
+    Y3 = fsub(F, fmul(F, E, fsub(F, D, X3)), eight_c)
+    Z3 = fdbl(F, fmul(F, Y1, Z1))
+    return (X3, Y3, Z3)
+
+
+@njit(cache=True)
+def jac_add(F, p, q):
+    """add-2007-bl (11M + 5S), complete: handles infinity, p == q and p == -q."""
+    if jac_is_infinity(F, p):
+        return q
+    if jac_is_infinity(F, q):
+        return p
+    X1, Y1, Z1 = p
+    X2, Y2, Z2 = q
+    Z1Z1 = fsqr(F, Z1)
+    Z2Z2 = fsqr(F, Z2)
+    U1 = fmul(F, X1, Z2Z2)
+    U2 = fmul(F, X2, Z1Z1)
+    S1 = fmul(F, fmul(F, Y1, Z2), Z2Z2)
+    S2 = fmul(F, fmul(F, Y2, Z1), Z1Z1)
+    H = fsub(F, U2, U1)
+    r = fdbl(F, fsub(F, S2, S1))
+    if fis_zero(F, H):
+        # Same x: either the same point (r == 0) or opposite points.
+        if fis_zero(F, r):
+            return jac_double(F, p)
+        return jac_infinity(F)
+    I = fsqr(F, fdbl(F, H))
+    J = fmul(F, H, I)
+    V = fmul(F, U1, I)
+    X3 = fsub(F, fsub(F, fsqr(F, r), J), fdbl(F, V))
+    Y3 = fsub(F, fmul(F, r, fsub(F, V, X3)), fdbl(F, fmul(F, S1, J)))
+    Z3 = fmul(F, fsub(F, fsub(F, fsqr(F, fadd(F, Z1, Z2)), Z1Z1), Z2Z2), H)
+    return (X3, Y3, Z3)
+
+
+@njit(cache=True)
+def jac_add_mixed(F, p, q):
+    """p (Jacobian) + q (affine), madd-2007-bl (7M + 4S), complete like ``jac_add``."""
+    if affine_is_infinity(F, q):
+        return p
+    if jac_is_infinity(F, p):
+        return affine_to_jac(F, q)
+    X1, Y1, Z1 = p
+    x2, y2 = q
+    Z1Z1 = fsqr(F, Z1)
+    U2 = fmul(F, x2, Z1Z1)
+    S2 = fmul(F, fmul(F, y2, Z1), Z1Z1)
+    H = fsub(F, U2, X1)
+    r = fdbl(F, fsub(F, S2, Y1))
+    if fis_zero(F, H):
+        if fis_zero(F, r):
+            return jac_double(F, p)
+        return jac_infinity(F)
+    HH = fsqr(F, H)
+    I = fdbl(F, fdbl(F, HH))
+    J = fmul(F, H, I)
+    V = fmul(F, X1, I)
+    X3 = fsub(F, fsub(F, fsqr(F, r), J), fdbl(F, V))
+    Y3 = fsub(F, fmul(F, r, fsub(F, V, X3)), fdbl(F, fmul(F, Y1, J)))
+    Z3 = fsub(F, fsub(F, fsqr(F, fadd(F, Z1, H)), Z1Z1), HH)
+    return (X3, Y3, Z3)
+
+
+@njit(cache=True)
+def jac_eq(F, p, q):
+    """Equality of the points, whatever their Z: X1 Z2^2 == X2 Z1^2 and Y1 Z2^3 == Y2 Z1^3."""
+    p_inf = jac_is_infinity(F, p)
+    q_inf = jac_is_infinity(F, q)
+    if p_inf | q_inf:
+        return p_inf & q_inf
+    Z1Z1 = fsqr(F, p[2])
+    Z2Z2 = fsqr(F, q[2])
+    if not feq(F, fmul(F, p[0], Z2Z2), fmul(F, q[0], Z1Z1)):
+        return False
+    lhs = fmul(F, p[1], fmul(F, Z2Z2, q[2]))
+    rhs = fmul(F, q[1], fmul(F, Z1Z1, p[2]))
+    return feq(F, lhs, rhs)
+
+
+@njit(cache=True)
+def affine_to_jac(F, q):
+    if affine_is_infinity(F, q):
+        return jac_infinity(F)
+    return (q[0], q[1], fone(F))
+
+
+@njit(cache=True)
+def jac_to_affine(F, p):
+    """One field inversion; infinity maps to (0, 0)."""
+    if jac_is_infinity(F, p):
+        return affine_infinity(F)
+    z_inv = finv(F, p[2])
+    z_inv2 = fsqr(F, z_inv)
+    return (fmul(F, p[0], z_inv2), fmul(F, p[1], fmul(F, z_inv2, z_inv)))
+
+
+@njit(cache=True)
+def is_on_curve_affine(F, q, b):
+    """y^2 == x^3 + b. The point at infinity (0, 0) counts as on the curve (it is in the group);
+    decoders that must tell it apart check ``affine_is_infinity`` first."""
+    if affine_is_infinity(F, q):
+        return True
+    x, y = q
+    return feq(F, fsqr(F, y), fadd(F, fmul(F, fsqr(F, x), x), b))
+
+
+@njit(cache=True)
+def is_on_curve_jac(F, p, b):
+    """Y^2 == X^3 + b Z^6; infinity counts as on the curve."""
+    if jac_is_infinity(F, p):
+        return True
+    X, Y, Z = p
+    Z2 = fsqr(F, Z)
+    Z6 = fmul(F, fsqr(F, Z2), Z2)
+    return feq(F, fsqr(F, Y), fadd(F, fmul(F, fsqr(F, X), X), fmul(F, b, Z6)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Scalar multiplication
+
+WINDOW_BITS = 4
+
+
+@njit(cache=True)
+def _window(k, index):
+    """Bits [4*index, 4*index + 4) of the 256-bit plain integer k (4 little-endian limbs)."""
+    limb = k[index >> 4]
+    return (limb >> np.uint64((index & 15) * 4)) & np.uint64(15)
+
+
+@njit(cache=True)
+def _jac_table(F, p, size):
+    """Rows 0..size-1 hold 0*p .. (size-1)*p, as a Jacobian array (its shape follows F)."""
+    table = np.empty((size, 3) + _element_shape(F), dtype=np.uint64)
+    store_jac(F, table, 0, jac_infinity(F))
+    store_jac(F, table, 1, p)
+    for i in range(2, size):
+        if i % 2 == 0:
+            multiple = jac_double(F, load_jac(F, table, i // 2))
+        else:
+            multiple = jac_add(F, load_jac(F, table, i - 1), p)
+        store_jac(F, table, i, multiple)
+    return table
+
+
+@njit(cache=True)
+def jac_scalar_mul(F, p, k):
+    """k * p for k a 4-limb little-endian plain integer (any value below 2^256, not reduced mod r,
+    so ``r * Q`` is a valid subgroup test). Fixed 4-bit windows: 252 doublings + 64 additions."""
+    table = _jac_table(F, p, 16)
+    acc = jac_infinity(F)
+    for index in range(63, -1, -1):
+        for _ in range(WINDOW_BITS):
+            acc = jac_double(F, acc)
+        w = _window(k, index)
+        if w != np.uint64(0):
+            acc = jac_add(F, acc, load_jac(F, table, np.int64(w)))
+    return acc
+
+
+# ---------------------------------------------------------------------------------------------
+# Arrays
+
+
+@njit(cache=True)
+def load_affine(F, arr, i):
+    row = arr[i]
+    return (fload(F, row, 0), fload(F, row, 1))
+
+
+@njit(cache=True)
+def store_affine(F, arr, i, q):
+    row = arr[i]
+    fstore(F, row, 0, q[0])
+    fstore(F, row, 1, q[1])
+
+
+@njit(cache=True)
+def load_jac(F, arr, i):
+    row = arr[i]
+    return (fload(F, row, 0), fload(F, row, 1), fload(F, row, 2))
+
+
+@njit(cache=True)
+def store_jac(F, arr, i, p):
+    row = arr[i]
+    fstore(F, row, 0, p[0])
+    fstore(F, row, 1, p[1])
+    fstore(F, row, 2, p[2])
+
+
+@njit(cache=True)
+def batch_to_affine(F, jac_arr, out_affine):
+    """Jacobian rows -> affine rows with one inversion (Montgomery's trick); infinities -> (0, 0).
+
+    Infinity rows (Z == 0) are skipped in the running product rather than zeroing it.
+    """
+    n = jac_arr.shape[0]
+    prefix = np.empty((max(n, 1),) + _element_shape(F), dtype=np.uint64)
+    acc = fone(F)
+    for i in range(n):
+        fstore(F, prefix, i, acc)
+        z = fload(F, jac_arr[i], 2)
+        if not fis_zero(F, z):
+            acc = fmul(F, acc, z)
+    inv = finv(F, acc)
+    for i in range(n - 1, -1, -1):
+        p = load_jac(F, jac_arr, i)
+        if fis_zero(F, p[2]):
+            store_affine(F, out_affine, i, affine_infinity(F))
+            continue
+        z_inv = fmul(F, inv, fload(F, prefix, i))
+        inv = fmul(F, inv, p[2])
+        z_inv2 = fsqr(F, z_inv)
+        store_affine(F, out_affine, i, (fmul(F, p[0], z_inv2), fmul(F, p[1], fmul(F, z_inv2, z_inv))))
+
+
+@njit(cache=True)
+def batch_affine_to_jac(F, affine_arr, out_jac):
+    for i in range(affine_arr.shape[0]):
+        store_jac(F, out_jac, i, affine_to_jac(F, load_affine(F, affine_arr, i)))
+
+
+@njit(cache=True)
+def batch_scalar_mul(F, affine_arr, scalars, out_jac):
+    """out_jac[i] = scalars[i] * affine_arr[i]; scalars is (n, 4) uint64 plain little-endian limbs."""
+    for i in range(affine_arr.shape[0]):
+        k = (scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3])
+        store_jac(F, out_jac, i, jac_scalar_mul(F, affine_to_jac(F, load_affine(F, affine_arr, i)), k))
+
+
+@njit(cache=True)
+def batch_on_curve(F, affine_arr, b):
+    """Index of the first row not on y^2 = x^3 + b, or -1 when all are (infinity (0, 0) counts as on)."""
+    for i in range(affine_arr.shape[0]):
+        if not is_on_curve_affine(F, load_affine(F, affine_arr, i), b):
+            return i
+    return -1
