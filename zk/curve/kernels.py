@@ -235,10 +235,16 @@ def _jac_table(F, p, size):
 @njit(cache=True)
 def jac_scalar_mul(F, p, k):
     """k * p for k a 4-limb little-endian plain integer (any value below 2^256, not reduced mod r,
-    so ``r * Q`` is a valid subgroup test). Fixed 4-bit windows: 252 doublings + 64 additions."""
+    so ``r * Q`` is a valid subgroup test). Fixed 4-bit windows from the top nonzero window:
+    about log2(k) doublings + log2(k)/4 additions, plus 14 for the table."""
+    top = 63
+    while top >= 0 and _window(k, top) == np.uint64(0):
+        top -= 1
+    if top < 0:
+        return jac_infinity(F)
     table = _jac_table(F, p, 16)
-    acc = jac_infinity(F)
-    for index in range(63, -1, -1):
+    acc = load_jac(F, table, np.int64(_window(k, top)))
+    for index in range(top - 1, -1, -1):
         for _ in range(WINDOW_BITS):
             acc = jac_double(F, acc)
         w = _window(k, index)
