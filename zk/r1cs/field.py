@@ -1,0 +1,36 @@
+"""Scalar field of BN254 (the field circuits are written over), with plain Python ints."""
+from __future__ import annotations
+
+R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+FIELD_BITS = R.bit_length()  # 254
+
+
+def inverse(value: int) -> int:
+    if value % R == 0:
+        raise ZeroDivisionError("zero has no inverse in the field")
+    return pow(value, -1, R)
+
+
+def parse_element(raw, what: str) -> int:
+    """Turn a user value (int, decimal string, 0x-hex string, as in snarkjs input.json) into a field element.
+
+    Negative values in (-r, 0) are accepted and reduced, as circom and snarkjs do; anything >= r is
+    rejected rather than silently reduced, because it almost always means a wrong value was passed.
+    """
+    from zk.r1cs.errors import InputError
+
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+        raise InputError(f"{what}: expected an integer or a decimal string, got {type(raw).__name__} {raw!r}")
+    if isinstance(raw, str):
+        text = raw.strip()
+        try:
+            value = int(text, 16) if text.lower().startswith(("0x", "-0x")) else int(text, 10)
+        except ValueError:
+            raise InputError(f"{what}: {raw!r} is not an integer") from None
+    else:
+        value = raw
+    if value >= R:
+        raise InputError(f"{what} = {value} is not below the field modulus r = {R}")
+    if value <= -R:
+        raise InputError(f"{what} = {value} is not above -r (r = {R})")
+    return value % R
