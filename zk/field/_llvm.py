@@ -60,11 +60,11 @@ def _from_i256(builder: ir.IRBuilder, wide) -> list:
 
 
 def _reduce_once(builder: ir.IRBuilder, wide, modulus: int):
-    """wide in [0, 2p) -> wide mod p, branch-free."""
-    p = ir.Constant(I256, modulus)
-    reduced = builder.sub(wide, p)
-    keep = builder.icmp_unsigned("<", wide, p)
-    return builder.select(keep, wide, reduced)
+    """wide in [0, 2p) -> wide mod p, branch-free: one subtract-with-borrow chain and a select."""
+    pair = builder.usub_with_overflow(wide, ir.Constant(I256, modulus))
+    reduced = builder.extract_value(pair, 0)
+    borrow = builder.extract_value(pair, 1)
+    return builder.select(borrow, wide, reduced)
 
 
 def _emit_add(builder, a, b, modulus):
@@ -73,8 +73,9 @@ def _emit_add(builder, a, b, modulus):
 
 
 def _emit_sub(builder, a, b, modulus):
-    diff = builder.sub(a, b)
-    borrow = builder.icmp_unsigned("<", a, b)
+    pair = builder.usub_with_overflow(a, b)
+    diff = builder.extract_value(pair, 0)
+    borrow = builder.extract_value(pair, 1)
     return builder.select(borrow, builder.add(diff, ir.Constant(I256, modulus)), diff)
 
 
