@@ -1,1 +1,34 @@
-"""BN254 groups G1 (over Fp) and G2 (over Fp2): numba point kernels, point types, encodings."""
+"""BN254 groups G1 (over Fp) and G2 (over the twist, Fp2).
+
+- :mod:`zk.curve.points`: readable point types ``G1Point``, ``G2Point``, array conversions.
+- :mod:`zk.curve.kernels`: numba point kernels generic over the coordinate field (FP / FP2).
+- :mod:`zk.curve.subgroup`: fast G2 subgroup membership (psi endomorphism).
+- :mod:`zk.curve.encoding`: byte encodings (Ethereum uncompressed, gnark-style compressed) and
+  snarkjs JSON.
+"""
+from .errors import CurveError, PointEncodingError
+from .points import (
+    G1Point,
+    G2Point,
+    from_py_ecc,
+    g1_from_array,
+    g1_to_array,
+    g2_from_array,
+    g2_to_array,
+    multi_scalar_mul_each,
+    to_py_ecc,
+)
+
+__all__ = [
+    "CurveError",
+    "PointEncodingError",
+    "G1Point",
+    "G2Point",
+    "from_py_ecc",
+    "g1_from_array",
+    "g1_to_array",
+    "g2_from_array",
+    "g2_to_array",
+    "multi_scalar_mul_each",
+    "to_py_ecc",
+]

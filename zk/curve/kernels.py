@@ -21,7 +21,35 @@ from numba import njit
 from numba.extending import overload
 
 from zk.field.ops import fadd, fdbl, feq, finv, fis_zero, fload, fmul, fneg, fone, fsqr, fstore, fsub, fzero
+from zk.field.bn254 import MONTGOMERY_R, P
 from zk.field.spec import PrimeFieldType, QuadraticFieldType
+
+from .constants import B_G1, B_G2
+
+
+def montgomery_limbs(value: int) -> list[int]:
+    """The 4 little-endian limbs of an Fp value in Montgomery form (pure Python, for constants)."""
+    m = (int(value) * MONTGOMERY_R) % P
+    return [(m >> (64 * i)) & 0xFFFFFFFFFFFFFFFF for i in range(4)]
+
+
+# Curve coefficients as one-element arrays; numba freezes global arrays into the compiled code.
+_B_G1_ARRAY = np.array([montgomery_limbs(B_G1.value)], dtype=np.uint64)
+_B_G2_ARRAY = np.array([[montgomery_limbs(B_G2.c0.value), montgomery_limbs(B_G2.c1.value)]], dtype=np.uint64)
+
+
+def curve_b(F):
+    raise TypeError("curve_b is only callable inside numba kernels")
+
+
+@overload(curve_b)
+def _curve_b_impl(F):
+    """b of the BN254 curve whose coordinates live in F: 3 for G1 (Fp), 3/(9+u) for G2 (Fp2)."""
+    if isinstance(F, PrimeFieldType):
+        return lambda F: fload(F, _B_G1_ARRAY, 0)
+    if isinstance(F, QuadraticFieldType):
+        return lambda F: fload(F, _B_G2_ARRAY, 0)
+    return None
 
 
 def _element_shape(F):
@@ -331,3 +359,12 @@ def batch_on_curve(F, affine_arr, b):
         if not is_on_curve_affine(F, load_affine(F, affine_arr, i), b):
             return i
     return -1
+
+
+@njit(cache=True)
+def sum_affine(F, affine_arr, out_jac):
+    """out_jac[0] = sum of all affine rows, by mixed additions into one Jacobian accumulator."""
+    acc = jac_infinity(F)
+    for i in range(affine_arr.shape[0]):
+        acc = jac_add_mixed(F, acc, load_affine(F, affine_arr, i))
+    store_jac(F, out_jac, 0, acc)
