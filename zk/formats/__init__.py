@@ -1,0 +1,1 @@
+"""File formats shared with other zero-knowledge tools (circom/snarkjs)."""
