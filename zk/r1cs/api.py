@@ -276,7 +276,8 @@ class API:
 
     def assert_range(self, a, bits: int) -> None:
         """Assert 0 <= a < 2^bits (`bits` constraints)."""
-        self.to_bits(a, bits)
+        with self.gadget(f"assert_range({bits})"):
+            self.to_bits(a, bits)
 
     def less_than(self, a, b, bits: int, check_inputs: bool = False) -> Variable:
         """1 if a < b else 0, for a, b < 2^bits (circomlib LessThan). The inputs are only assumed to fit;
