@@ -106,3 +106,8 @@ def test_wrong_leaf_or_path_fails():
     non_bit[2] = 2
     with pytest.raises(UnsatisfiedConstraint, match="assert_boolean"):
         INCLUSION.solve({**inputs, "path_indices": non_bit})
+
+
+def test_depth_20_count_below_circom_reference():
+    # tests/data/circom/merkle_reference.circom with MerkleProof(20): 4860 constraints under circom2 --O2
+    assert compile(merkle_inclusion_circuit(20)).n_constraints == 4840
