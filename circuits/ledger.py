@@ -1,0 +1,511 @@
+"""The ledger: the Community Credits contract's logic (docs/PROTOCOL.md §6-§7) on SQLite.
+
+Every operation is one `BEGIN IMMEDIATE` transaction, so it applies completely or not at all
+(also when the process is killed half-way), and two submissions of the same nullifier serialize:
+the second sees the first's row (and the UNIQUE key would refuse it anyway). Proofs are verified
+before the transaction starts (they depend only on their statement), every check against the
+state runs inside it.
+
+Amounts and field elements are stored as decimal TEXT: SQLite integers are signed 64-bit and an
+amount may use all 64 bits; sums are done in Python.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+
+from circuits.protocol import (
+    DEFAULT_DEPTH, LIFETIME, MAX_OPERATOR_SHARE_BPS, PAYOUT_BITS, ROOT_HISTORY, AssignPublic, PurchasePublic,
+    RedeemPublic, current_epoch, external_hash,
+)
+from zk.gadgets.merkle import hash_pair, zero_hashes
+from zk.r1cs.field import R
+
+if TYPE_CHECKING:
+    from circuits.system import Verifier
+
+NOTE_TREE = "note"
+ASSIGN_TREE = "assign"
+NETWORK_FUND = "network"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE leaves (tree TEXT NOT NULL, idx INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (tree, idx));
+CREATE INDEX leaves_by_value ON leaves (tree, value);
+CREATE TABLE nodes (tree TEXT NOT NULL, level INTEGER NOT NULL, pos INTEGER NOT NULL, value TEXT NOT NULL,
+                    PRIMARY KEY (tree, level, pos));
+CREATE TABLE roots (tree TEXT NOT NULL, seq INTEGER NOT NULL, root TEXT NOT NULL, PRIMARY KEY (tree, seq));
+CREATE TABLE nullifiers (kind TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, value));
+CREATE TABLE payments (payment_id TEXT PRIMARY KEY, payer TEXT NOT NULL, amount TEXT NOT NULL);
+CREATE TABLE buckets (epoch INTEGER PRIMARY KEY, purchased TEXT NOT NULL, debited TEXT NOT NULL,
+                      swept TEXT NOT NULL, open INTEGER NOT NULL);
+CREATE TABLE balances (account TEXT PRIMARY KEY, amount TEXT NOT NULL);
+CREATE TABLE totals (name TEXT PRIMARY KEY, amount TEXT NOT NULL);
+CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, epoch INTEGER NOT NULL,
+                     data TEXT NOT NULL);
+"""
+_TOTALS = ("operator_payouts", "network_from_redemptions", "network_from_sweeps", "payments")
+
+
+class LedgerError(ValueError):
+    """An operation the ledger refuses; the state is unchanged."""
+
+
+class InvalidProof(LedgerError):
+    pass
+
+
+class BadPublicInput(LedgerError):
+    pass
+
+
+class UnknownRoot(LedgerError):
+    pass
+
+
+class NullifierSpent(LedgerError):
+    pass
+
+
+class WrongEpoch(LedgerError):
+    pass
+
+
+class PaymentMismatch(LedgerError):
+    pass
+
+
+class InsufficientFunds(LedgerError):
+    pass
+
+
+class InvariantViolation(AssertionError):
+    pass
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment seen on the chain: its transaction id (each pays for one purchase), payer, value."""
+
+    payment_id: str
+    payer: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class Bucket:
+    epoch: int
+    purchased: int
+    debited: int
+    swept: int
+    open: bool
+
+    @property
+    def remaining(self) -> int:
+        return self.purchased - self.debited - self.swept
+
+
+def _check_publics(values: Sequence[int]) -> None:
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < R:
+            # x + r encodes the same field element as x: accepting it would give one nullifier two
+            # spellings in the nullifier set.
+            raise BadPublicInput(f"public input {i} = {v!r} is not a field element in [0, r)")
+
+
+class Ledger:
+    """One ledger database. Safe to share between threads and processes: each operation opens
+    its own connection."""
+
+    def __init__(self, path: str | Path, verifier: "Verifier", *, now: Callable[[], int] = current_epoch,
+                 depth: int | None = None, operator_share_bps: int | None = None,
+                 fault: Callable[[str], None] | None = None):
+        """Open (or create) the ledger at `path`. `depth` and `operator_share_bps` are fixed at
+        creation (defaults 20 and 7000); when opening they must match or be None. `now` gives the
+        current epoch (injectable for tests). `fault(point)` is called at named points inside
+        transactions so tests can crash an operation half-way."""
+        self.path = str(path)
+        self.verifier = verifier
+        self.now = now
+        self._fault = fault or (lambda point: None)
+        self._local = threading.local()
+        with self._transaction() as db:
+            exists = db.execute("SELECT name FROM sqlite_master WHERE name = 'meta'").fetchone()
+            if not exists:
+                depth = DEFAULT_DEPTH if depth is None else depth
+                share = MAX_OPERATOR_SHARE_BPS if operator_share_bps is None else operator_share_bps
+                if not isinstance(share, int) or not 0 <= share <= MAX_OPERATOR_SHARE_BPS:
+                    raise ValueError(f"operator share must be 0..{MAX_OPERATOR_SHARE_BPS} basis points, got {share!r}")
+                zero_hashes(depth)  # validates the depth
+                db.executescript_in_tx(_SCHEMA)
+                db.executemany("INSERT INTO meta VALUES (?, ?)", [
+                    ("schema", str(SCHEMA_VERSION)), ("depth", str(depth)), ("operator_share_bps", str(share))])
+                db.executemany("INSERT INTO totals VALUES (?, '0')", [(t,) for t in _TOTALS])
+                db.execute("INSERT INTO balances VALUES (?, '0')", (NETWORK_FUND,))
+                empty = str(zero_hashes(depth)[depth])
+                db.executemany("INSERT INTO roots VALUES (?, 0, ?)", [(NOTE_TREE, empty), (ASSIGN_TREE, empty)])
+            meta = dict(db.execute("SELECT key, value FROM meta"))
+        self.depth = int(meta["depth"])
+        self.operator_share_bps = int(meta["operator_share_bps"])
+        if depth is not None and depth != self.depth:
+            raise ValueError(f"the ledger at {self.path} has depth {self.depth}, not {depth}")
+        if operator_share_bps is not None and operator_share_bps != self.operator_share_bps:
+            raise ValueError(f"the ledger at {self.path} has operator share {self.operator_share_bps}, "
+                             f"not {operator_share_bps}")
+        self.zeros = zero_hashes(self.depth)
+
+    # ------------------------------------------------------------------ plumbing
+    def _connect(self) -> "_Db":
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=True)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            db = self._local.db = _Db(conn)
+        return db
+
+    def _transaction(self) -> "_Tx":
+        return _Tx(self._connect())
+
+    def _read(self, sql: str, args=()) -> list[tuple]:
+        return self._connect().conn.execute(sql, args).fetchall()
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
+
+    # ------------------------------------------------------------------ operations
+    def purchase(self, payment: Payment, proof, note_cm: int, amount: int, epoch: int) -> int:
+        """Mint a note for a payment (§6); returns the note's leaf index."""
+        statement = PurchasePublic(note_cm, amount, epoch)
+        _check_publics(statement.as_list())
+        if not isinstance(payment.amount, int) or payment.amount <= 0:
+            raise PaymentMismatch(f"a purchase needs a payment of a positive amount, got {payment.amount!r}")
+        if payment.amount != amount:
+            raise PaymentMismatch(f"the payment carries {payment.amount}, the proof claims {amount}")
+        self._verify("purchase", statement.as_list(), proof)
+        with self._transaction() as db:
+            now = self.now()
+            if epoch != now:
+                raise WrongEpoch(f"purchase for epoch {epoch} submitted in epoch {now}")
+            if db.execute("SELECT 1 FROM payments WHERE payment_id = ?", (payment.payment_id,)).fetchone():
+                raise PaymentMismatch(f"payment {payment.payment_id!r} already paid for a purchase")
+            if db.execute("SELECT 1 FROM leaves WHERE tree = ? AND value = ?", (NOTE_TREE, str(note_cm))).fetchone():
+                raise BadPublicInput("this note commitment is already in the note tree")
+            db.execute("INSERT INTO payments VALUES (?, ?, ?)", (payment.payment_id, payment.payer, str(amount)))
+            index = self._append(db, NOTE_TREE, note_cm)
+            self._fault("purchase:appended")
+            row = db.execute("SELECT purchased FROM buckets WHERE epoch = ?", (epoch,)).fetchone()
+            if row is None:
+                db.execute("INSERT INTO buckets VALUES (?, ?, '0', '0', 1)", (epoch, str(amount)))
+            else:
+                db.execute("UPDATE buckets SET purchased = ? WHERE epoch = ?", (str(int(row[0]) + amount), epoch))
+            _add_total(db, "payments", amount)
+            self._event(db, "purchase", now, {**statement.to_json(), "payment_id": payment.payment_id,
+                                              "payer": payment.payer, "leaf": index})
+        return index
+
+    def assign(self, proof, publics: AssignPublic, relayer: int, fee: int) -> tuple[int, int]:
+        """Spend notes into an assignment and change (§6); returns (assignment leaf, change leaf)."""
+        values = publics.as_list()
+        _check_publics(values)
+        _check_publics([relayer, fee])
+        if publics.external_hash != external_hash(relayer, fee):
+            raise BadPublicInput("external_hash does not match H(EXTERNAL, relayer, fee)")
+        self._verify("assign", values, proof)
+        with self._transaction() as db:
+            now = self.now()
+            if publics.now != now:
+                raise WrongEpoch(f"the proof is for epoch {publics.now}, the ledger is in epoch {now}")
+            self._require_recent_root(db, NOTE_TREE, publics.note_root)
+            self._spend(db, "note", publics.nf_1)
+            self._fault("assign:nullifier")
+            self._spend(db, "note", publics.nf_2)
+            assign_index = self._append(db, ASSIGN_TREE, publics.assign_cm)
+            self._fault("assign:appended")
+            change_index = self._append(db, NOTE_TREE, publics.change_cm)
+            self._event(db, "assign", now, {**publics.to_json(), "relayer": str(relayer), "fee": str(fee),
+                                            "assign_leaf": assign_index, "change_leaf": change_index})
+        return assign_index, change_index
+
+    def redeem(self, proof, publics: RedeemPublic) -> dict:
+        """Pay out `amount` credits (§6): operator share to `payout`, the rest to the network fund."""
+        values = publics.as_list()
+        _check_publics(values)
+        if publics.amount <= 0:
+            raise BadPublicInput("a redemption must redeem a positive amount")
+        if publics.payout >> PAYOUT_BITS:
+            raise BadPublicInput(f"payout must be a {PAYOUT_BITS}-bit chain address")
+        self._verify("redeem", values, proof)
+        with self._transaction() as db:
+            now = self.now()
+            if publics.now != now:
+                raise WrongEpoch(f"the proof is for epoch {publics.now}, the ledger is in epoch {now}")
+            self._require_recent_root(db, ASSIGN_TREE, publics.assign_root)
+            self._spend(db, "assign", publics.nf)
+            change_index = self._append(db, ASSIGN_TREE, publics.change_cm)
+            self._fault("redeem:appended")
+            debits = self._debit_fifo(db, publics.amount)
+            operator_share = publics.amount * self.operator_share_bps // 10000
+            network_share = publics.amount - operator_share
+            _add_balance(db, payout_account(publics.payout), operator_share)
+            self._fault("redeem:paid")
+            _add_balance(db, NETWORK_FUND, network_share)
+            _add_total(db, "operator_payouts", operator_share)
+            _add_total(db, "network_from_redemptions", network_share)
+            self._event(db, "redeem", now, {**publics.to_json(), "change_leaf": change_index,
+                                            "operator_share": str(operator_share),
+                                            "network_share": str(network_share),
+                                            "debits": {str(e): str(a) for e, a in debits}})
+        return {"operator_share": operator_share, "network_share": network_share, "change_leaf": change_index,
+                "debits": debits}
+
+    def sweep_expired(self) -> list[tuple[int, int]]:
+        """Release expired buckets to the network fund, oldest first (§6); returns (epoch, amount)s."""
+        swept = []
+        with self._transaction() as db:
+            now = self.now()
+            for bucket in self._open_buckets(db):
+                if bucket.epoch + LIFETIME > now:
+                    break  # strictly in epoch order: a younger bucket is never swept before an older one
+                amount = bucket.remaining
+                db.execute("UPDATE buckets SET swept = ?, open = 0 WHERE epoch = ?", (str(amount), bucket.epoch))
+                _add_balance(db, NETWORK_FUND, amount)
+                _add_total(db, "network_from_sweeps", amount)
+                self._fault("sweep:bucket")
+                swept.append((bucket.epoch, amount))
+            if swept:
+                self._event(db, "sweep", now, {"swept": {str(e): str(a) for e, a in swept}})
+        return swept
+
+    # ------------------------------------------------------------------ checks used by operations
+    def _verify(self, circuit: str, values: list[int], proof) -> None:
+        try:
+            ok = self.verifier.verify(circuit, values, proof)
+        except (ValueError, TypeError) as exc:
+            raise InvalidProof(f"{circuit} proof rejected: {exc}") from None
+        if ok is not True:
+            raise InvalidProof(f"the {circuit} proof does not verify for these public inputs")
+
+    def _require_recent_root(self, db, tree: str, root: int) -> None:
+        last = db.execute("SELECT MAX(seq) FROM roots WHERE tree = ?", (tree,)).fetchone()[0]
+        hit = db.execute("SELECT 1 FROM roots WHERE tree = ? AND root = ? AND seq > ?",
+                         (tree, str(root), last - ROOT_HISTORY)).fetchone()
+        if not hit:
+            raise UnknownRoot(f"{tree} root is not among the last {ROOT_HISTORY} roots")
+
+    def _spend(self, db, kind: str, nullifier: int) -> None:
+        try:
+            db.execute("INSERT INTO nullifiers VALUES (?, ?)", (kind, str(nullifier)))
+        except sqlite3.IntegrityError:
+            raise NullifierSpent(f"{kind} nullifier already spent") from None
+
+    def _append(self, db, tree: str, leaf: int) -> int:
+        index = db.execute("SELECT COUNT(*) FROM leaves WHERE tree = ?", (tree,)).fetchone()[0]
+        if index >= 1 << self.depth:
+            raise LedgerError(f"the {tree} tree is full")
+        db.execute("INSERT INTO leaves VALUES (?, ?, ?)", (tree, index, str(leaf)))
+        node, pos = leaf, index
+        for level in range(self.depth):
+            sibling = self._node(db, tree, level, pos ^ 1)
+            node = hash_pair(sibling, node) if pos & 1 else hash_pair(node, sibling)
+            pos >>= 1
+            db.execute("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?)", (tree, level + 1, pos, str(node)))
+        seq = db.execute("SELECT MAX(seq) FROM roots WHERE tree = ?", (tree,)).fetchone()[0] + 1
+        db.execute("INSERT INTO roots VALUES (?, ?, ?)", (tree, seq, str(node)))
+        return index
+
+    def _node(self, db, tree: str, level: int, pos: int) -> int:
+        if level == 0:
+            row = db.execute("SELECT value FROM leaves WHERE tree = ? AND idx = ?", (tree, pos)).fetchone()
+        else:
+            row = db.execute("SELECT value FROM nodes WHERE tree = ? AND level = ? AND pos = ?",
+                             (tree, level, pos)).fetchone()
+        return int(row[0]) if row else self.zeros[level]
+
+    def _open_buckets(self, db) -> list[Bucket]:
+        rows = db.execute("SELECT epoch, purchased, debited, swept, open FROM buckets WHERE open = 1 ORDER BY epoch")
+        return [_bucket(row) for row in rows]
+
+    def _debit_fifo(self, db, amount: int) -> list[tuple[int, int]]:
+        """Debit the open buckets oldest first (§7)."""
+        buckets = self._open_buckets(db)
+        if sum(b.remaining for b in buckets) < amount:
+            # Invariant J says a valid redemption is always covered; refuse rather than go negative.
+            raise InsufficientFunds(f"open buckets hold less than {amount}")
+        debits, left = [], amount
+        for bucket in buckets:
+            if left == 0:
+                break
+            take = min(left, bucket.remaining)
+            if take:
+                db.execute("UPDATE buckets SET debited = ? WHERE epoch = ?", (str(bucket.debited + take), bucket.epoch))
+                debits.append((bucket.epoch, take))
+                left -= take
+        return debits
+
+    def _event(self, db, op: str, epoch: int, data: dict) -> None:
+        db.execute("INSERT INTO events (op, epoch, data) VALUES (?, ?, ?)", (op, epoch, json.dumps(data, sort_keys=True)))
+
+    # ------------------------------------------------------------------ reading the state
+    def root(self, tree: str) -> int:
+        return int(self._read("SELECT root FROM roots WHERE tree = ? ORDER BY seq DESC LIMIT 1", (tree,))[0][0])
+
+    def recent_roots(self, tree: str) -> list[int]:
+        rows = self._read("SELECT root FROM roots WHERE tree = ? ORDER BY seq DESC LIMIT ?", (tree, ROOT_HISTORY))
+        return [int(r[0]) for r in rows]
+
+    def leaves(self, tree: str, start: int = 0) -> list[int]:
+        rows = self._read("SELECT value FROM leaves WHERE tree = ? AND idx >= ? ORDER BY idx", (tree, start))
+        return [int(r[0]) for r in rows]
+
+    def leaf_count(self, tree: str) -> int:
+        return self._read("SELECT COUNT(*) FROM leaves WHERE tree = ?", (tree,))[0][0]
+
+    def is_spent(self, kind: str, nullifier: int) -> bool:
+        return bool(self._read("SELECT 1 FROM nullifiers WHERE kind = ? AND value = ?", (kind, str(nullifier))))
+
+    def balance(self, account: str) -> int:
+        rows = self._read("SELECT amount FROM balances WHERE account = ?", (account,))
+        return int(rows[0][0]) if rows else 0
+
+    def payout_balance(self, payout: int) -> int:
+        return self.balance(payout_account(payout))
+
+    @property
+    def network_fund(self) -> int:
+        return self.balance(NETWORK_FUND)
+
+    def buckets(self) -> list[Bucket]:
+        return [_bucket(r) for r in self._read("SELECT epoch, purchased, debited, swept, open FROM buckets ORDER BY epoch")]
+
+    def events(self) -> Iterator[tuple[int, str, int, dict]]:
+        for seq, op, epoch, data in self._read("SELECT seq, op, epoch, data FROM events ORDER BY seq"):
+            yield seq, op, epoch, json.loads(data)
+
+    def status(self) -> dict:
+        return {
+            "epoch": self.now(), "depth": self.depth, "operator_share_bps": self.operator_share_bps,
+            "notes": self.leaf_count(NOTE_TREE), "assignments": self.leaf_count(ASSIGN_TREE),
+            "network_fund": self.network_fund,
+            "buckets": [(b.epoch, b.purchased, b.debited, b.swept, b.open) for b in self.buckets()],
+        }
+
+    def check_invariants(self) -> None:
+        """Raise InvariantViolation unless the books balance and the stored trees match their leaves
+        (§6). Reads one consistent snapshot."""
+        db = self._connect()
+        db.conn.execute("BEGIN")
+        try:
+            self._check_invariants(db)
+        finally:
+            db.conn.execute("COMMIT")
+
+    def _check_invariants(self, db) -> None:
+        def need(ok: bool, what: str):
+            if not ok:
+                raise InvariantViolation(what)
+
+        totals = {name: int(v) for name, v in db.execute("SELECT name, amount FROM totals")}
+        buckets = [_bucket(r) for r in db.execute("SELECT epoch, purchased, debited, swept, open FROM buckets")]
+        purchased = sum(b.purchased for b in buckets)
+        debited = sum(b.debited for b in buckets)
+        swept = sum(b.swept for b in buckets)
+        open_remaining = sum(b.remaining for b in buckets if b.open)
+        for b in buckets:
+            need(min(b.purchased, b.debited, b.swept) >= 0, f"bucket {b.epoch} has a negative amount")
+            need(b.debited + b.swept <= b.purchased, f"bucket {b.epoch} debited + swept > purchased")
+            need(b.open or b.remaining == 0, f"closed bucket {b.epoch} still holds {b.remaining}")
+            need(not b.open or b.swept == 0, f"open bucket {b.epoch} was swept")
+        need(purchased == debited + swept + open_remaining, "purchased != debited + swept + open remaining")
+        payments = sum(int(a) for (a,) in db.execute("SELECT amount FROM payments"))
+        need(payments == purchased == totals["payments"], "payments received != credits purchased")
+        need(debited == totals["operator_payouts"] + totals["network_from_redemptions"],
+             "debited != operator payouts + network share of redemptions")
+        need(swept == totals["network_from_sweeps"], "swept != network fund's sweep income")
+        balances = {acct: int(a) for acct, a in db.execute("SELECT account, amount FROM balances")}
+        need(balances.get(NETWORK_FUND, 0) == totals["network_from_redemptions"] + totals["network_from_sweeps"],
+             "network fund != its share of redemptions + sweeps")
+        need(sum(a for acct, a in balances.items() if acct != NETWORK_FUND) == totals["operator_payouts"],
+             "payout balances != operator payouts")
+        need(all(a >= 0 for a in balances.values()), "a negative balance")
+        for tree in (NOTE_TREE, ASSIGN_TREE):
+            self._check_tree(db, tree, need)
+
+    def _check_tree(self, db, tree: str, need) -> None:
+        from zk.gadgets import MerkleTree
+
+        leaves = [int(v) for (v,) in db.execute("SELECT value FROM leaves WHERE tree = ? ORDER BY idx", (tree,))]
+        idx = [i for (i,) in db.execute("SELECT idx FROM leaves WHERE tree = ? ORDER BY idx", (tree,))]
+        need(idx == list(range(len(leaves))), f"{tree} tree leaves are not contiguous")
+        rebuilt = MerkleTree(self.depth)
+        rebuilt.extend(leaves)
+        for level, pos, value in db.execute("SELECT level, pos, value FROM nodes WHERE tree = ?", (tree,)):
+            need(rebuilt._node(level, pos) == int(value), f"{tree} tree node ({level}, {pos}) does not match its leaves")
+        n_nodes = db.execute("SELECT COUNT(*) FROM nodes WHERE tree = ?", (tree,)).fetchone()[0]
+        need(n_nodes == sum(len(rebuilt._levels[h]) for h in range(1, self.depth + 1)),
+             f"{tree} tree has missing or extra nodes")
+        roots = [(s, int(r)) for s, r in db.execute("SELECT seq, root FROM roots WHERE tree = ? ORDER BY seq", (tree,))]
+        need([s for s, _ in roots] == list(range(len(leaves) + 1)), f"{tree} root history is not one root per leaf")
+        need(roots[-1][1] == rebuilt.root, f"{tree} tree's latest root does not match its leaves")
+
+
+def payout_account(payout: int) -> str:
+    return f"payout:{payout:#042x}"
+
+
+def _bucket(row) -> Bucket:
+    epoch, purchased, debited, swept, is_open = row
+    return Bucket(int(epoch), int(purchased), int(debited), int(swept), bool(is_open))
+
+
+def _add_balance(db, account: str, amount: int) -> None:
+    row = db.execute("SELECT amount FROM balances WHERE account = ?", (account,)).fetchone()
+    db.execute("INSERT OR REPLACE INTO balances VALUES (?, ?)", (account, str((int(row[0]) if row else 0) + amount)))
+
+
+def _add_total(db, name: str, amount: int) -> None:
+    row = db.execute("SELECT amount FROM totals WHERE name = ?", (name,)).fetchone()
+    db.execute("UPDATE totals SET amount = ? WHERE name = ?", (str(int(row[0]) + amount), name))
+
+
+class _Db:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def execute(self, sql, args=()):
+        return self.conn.execute(sql, args)
+
+    def executemany(self, sql, rows):
+        return self.conn.executemany(sql, rows)
+
+    def executescript_in_tx(self, script: str) -> None:
+        # executescript would COMMIT the open transaction first; run the statements one by one.
+        for statement in script.split(";"):
+            if statement.strip():
+                self.conn.execute(statement)
+
+
+class _Tx:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception: one operation, all or nothing."""
+
+    def __init__(self, db: _Db):
+        self.db = db
+
+    def __enter__(self) -> _Db:
+        self.db.conn.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.db.conn.execute("COMMIT")
+        else:
+            self.db.conn.execute("ROLLBACK")
+        return False

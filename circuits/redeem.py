@@ -1,0 +1,56 @@
+"""Redeem circuit (docs/PROTOCOL.md §5.3): the operator spends an assignment made to it, takes
+`amount` to a public payout address and leaves the rest assigned to the same group."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from circuits.protocol import AMOUNT_BITS, DEFAULT_DEPTH, Tag, H_gadget, assert_usable, bind_public
+from zk.gadgets import merkle_root_gadget
+from zk.r1cs import Circuit, Private, Public
+
+
+class Redeem(Circuit):
+    depth = DEFAULT_DEPTH
+
+    assign_root = Public()
+    nf = Public()
+    change_cm = Public()
+    amount = Public()
+    payout = Public()
+    now = Public()
+
+    osk = Private()
+    group = Private()
+    assigned = Private()
+    epoch = Private()
+    rho = Private()
+    rho_c = Private()
+    path_elements = Private(shape=DEFAULT_DEPTH)
+    path_indices = Private(shape=DEFAULT_DEPTH)
+
+    def define(self, api):
+        operator = H_gadget(api, Tag.OPERATOR, self.osk)
+        cm = H_gadget(api, Tag.ASSIGNMENT, self.group, operator, self.assigned, self.epoch, self.rho)
+        api.assert_equal(merkle_root_gadget(api, cm, self.path_elements, self.path_indices), self.assign_root)
+        api.assert_equal(self.nf, H_gadget(api, Tag.ASSIGN_NF, self.osk, self.rho))
+        assert_usable(api, self.epoch, self.now)
+
+        # Both ranges together say 0 <= amount <= assigned.
+        remaining = api.sub(self.assigned, self.amount)
+        api.assert_range(self.amount, AMOUNT_BITS)
+        api.assert_range(remaining, AMOUNT_BITS)
+        api.assert_equal(self.change_cm, H_gadget(api, Tag.ASSIGNMENT, self.group, operator, remaining,
+                                                  self.epoch, self.rho_c))
+        # The payout address is bound by the proof: a front-runner cannot redirect the payment.
+        bind_public(api, self.payout)
+
+
+@lru_cache(maxsize=None)
+def redeem_circuit(depth: int = DEFAULT_DEPTH) -> type[Redeem]:
+    """Redeem for an assignment tree of another depth."""
+    if depth == DEFAULT_DEPTH:
+        return Redeem
+    return type(f"Redeem{depth}", (Redeem,), {
+        "depth": depth,
+        "path_elements": Private(shape=depth), "path_indices": Private(shape=depth),
+    })

@@ -1,0 +1,372 @@
+"""Wallets for users (notes) and operators (assignments), each in its own SQLite file.
+
+A wallet writes what it is about to create (change notes, assignments) as `pending` before it
+submits, and marks inputs spent only after the ledger accepted: a crash or a refused operation
+never loses an opening nor marks credits spent that are not. `sync(ledger)` resolves whatever a
+crash left pending: commitments found in the ledger's trees become usable, inputs whose
+nullifiers the ledger has seen become spent.
+
+Merkle paths come from the wallet's own copy of the trees' leaves, refreshed from the ledger, so
+proving does not tell the ledger which leaf the wallet is interested in.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from circuits.ledger import ASSIGN_TREE, NOTE_TREE, Ledger, LedgerError, Payment
+from circuits.protocol import (
+    Assignment, Note, check_amount, check_field, external_hash, is_usable, operator_address,
+    owner_address, random_field_element,
+)
+from zk.gadgets import MerkleTree
+
+BLOB_FORMAT = "zk-credits/assignment"
+BLOB_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS keys (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS leaves (tree TEXT NOT NULL, idx INTEGER NOT NULL, value TEXT NOT NULL,
+                                   PRIMARY KEY (tree, idx));
+CREATE TABLE IF NOT EXISTS notes (cm TEXT PRIMARY KEY, owner TEXT NOT NULL, amount TEXT NOT NULL,
+                                  epoch INTEGER NOT NULL, rho TEXT NOT NULL, leaf INTEGER, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS assignments (cm TEXT PRIMARY KEY, grp TEXT NOT NULL, operator TEXT NOT NULL,
+                                        amount TEXT NOT NULL, epoch INTEGER NOT NULL, rho TEXT NOT NULL,
+                                        leaf INTEGER, role TEXT NOT NULL, state TEXT NOT NULL);
+"""
+# note / received-assignment states: pending (created, not yet seen on the ledger), unspent, spent.
+# given assignments (what a group owner created for an operator): pending, given.
+
+
+class WalletError(ValueError):
+    pass
+
+
+class InsufficientCredits(WalletError):
+    pass
+
+
+class BlobError(WalletError):
+    pass
+
+
+@dataclass(frozen=True)
+class OwnedNote:
+    note: Note
+    leaf: int
+
+
+@dataclass(frozen=True)
+class OwnedAssignment:
+    assignment: Assignment
+    leaf: int
+
+
+class Wallet:
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        with self._tx():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.conn.execute(statement)
+            for name in ("sk", "osk"):
+                self.conn.execute("INSERT OR IGNORE INTO keys VALUES (?, ?)", (name, str(random_field_element())))
+        keys = dict(self.conn.execute("SELECT name, value FROM keys"))
+        self.sk, self.osk = int(keys["sk"]), int(keys["osk"])
+        self.owner = owner_address(self.sk)
+        self.operator = operator_address(self.osk)
+        self._trees: dict[str, MerkleTree] = {}
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _tx(self):
+        return _Tx(self.conn)
+
+    # ------------------------------------------------------------------ sync
+    def sync(self, ledger: Ledger) -> None:
+        """Fetch new leaves of both trees and resolve pending and spent states."""
+        for tree in (NOTE_TREE, ASSIGN_TREE):
+            have = self.conn.execute("SELECT COUNT(*) FROM leaves WHERE tree = ?", (tree,)).fetchone()[0]
+            new = ledger.leaves(tree, have)
+            with self._tx():
+                self.conn.executemany("INSERT INTO leaves VALUES (?, ?, ?)",
+                                      [(tree, have + i, str(v)) for i, v in enumerate(new)])
+        with self._tx():
+            self._resolve(ledger, "notes", NOTE_TREE, "note", lambda row: Note.from_json(row).nullifier(self.sk))
+            self._resolve(ledger, "assignments", ASSIGN_TREE, "assign",
+                          lambda row: Assignment.from_json(row).nullifier(self.osk))
+
+    def _resolve(self, ledger: Ledger, table: str, tree: str, kind: str, nullifier_of) -> None:
+        role_column = "role" if table == "assignments" else "'own'"
+        for cm, role in self.conn.execute(f"SELECT cm, {role_column} FROM {table} WHERE state = 'pending'").fetchall():
+            row = self.conn.execute("SELECT idx FROM leaves WHERE tree = ? AND value = ? ORDER BY idx LIMIT 1",
+                                    (tree, cm)).fetchone()
+            if row is not None:
+                self.conn.execute(f"UPDATE {table} SET leaf = ?, state = ? WHERE cm = ?",
+                                  (row[0], "given" if role == "given" else "unspent", cm))
+        cols = "cm, owner, amount, epoch, rho" if table == "notes" else "cm, grp, operator, amount, epoch, rho"
+        where = "state = 'unspent'" + ("" if table == "notes" else " AND role = 'received'")
+        for values in self.conn.execute(f"SELECT {cols} FROM {table} WHERE {where}").fetchall():
+            if ledger.is_spent(kind, nullifier_of(_row_dict(table, values))):
+                self.conn.execute(f"UPDATE {table} SET state = 'spent' WHERE cm = ?", (values[0],))
+
+    def _tree(self, tree: str, depth: int) -> MerkleTree:
+        cached = self._trees.get(tree)
+        if cached is None or cached.depth != depth:
+            cached = self._trees[tree] = MerkleTree(depth)
+        rows = self.conn.execute("SELECT value FROM leaves WHERE tree = ? AND idx >= ? ORDER BY idx",
+                                 (tree, len(cached))).fetchall()
+        cached.extend(int(v) for (v,) in rows)
+        return cached
+
+    # ------------------------------------------------------------------ user: purchase and assign
+    def purchase(self, ledger: Ledger, system, payment: Payment, owner: int | None = None) -> OwnedNote:
+        """Create a note for `payment` (to this wallet, or as a gift to another owner address) and
+        submit its purchase proof."""
+        note = Note.new(self.owner if owner is None else check_field(owner, "owner"),
+                        check_amount(payment.amount), ledger.now())
+        mine = note.owner == self.owner
+        if mine:
+            self._insert_note(note, "pending")
+        submitted = False
+        try:
+            proof, statement = system.prove("purchase", {
+                "note_cm": note.commitment, "amount": note.amount, "epoch": note.epoch,
+                "owner": note.owner, "rho": note.rho})
+            submitted = True
+            leaf = ledger.purchase(payment, proof, statement.note_cm, statement.amount, statement.epoch)
+        except BaseException as exc:
+            if mine:
+                self._forget_pending(note, None, exc, submitted)
+            raise
+        if mine:
+            with self._tx():
+                self.conn.execute("UPDATE notes SET leaf = ?, state = 'unspent' WHERE cm = ?",
+                                  (leaf, str(note.commitment)))
+        return OwnedNote(note, leaf)
+
+    def notes(self, state: str = "unspent") -> list[OwnedNote]:
+        rows = self.conn.execute("SELECT cm, owner, amount, epoch, rho, leaf FROM notes WHERE state = ? "
+                                 "ORDER BY epoch, CAST(amount AS INTEGER)", (state,)).fetchall()
+        return [OwnedNote(Note.from_json(_row_dict("notes", r)), r[5]) for r in rows]
+
+    def balance(self, now: int) -> int:
+        return sum(n.note.amount for n in self.notes() if is_usable(n.note.epoch, now))
+
+    def select_notes(self, amount: int, now: int) -> list[OwnedNote]:
+        """One or two usable notes of one purchase month worth at least `amount`, oldest month first
+        (they expire first); a single note when one suffices."""
+        by_epoch: dict[int, list[OwnedNote]] = {}
+        for owned in self.notes():
+            if is_usable(owned.note.epoch, now):
+                by_epoch.setdefault(owned.note.epoch, []).append(owned)
+        for epoch in sorted(by_epoch):
+            candidates = sorted(by_epoch[epoch], key=lambda n: n.note.amount)
+            single = [n for n in candidates if n.note.amount >= amount]
+            if single:
+                return [single[0]]
+            if len(candidates) >= 2 and candidates[-1].note.amount + candidates[-2].note.amount >= amount:
+                return [candidates[-1], candidates[-2]]
+        raise InsufficientCredits(f"no one or two usable notes of one month hold {amount}")
+
+    def assign(self, ledger: Ledger, system, group: int, operator: int, amount: int,
+               relayer: int = 0, fee: int = 0, notes: Sequence[OwnedNote] | None = None) -> Assignment:
+        """Give `amount` credits to a group's operator; returns the assignment (hand its opening to
+        the operator with `export_assignment`)."""
+        check_amount(amount)
+        self.sync(ledger)
+        now = ledger.now()
+        inputs = list(notes) if notes is not None else self.select_notes(amount, now)
+        if not 1 <= len(inputs) <= 2 or len({n.note.epoch for n in inputs}) != 1:
+            raise WalletError("an assignment spends one or two notes of the same purchase month")
+        epoch = inputs[0].note.epoch
+        total = sum(n.note.amount for n in inputs)
+        if total < amount:
+            raise InsufficientCredits(f"the notes hold {total}, less than {amount}")
+        tree = self._tree(NOTE_TREE, ledger.depth)
+        assignment = Assignment.new(check_field(group, "group"), check_field(operator, "operator"), amount, epoch)
+        change = Note.new(self.owner, total - amount, epoch)
+        values = {"sk": self.sk, "epoch": epoch, "group": group, "operator": operator, "assigned": amount,
+                  "rho_a": assignment.rho, "change": change.amount, "rho_c": change.rho,
+                  "note_root": tree.root, "assign_cm": assignment.commitment, "change_cm": change.commitment,
+                  "now": now, "external_hash": external_hash(relayer, fee)}
+        dummy = Note(self.owner, 0, epoch, random_field_element())
+        for i, owned in enumerate(inputs + ([None] if len(inputs) == 1 else []), start=1):
+            if owned is None:
+                note, elements, bits = dummy, [0] * ledger.depth, [0] * ledger.depth
+            else:
+                note = owned.note
+                path = tree.proof(owned.leaf)
+                if path.leaf != note.commitment:
+                    raise WalletError(f"leaf {owned.leaf} of the local note tree is not this note")
+                elements, bits = path.path_elements, path.path_indices
+            values.update({f"amount_{i}": note.amount, f"rho_{i}": note.rho, f"nf_{i}": note.nullifier(self.sk),
+                           f"path_elements_{i}": elements, f"path_indices_{i}": bits})
+        with self._tx():
+            self._insert_note(change, "pending", tx=False)
+            self._insert_assignment(assignment, "given", "pending", tx=False)
+        submitted = False
+        try:
+            proof, statement = system.prove("assign", values)
+            submitted = True
+            assign_leaf, change_leaf = ledger.assign(proof, statement, relayer, fee)
+        except BaseException as exc:
+            self._forget_pending(change, assignment, exc, submitted)
+            raise
+        with self._tx():
+            for owned in inputs:
+                self.conn.execute("UPDATE notes SET state = 'spent' WHERE cm = ?", (str(owned.note.commitment),))
+            self.conn.execute("UPDATE notes SET leaf = ?, state = 'unspent' WHERE cm = ?",
+                              (change_leaf, str(change.commitment)))
+            self.conn.execute("UPDATE assignments SET leaf = ?, state = 'given' WHERE cm = ?",
+                              (assign_leaf, str(assignment.commitment)))
+        return assignment
+
+    def export_assignment(self, assignment: Assignment) -> str:
+        return export_assignment(assignment)
+
+    # ------------------------------------------------------------------ operator: receive and redeem
+    def import_assignment(self, blob: str) -> Assignment:
+        """Accept an assignment opening from a group owner (it must be made out to this operator)."""
+        assignment = import_assignment(blob)
+        if assignment.operator != self.operator:
+            raise BlobError("this assignment is made out to another operator")
+        with self._tx():
+            self._insert_assignment(assignment, "received", "pending", tx=False, ignore=True)
+        return assignment
+
+    def assignments(self, state: str = "unspent", role: str = "received") -> list[OwnedAssignment]:
+        rows = self.conn.execute("SELECT cm, grp, operator, amount, epoch, rho, leaf FROM assignments "
+                                 "WHERE state = ? AND role = ? ORDER BY epoch, CAST(amount AS INTEGER)",
+                                 (state, role)).fetchall()
+        return [OwnedAssignment(Assignment.from_json(_row_dict("assignments", r)), r[6]) for r in rows]
+
+    def redeemable(self, now: int) -> int:
+        return sum(a.assignment.amount for a in self.assignments() if is_usable(a.assignment.epoch, now))
+
+    def redeem(self, ledger: Ledger, system, amount: int, payout: int,
+               assignment: OwnedAssignment | None = None) -> dict:
+        """Redeem `amount` from one received assignment (the smallest that covers it) to `payout`."""
+        check_amount(amount)
+        self.sync(ledger)
+        now = ledger.now()
+        if assignment is None:
+            usable = [a for a in self.assignments() if is_usable(a.assignment.epoch, now) and a.assignment.amount >= amount]
+            if not usable:
+                raise InsufficientCredits(f"no usable assignment holds {amount}")
+            assignment = usable[0]
+        a = assignment.assignment
+        if a.amount < amount:
+            raise InsufficientCredits(f"the assignment holds {a.amount}, less than {amount}")
+        tree = self._tree(ASSIGN_TREE, ledger.depth)
+        path = tree.proof(assignment.leaf)
+        if path.leaf != a.commitment:
+            raise WalletError(f"leaf {assignment.leaf} of the local assignment tree is not this assignment")
+        change = Assignment.new(a.group, a.operator, a.amount - amount, a.epoch)
+        values = {"assign_root": tree.root, "nf": a.nullifier(self.osk), "change_cm": change.commitment,
+                  "amount": amount, "payout": payout, "now": now, "osk": self.osk, "group": a.group,
+                  "assigned": a.amount, "epoch": a.epoch, "rho": a.rho, "rho_c": change.rho,
+                  "path_elements": path.path_elements, "path_indices": path.path_indices}
+        with self._tx():
+            self._insert_assignment(change, "received", "pending", tx=False)
+        submitted = False
+        try:
+            proof, statement = system.prove("redeem", values)
+            submitted = True
+            receipt = ledger.redeem(proof, statement)
+        except BaseException as exc:
+            self._forget_pending(None, change, exc, submitted)
+            raise
+        with self._tx():
+            self.conn.execute("UPDATE assignments SET state = 'spent' WHERE cm = ?", (str(a.commitment),))
+            self.conn.execute("UPDATE assignments SET leaf = ?, state = 'unspent' WHERE cm = ?",
+                              (receipt["change_leaf"], str(change.commitment)))
+        return receipt
+
+    # ------------------------------------------------------------------ storage helpers
+    def _insert_note(self, note: Note, state: str, tx: bool = True) -> None:
+        def run():
+            self.conn.execute("INSERT INTO notes VALUES (?, ?, ?, ?, ?, NULL, ?)",
+                              (str(note.commitment), str(note.owner), str(note.amount), note.epoch, str(note.rho), state))
+        if tx:
+            with self._tx():
+                run()
+        else:
+            run()
+
+    def _insert_assignment(self, a: Assignment, role: str, state: str, tx: bool = True, ignore: bool = False) -> None:
+        verb = "INSERT OR IGNORE" if ignore else "INSERT"
+        self.conn.execute(f"{verb} INTO assignments VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                          (str(a.commitment), str(a.group), str(a.operator), str(a.amount), a.epoch, str(a.rho),
+                           role, state))
+
+    def _forget_pending(self, note: Note | None, assignment: Assignment | None, exc: BaseException,
+                        submitted: bool) -> None:
+        """Drop the pending rows of an operation that certainly did not land: it failed before it
+        was submitted, or the ledger refused it (a refusal leaves the ledger unchanged). Anything
+        else (an interrupt while the ledger was working) stays pending for sync() to resolve."""
+        if submitted and not isinstance(exc, LedgerError):
+            return
+        with self._tx():
+            if note is not None:
+                self.conn.execute("DELETE FROM notes WHERE cm = ? AND state = 'pending'", (str(note.commitment),))
+            if assignment is not None:
+                self.conn.execute("DELETE FROM assignments WHERE cm = ? AND state = 'pending'",
+                                  (str(assignment.commitment),))
+
+
+def _row_dict(table: str, values) -> dict:
+    if table == "notes":
+        return dict(zip(("cm", "owner", "amount", "epoch", "rho"), values))
+    return dict(zip(("cm", "group", "operator", "amount", "epoch", "rho"), values))
+
+
+# ---------------------------------------------------------------------- assignment blobs
+def _checksum(payload: dict) -> str:
+    return "sha256:" + hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def export_assignment(assignment: Assignment) -> str:
+    """A versioned JSON blob with the assignment's opening, for the group owner to hand to the
+    operator (by file or message). Anyone holding it learns the assignment, not its nullifier."""
+    payload = {"format": BLOB_FORMAT, "version": BLOB_VERSION, "assignment": assignment.to_json()}
+    return json.dumps({**payload, "checksum": _checksum(payload)}, sort_keys=True)
+
+
+def import_assignment(blob: str) -> Assignment:
+    try:
+        data = json.loads(blob)
+    except (TypeError, ValueError) as exc:
+        raise BlobError(f"not an assignment blob: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != BLOB_FORMAT:
+        raise BlobError(f"not a {BLOB_FORMAT} blob")
+    if data.get("version") != BLOB_VERSION:
+        raise BlobError(f"unsupported assignment blob version {data.get('version')!r} (this wallet reads {BLOB_VERSION})")
+    payload = {k: data.get(k) for k in ("format", "version", "assignment")}
+    if data.get("checksum") != _checksum(payload):
+        raise BlobError("assignment blob checksum mismatch: it was corrupted or edited")
+    try:
+        return Assignment.from_json(data["assignment"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BlobError(f"malformed assignment in blob: {exc}") from None
+
+
+class _Tx:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        return False
