@@ -1,0 +1,225 @@
+"""snarkjs's Groth16 JSON files: ``verification_key.json``, ``proof.json``, ``public.json``.
+
+Written byte for byte as snarkjs 0.7 writes them (``JSON.stringify(obj, null, 1)``: one-space
+indentation, no trailing newline) and read with the checks snarkjs skips: canonical decimal
+strings, points on the curve and in their subgroup (G2), consistent sizes. Point encodings are
+:mod:`zk.curve.encoding`'s (``["x", "y", "1"]``, G2 ``[[x0, x1], [y0, y1], ["1", "0"]]``).
+
+``vk_alphabeta_12`` is e(alpha, beta) as snarkjs's ffjavascript computes it: its final
+exponentiation uses the Fuentes-Castaneda et al. hard part, which raises the reduced pairing to
+the fixed power m = 2x(6x^2 + 3x + 1) (x the BN parameter). We match it by pairing [m·alpha]_1
+with [beta]_2; the Fp12 layout is the tower's [[c0.c0, c0.c1, c0.c2], [c1.c0, c1.c1, c1.c2]] with
+Fp2 values [a, b] = a + b·u. snarkjs's verifier ignores this field; so does ours on reading.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any, Sequence
+
+from zk.curve import CurveError
+from zk.curve.constants import BN_X
+from zk.curve.encoding import g1_from_snarkjs, g1_to_snarkjs, g2_from_snarkjs, g2_to_snarkjs
+from zk.field import R
+
+PROTOCOL = "groth16"
+CURVE = "bn128"
+# Names snarkjs's getCurveFromName accepts for BN254 (compared case-insensitively).
+_CURVE_ALIASES = {"bn128", "bn254", "altbn128"}
+ALPHABETA_EXPONENT = 2 * BN_X * (6 * BN_X * BN_X + 3 * BN_X + 1)
+
+_DECIMAL = re.compile(r"(0|[1-9][0-9]*)\Z")
+
+
+class SnarkjsFormatError(ValueError):
+    """A file that is not a valid snarkjs Groth16 verification key, proof or public-signal list."""
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON files
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=1)
+
+
+def write_json(obj: Any, path) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(dumps(obj))
+
+
+def read_json(path, what: str) -> Any:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise SnarkjsFormatError(f"cannot read {what} {os.fspath(path)!r}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SnarkjsFormatError(f"{what} {os.fspath(path)!r} is not valid JSON: {exc}") from None
+
+
+def _point(decode, obj, what: str):
+    try:
+        return decode(obj)
+    except CurveError as exc:
+        raise SnarkjsFormatError(f"{what}: {exc}") from None
+
+
+def _require_dict(obj, what: str) -> dict:
+    if not isinstance(obj, dict):
+        raise SnarkjsFormatError(f"{what} must be a JSON object, got {type(obj).__name__}")
+    return obj
+
+
+def _field(obj: dict, key: str, what: str):
+    if key not in obj:
+        raise SnarkjsFormatError(f"{what} has no {key!r} field")
+    return obj[key]
+
+
+def _check_protocol(obj: dict, what: str, required: bool) -> None:
+    protocol = obj.get("protocol")
+    if protocol is None and not required:
+        return
+    if protocol != PROTOCOL:
+        raise SnarkjsFormatError(f"{what} is for protocol {protocol!r}, not {PROTOCOL!r}")
+    curve = obj.get("curve")
+    if curve is None and not required:
+        return
+    if not isinstance(curve, str) or curve.lower() not in _CURVE_ALIASES:
+        raise SnarkjsFormatError(f"{what} is for curve {curve!r}, not bn128 (BN254)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification key
+
+
+def vkey_to_json(vk) -> dict:
+    from zk.groth16._backend import pairing_product
+    from zk.curve import g1_to_array, g2_to_array
+    from zk.field import FP
+    from zk.field import arrays as A
+
+    alphabeta = pairing_product(g1_to_array([vk.alpha_g1 * (ALPHABETA_EXPONENT % R)]), g2_to_array([vk.beta_g2]))
+    flat = [str(v) for v in A.from_array(FP, alphabeta.reshape(-1, 4))]
+    fp12 = [[[flat[6 * i + 2 * j], flat[6 * i + 2 * j + 1]] for j in range(3)] for i in range(2)]
+    return {
+        "protocol": PROTOCOL,
+        "curve": CURVE,
+        "nPublic": vk.n_public,
+        "vk_alpha_1": g1_to_snarkjs(vk.alpha_g1),
+        "vk_beta_2": g2_to_snarkjs(vk.beta_g2),
+        "vk_gamma_2": g2_to_snarkjs(vk.gamma_g2),
+        "vk_delta_2": g2_to_snarkjs(vk.delta_g2),
+        "vk_alphabeta_12": fp12,
+        "IC": [g1_to_snarkjs(p) for p in vk.ic],
+    }
+
+
+def vkey_from_json(obj):
+    """A :class:`zk.groth16.VerifyingKey`; raises SnarkjsFormatError for format problems and
+    :class:`zk.groth16.InvalidKey` for degenerate keys (delta = gamma, points at infinity)."""
+    from zk.groth16.keys import VerifyingKey
+
+    what = "verification key"
+    obj = _require_dict(obj, what)
+    _check_protocol(obj, what, required=True)
+    ic_obj = _field(obj, "IC", what)
+    if not isinstance(ic_obj, list) or not ic_obj:
+        raise SnarkjsFormatError(f"{what}: IC must be a non-empty list of G1 points")
+    n_public = _field(obj, "nPublic", what)
+    if isinstance(n_public, bool) or not isinstance(n_public, int) or n_public != len(ic_obj) - 1:
+        raise SnarkjsFormatError(f"{what}: nPublic is {n_public!r} but IC has {len(ic_obj)} points (expected nPublic + 1)")
+    return VerifyingKey(
+        _point(g1_from_snarkjs, _field(obj, "vk_alpha_1", what), f"{what} vk_alpha_1"),
+        _point(g2_from_snarkjs, _field(obj, "vk_beta_2", what), f"{what} vk_beta_2"),
+        _point(g2_from_snarkjs, _field(obj, "vk_gamma_2", what), f"{what} vk_gamma_2"),
+        _point(g2_from_snarkjs, _field(obj, "vk_delta_2", what), f"{what} vk_delta_2"),
+        tuple(_point(g1_from_snarkjs, p, f"{what} IC[{i}]") for i, p in enumerate(ic_obj)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Proof
+
+
+def proof_to_json(proof) -> dict:
+    return {
+        "pi_a": g1_to_snarkjs(proof.a),
+        "pi_b": g2_to_snarkjs(proof.b),
+        "pi_c": g1_to_snarkjs(proof.c),
+        "protocol": PROTOCOL,
+        "curve": CURVE,
+    }
+
+
+def proof_from_json(obj):
+    from zk.groth16.data import Proof
+
+    what = "proof"
+    obj = _require_dict(obj, what)
+    _check_protocol(obj, what, required=False)
+    return Proof(
+        _point(g1_from_snarkjs, _field(obj, "pi_a", what), "proof pi_a"),
+        _point(g2_from_snarkjs, _field(obj, "pi_b", what), "proof pi_b"),
+        _point(g1_from_snarkjs, _field(obj, "pi_c", what), "proof pi_c"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Public signals
+
+
+def public_to_json(values: Sequence[int]) -> list[str]:
+    return [str(int(v)) for v in values]
+
+
+def public_from_json(obj) -> list[int]:
+    """Decimal strings -> ints. Values >= r are returned as they are: the verifier rejects them
+    with a precise message (snarkjs's verifier also refuses them)."""
+    if not isinstance(obj, list):
+        raise SnarkjsFormatError(f"public signals must be a JSON list of decimal strings, got {type(obj).__name__}")
+    out = []
+    for i, value in enumerate(obj):
+        if isinstance(value, bool):
+            raise SnarkjsFormatError(f"public signal {i}: expected a decimal string, got a bool")
+        if isinstance(value, int):
+            if value < 0:
+                raise SnarkjsFormatError(f"public signal {i} is negative: {value}")
+            out.append(value)
+        elif isinstance(value, str) and _DECIMAL.match(value):
+            out.append(int(value))
+        else:
+            raise SnarkjsFormatError(f"public signal {i}: {value!r} is not a canonical decimal string")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+def write_vkey(vk, path) -> None:
+    write_json(vkey_to_json(vk), path)
+
+
+def read_vkey(path):
+    return vkey_from_json(read_json(path, "verification key"))
+
+
+def write_proof(proof, path) -> None:
+    write_json(proof_to_json(proof), path)
+
+
+def read_proof(path):
+    return proof_from_json(read_json(path, "proof"))
+
+
+def write_public(values: Sequence[int], path) -> None:
+    write_json(public_to_json(values), path)
+
+
+def read_public(path) -> list[int]:
+    return public_from_json(read_json(path, "public signals"))

@@ -1,0 +1,210 @@
+"""The proving-key file (``.pk``): numpy limb arrays behind one checked header, so that loading a
+key costs one read, one SHA-256 and no parsing of points.
+
+Layout (little-endian):
+
+    offset  size  field
+    0       8     magic b"ZKG16PK\\0"
+    8       4     format version (u32, currently 1)
+    12      4     header length H (u32)
+    16      8     body length N (u64)
+    24      32    SHA-256 of header || body
+    56      H     header: UTF-8 JSON {sizes, arrays: [{name, dtype, shape, offset}]}, space-padded
+                  so that the body starts on a 64-byte boundary
+    56 + H  N     body: the arrays, each at a 64-byte aligned offset from the body start
+
+Points are affine, coordinates in Montgomery form (R = 2^256) exactly as the kernels use them,
+infinity as an all-zero row; matrices are COO (int64 rows, int64 cols, Montgomery Fr
+coefficients). The checksum catches truncation and corruption; the loaded key is then checked
+like any other (:meth:`ProvingKey.validate`: sizes, canonical coordinates, curve membership,
+delta != gamma, no degenerate points, [beta]_1/[delta]_1 consistent with the G2 side).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+
+import numpy as np
+
+from zk.curve import G1Point, G2Point, g1_from_array, g1_to_array, g2_from_array, g2_to_array
+
+from .data import Groth16Error, InvalidKey
+from .keys import ProvingKey, VerifyingKey
+from .qap import Matrix, QAPError, R1CSMatrices
+
+MAGIC = b"ZKG16PK\x00"
+VERSION = 1
+_PREFIX = struct.Struct("<8sIIQ32s")
+ALIGN = 64
+_DTYPES = {"u8": np.uint64, "i8": np.int64}
+
+
+class KeyFileError(Groth16Error):
+    """A proving-key file that cannot be loaded: not a key, another version, truncated, corrupted."""
+
+
+def _arrays(pk: ProvingKey) -> dict[str, np.ndarray]:
+    vk = pk.vk
+    m = pk.matrices
+    out = {
+        "g1_fixed": g1_to_array([vk.alpha_g1, pk.beta_g1, pk.delta_g1]),
+        "g2_fixed": g2_to_array([vk.beta_g2, vk.gamma_g2, vk.delta_g2]),
+        "ic": g1_to_array(vk.ic),
+        "a_query": pk.a_query,
+        "b_g1_query": pk.b_g1_query,
+        "b_g2_query": pk.b_g2_query,
+        "l_query": pk.l_query,
+        "h_query": pk.h_query,
+    }
+    for name, mat in (("a", m.a), ("b", m.b), ("c", m.c)):
+        out[f"{name}_rows"] = mat.rows
+        out[f"{name}_cols"] = mat.cols
+        out[f"{name}_coeffs"] = mat.coeffs
+    return out
+
+
+def _dtype_code(arr: np.ndarray) -> str:
+    if arr.dtype == np.uint64:
+        return "u8"
+    if arr.dtype == np.int64:
+        return "i8"
+    raise TypeError(f"unexpected array dtype {arr.dtype}")
+
+
+def key_bytes(pk: ProvingKey) -> bytes:
+    arrays = _arrays(pk)
+    entries, chunks, offset = [], [], 0
+    for name, arr in arrays.items():
+        arr = np.ascontiguousarray(arr)
+        pad = -offset % ALIGN
+        if pad:
+            chunks.append(bytes(pad))
+            offset += pad
+        entries.append({"name": name, "dtype": _dtype_code(arr), "shape": list(arr.shape), "offset": offset})
+        data = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
+        chunks.append(data)
+        offset += len(data)
+    body = b"".join(chunks)
+    m = pk.matrices
+    header = json.dumps({
+        "n_wires": m.n_wires,
+        "n_public": m.n_public,
+        "n_constraints": m.n_constraints,
+        "domain_size": m.domain_size,
+        "arrays": entries,
+    }, separators=(",", ":")).encode()
+    header += b" " * (-(_PREFIX.size + len(header)) % ALIGN)
+    digest = hashlib.sha256(header + body).digest()
+    return _PREFIX.pack(MAGIC, VERSION, len(header), len(body), digest) + header + body
+
+
+def save(pk: ProvingKey, path) -> None:
+    """Write atomically (temporary file + rename): an interrupted save leaves no half key."""
+    data = key_bytes(pk)
+    tmp = f"{os.fspath(path)}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _aligned_buffer(size: int) -> np.ndarray:
+    raw = np.empty(size + ALIGN, dtype=np.uint8)
+    start = -raw.ctypes.data % ALIGN
+    return raw[start : start + size]
+
+
+def load(path, *, deep: bool = True) -> ProvingKey:
+    """Read and check a key written by :func:`save`. Every problem is a :class:`KeyFileError`
+    (file level) or :class:`InvalidKey` (a well-formed file holding an unusable key)."""
+    name = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            buf = _aligned_buffer(size)
+            got = fh.readinto(memoryview(buf))
+    except OSError as exc:
+        raise KeyFileError(f"cannot read proving key {name!r}: {exc.strerror or exc}") from None
+    if got != size:
+        raise KeyFileError(f"proving key {name!r}: short read ({got} of {size} bytes)")
+    return parse(buf, name, deep=deep)
+
+
+def parse(data, what: str = "proving key", *, deep: bool = True) -> ProvingKey:
+    if not isinstance(data, np.ndarray):
+        raw = bytes(data)
+        data = _aligned_buffer(len(raw))
+        data[:] = np.frombuffer(raw, dtype=np.uint8)
+    size = data.shape[0]
+    if size < _PREFIX.size:
+        if bytes(data[: len(MAGIC)]) != MAGIC[:size] or size == 0:
+            raise KeyFileError(f"{what} is not a zk proving key (bad magic)")
+        raise KeyFileError(f"{what} is truncated: {size} bytes, the fixed header alone is {_PREFIX.size}")
+    magic, version, header_len, body_len, digest = _PREFIX.unpack(bytes(data[: _PREFIX.size]))
+    if magic != MAGIC:
+        raise KeyFileError(f"{what} is not a zk proving key (bad magic {magic!r})")
+    if version != VERSION:
+        raise KeyFileError(f"{what} has format version {version}; this zk reads version {VERSION}")
+    expected = _PREFIX.size + header_len + body_len
+    if size < expected:
+        raise KeyFileError(f"{what} is truncated: {size} bytes, its header announces {expected}")
+    if size > expected:
+        raise KeyFileError(f"{what} has {size - expected} unexpected bytes after the key")
+    payload = memoryview(data)[_PREFIX.size :]
+    if hashlib.sha256(payload).digest() != digest:
+        raise KeyFileError(f"{what} is corrupted: its SHA-256 checksum does not match")
+    body_start = _PREFIX.size + header_len
+    try:
+        header = json.loads(bytes(data[_PREFIX.size : body_start]))
+        arrays = _read_arrays(header, data[body_start:], body_len)
+        n_wires, n_public, n_constraints = (int(header[k]) for k in ("n_wires", "n_public", "n_constraints"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KeyFileError(f"{what} has a malformed header: {exc}") from None
+    return _build(arrays, n_wires, n_public, n_constraints, header.get("domain_size"), what, deep)
+
+
+def _read_arrays(header: dict, body: np.ndarray, body_len: int) -> dict[str, np.ndarray]:
+    out = {}
+    for entry in header["arrays"]:
+        dtype = np.dtype(_DTYPES[entry["dtype"]]).newbyteorder("<")
+        shape = tuple(int(d) for d in entry["shape"])
+        offset = int(entry["offset"])
+        if any(d < 0 for d in shape) or offset < 0 or offset % ALIGN:
+            raise ValueError(f"array {entry['name']!r} has a bad shape or offset")
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if offset + nbytes > body_len:
+            raise ValueError(f"array {entry['name']!r} runs past the end of the body")
+        arr = body[offset : offset + nbytes].view(dtype).reshape(shape)
+        out[entry["name"]] = arr if dtype.isnative else arr.astype(dtype.newbyteorder("="))
+    return out
+
+
+def _build(arrays, n_wires, n_public, n_constraints, domain_size, what, deep) -> ProvingKey:
+    try:
+        g1_fixed = arrays["g1_fixed"]
+        g2_fixed = arrays["g2_fixed"]
+        if g1_fixed.shape != (3, 2, 4) or g2_fixed.shape != (3, 2, 2, 4) or arrays["ic"].ndim != 3:
+            raise InvalidKey(f"{what}: fixed point arrays have the wrong shape")
+        alpha_g1, beta_g1, delta_g1 = g1_from_array(g1_fixed, check=True)
+        beta_g2, gamma_g2, delta_g2 = g2_from_array(g2_fixed, check=True)
+        ic = g1_from_array(arrays["ic"], check=True)
+        vk = VerifyingKey(alpha_g1, beta_g2, gamma_g2, delta_g2, tuple(ic))
+        mats = R1CSMatrices(n_wires, n_public, n_constraints,
+                            *(Matrix(arrays[f"{m}_rows"], arrays[f"{m}_cols"], arrays[f"{m}_coeffs"]) for m in "abc"))
+        if domain_size != mats.domain_size:
+            raise InvalidKey(f"{what}: domain size {domain_size} does not fit {n_constraints} constraints and {n_public} public signals")
+        pk = ProvingKey(vk, beta_g1, delta_g1, arrays["a_query"], arrays["b_g1_query"], arrays["b_g2_query"],
+                        arrays["l_query"], arrays["h_query"], mats)
+        pk.validate(deep=deep)
+        return pk
+    except KeyError as exc:
+        raise KeyFileError(f"{what} lacks the array {exc}") from None
+    except (InvalidKey, QAPError) as exc:
+        raise InvalidKey(f"{what}: {exc}") from None
+    except ValueError as exc:  # CurveError and shape errors from the array helpers
+        raise InvalidKey(f"{what}: {exc}") from None

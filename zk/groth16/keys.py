@@ -1,0 +1,191 @@
+"""Verifying and proving keys."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from zk.curve import G1Point, G2Point, g1_to_array, g2_to_array
+from zk.curve import kernels as CK
+from zk.field import FP, FP2, P
+
+from .data import InvalidInput, InvalidKey, require_g1, require_g2
+from .qap import R1CSMatrices
+
+
+def _require_finite(point, what: str) -> None:
+    if point.is_infinity():
+        raise InvalidKey(f"{what} is the point at infinity: the key is degenerate")
+
+
+@dataclass(frozen=True)
+class VerifyingKey:
+    """[alpha]_1, [beta]_2, [gamma]_2, [delta]_2 and IC_i = [(beta u_i + alpha v_i + w_i) / gamma]_1
+    for the constant wire and each public signal."""
+
+    alpha_g1: G1Point
+    beta_g2: G2Point
+    gamma_g2: G2Point
+    delta_g2: G2Point
+    ic: tuple
+
+    def __post_init__(self):
+        object.__setattr__(self, "ic", tuple(self.ic))
+        self.validate()
+
+    @property
+    def n_public(self) -> int:
+        return len(self.ic) - 1
+
+    def validate(self) -> None:
+        """Refuse keys no honest setup produces: a point outside its group, a point at infinity
+        (alpha = 0, gamma = 0, ... or IC_i = 0, which the independence rows rule out), or
+        delta = gamma, which lets anyone move public-input terms into C and forge proofs."""
+        try:
+            require_g1(self.alpha_g1, "vk alpha_1")
+            require_g2(self.beta_g2, "vk beta_2")
+            require_g2(self.gamma_g2, "vk gamma_2")
+            require_g2(self.delta_g2, "vk delta_2")
+            if not self.ic:
+                raise InvalidKey("vk IC is empty: it needs at least the constant-wire term IC_0")
+            for i, p in enumerate(self.ic):
+                require_g1(p, f"vk IC[{i}]")
+        except InvalidInput as exc:
+            raise InvalidKey(str(exc)) from None
+        for point, what in ((self.alpha_g1, "vk alpha_1"), (self.beta_g2, "vk beta_2"),
+                            (self.gamma_g2, "vk gamma_2"), (self.delta_g2, "vk delta_2")):
+            _require_finite(point, what)
+        for i, p in enumerate(self.ic):
+            _require_finite(p, f"vk IC[{i}]")
+        if self.delta_g2 == self.gamma_g2:
+            raise InvalidKey("vk delta_2 equals gamma_2: such a key accepts forged proofs (C can absorb the public-input term)")
+
+
+@dataclass
+class ProvingKey:
+    """Everything the prover needs: the verifying key, [beta]_1, [delta]_1, the query vectors
+    (affine Montgomery arrays, infinity = zero row) and the constraint matrices.
+
+    - a_query[j] = [u_j(tau)]_1, b_g1_query[j] = [v_j(tau)]_1, b_g2_query[j] = [v_j(tau)]_2
+    - l_query[j] = [(beta u_j + alpha v_j + w_j) / delta]_1 for the private wires j > nPublic
+    - h_query[i] = [L^(2n)_(2i+1)(tau) / delta]_1 (see :mod:`zk.groth16.qap`)
+    """
+
+    vk: VerifyingKey
+    beta_g1: G1Point
+    delta_g1: G1Point
+    a_query: np.ndarray
+    b_g1_query: np.ndarray
+    b_g2_query: np.ndarray
+    l_query: np.ndarray
+    h_query: np.ndarray
+    matrices: R1CSMatrices
+    _prepared: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_wires(self) -> int:
+        return self.matrices.n_wires
+
+    @property
+    def n_public(self) -> int:
+        return self.matrices.n_public
+
+    @property
+    def domain_size(self) -> int:
+        return self.matrices.domain_size
+
+    def validate(self, *, deep: bool = True) -> None:
+        """Sizes, group membership and the degenerate cases :meth:`VerifyingKey.validate` lists.
+
+        deep=True also checks that every query coordinate is canonical and every query point is on
+        its curve (one pass, cheap) and that [beta]_1, [delta]_1 match [beta]_2, [delta]_2 (one
+        multi-pairing). b_g2_query rows get no per-point subgroup test (a 63-bit scalar
+        multiplication each): a bad row can only spoil the prover's own proofs, and the prover
+        checks the B it outputs.
+        """
+        m = self.matrices
+        m.validate()
+        n_wires, n_public, n = m.n_wires, m.n_public, m.domain_size
+        self.vk.validate()
+        if self.vk.n_public != n_public:
+            raise InvalidKey(f"the verifying key has {self.vk.n_public} public inputs, the circuit {n_public}")
+        shapes = {
+            "a_query": (self.a_query, (n_wires, 2, 4)),
+            "b_g1_query": (self.b_g1_query, (n_wires, 2, 4)),
+            "b_g2_query": (self.b_g2_query, (n_wires, 2, 2, 4)),
+            "l_query": (self.l_query, (n_wires - n_public - 1, 2, 4)),
+            "h_query": (self.h_query, (n, 2, 4)),
+        }
+        for name, (arr, shape) in shapes.items():
+            if not isinstance(arr, np.ndarray) or arr.dtype != np.uint64 or arr.shape != shape:
+                got = getattr(arr, "shape", type(arr).__name__)
+                raise InvalidKey(f"proving key {name} must be a uint64 array of shape {shape}, got {got}")
+        for point, what in ((self.beta_g1, "beta_1"), (self.delta_g1, "delta_1")):
+            try:
+                require_g1(point, f"proving key {what}")
+            except InvalidInput as exc:
+                raise InvalidKey(str(exc)) from None
+            _require_finite(point, f"proving key {what}")
+        if _any_zero_rows(self.h_query):
+            raise InvalidKey("proving key h_query has a point at infinity: tau lies in the evaluation domain")
+        if not deep:
+            return
+        for name in ("a_query", "b_g1_query", "l_query", "h_query"):
+            arr = getattr(self, name)
+            _check_canonical(arr, name)
+            bad = first_off_curve(FP, arr)
+            if bad >= 0:
+                raise InvalidKey(f"proving key {name}[{bad}] is not on the G1 curve")
+        _check_canonical(self.b_g2_query, "b_g2_query")
+        bad = first_off_curve(FP2, self.b_g2_query)
+        if bad >= 0:
+            raise InvalidKey(f"proving key b_g2_query[{bad}] is not on the G2 twist curve")
+        from ._backend import pairing_check
+
+        # e(beta_1, -g2) e(-g1, ...) would need four pairings; with a random combination one
+        # multi-pairing checks both: e(rho beta_1 + delta_1, -G2) e(G1, rho beta_2) e(G1, delta_2) == 1.
+        import secrets
+
+        rho = secrets.randbits(128) | 1
+        lhs = self.beta_g1 * rho + self.delta_g1
+        g1 = g1_to_array([-lhs, G1Point.generator(), G1Point.generator()])
+        g2 = g2_to_array([G2Point.generator(), self.vk.beta_g2 * rho, self.vk.delta_g2])
+        if not pairing_check(g1, g2):
+            raise InvalidKey("proving key [beta]_1 / [delta]_1 do not match the verifying key's [beta]_2 / [delta]_2")
+
+    def prepared(self) -> dict:
+        """Cached arrays the prover reuses between proofs (the A matrix with its extra rows)."""
+        if "a_aug" not in self._prepared:
+            self._prepared["a_aug"] = self.matrices.a_with_public_rows()
+        return self._prepared
+
+
+def _any_zero_rows(arr: np.ndarray) -> bool:
+    flat = arr.reshape(arr.shape[0], -1)
+    return bool(flat.shape[0]) and bool((~flat.any(axis=1)).any())
+
+
+_P_LIMBS = np.array([(P >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
+
+
+def _check_canonical(arr: np.ndarray, name: str) -> None:
+    """Every coordinate's limbs < p (the kernels assume reduced Montgomery values)."""
+    limbs = arr.reshape(-1, 4)
+    less = np.zeros(limbs.shape[0], dtype=bool)
+    equal = np.ones(limbs.shape[0], dtype=bool)
+    for i in (3, 2, 1, 0):
+        less |= equal & (limbs[:, i] < _P_LIMBS[i])
+        equal &= limbs[:, i] == _P_LIMBS[i]
+    if not less.all():
+        raise InvalidKey(f"proving key {name} holds a coordinate >= p")
+
+
+@njit(cache=True)
+def first_off_curve(F, affine_arr):
+    """Index of the first row not on the curve of F (infinity counts as on it), or -1."""
+    b = CK.curve_b(F)
+    for i in range(affine_arr.shape[0]):
+        if not CK.is_on_curve_affine(F, CK.load_affine(F, affine_arr, i), b):
+            return i
+    return -1

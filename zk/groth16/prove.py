@@ -1,0 +1,81 @@
+"""The Groth16 prover: one proof from a proving key and a full witness.
+
+    A = alpha + sum_j w_j u_j(tau) + r delta                         (G1)
+    B = beta  + sum_j w_j v_j(tau) + s delta                         (G2, and in G1 for C)
+    C = sum_{j private} w_j L_j + D(tau)/delta + s A + r B1 - r s delta     (G1)
+
+with fresh uniformly random r, s from ``secrets`` for every proof: they make (A, B, C) uniformly
+distributed among the valid proofs of the statement, which is where zero knowledge comes from.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Callable, Sequence
+
+import numpy as np
+
+from zk.field import FR, R
+from zk.field import arrays as A
+
+from . import _backend as B
+from .data import Groth16Error, Proof, require_g2
+from .keys import ProvingKey
+from .qap import quotient_evaluations
+
+
+class WitnessMismatch(Groth16Error):
+    """A witness that does not fit the proving key (length, constant wire, values >= r)."""
+
+
+def _check_witness(pk: ProvingKey, witness: Sequence[int]) -> list[int]:
+    witness = list(witness)
+    if len(witness) != pk.n_wires:
+        raise WitnessMismatch(f"the witness has {len(witness)} values, the circuit has {pk.n_wires} wires")
+    for i, value in enumerate(witness):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= int(value) < R:
+            raise WitnessMismatch(f"witness[{i}] = {value!r} is not a field element in [0, r)")
+    witness = [int(v) for v in witness]
+    if witness[0] != 1:
+        raise WitnessMismatch(f"witness[0] must be 1 (the constant wire), got {witness[0]}")
+    return witness
+
+
+def prove(pk: ProvingKey, witness: Sequence[int], *, origins=None,
+          progress: Callable[[str], None] | None = None) -> tuple[Proof, list[int]]:
+    """(proof, public signals) for a full witness (wire 0 = 1, then the public signals, then the
+    rest, as :meth:`ConstraintSystem.solve` and circom's .wtns give it). ``origins`` (the
+    constraint descriptions of a ConstraintSystem) make an unsatisfied-constraint error precise."""
+    say = progress or (lambda _msg: None)
+    t0 = time.perf_counter()
+    witness = _check_witness(pk, witness)
+    mats = pk.matrices
+    n_public = mats.n_public
+
+    w_mont = A.to_array(FR, witness, reduce=False)
+    d_plain = quotient_evaluations(mats, pk.prepared()["a_aug"], w_mont, origins)
+    say(f"prove: quotient on the coset ({time.perf_counter() - t0:.2f} s)")
+
+    w_plain = A.ints_to_raw(witness)
+    a_sum = B.msm_g1(pk.a_query, w_plain)
+    b1_sum = B.msm_g1(pk.b_g1_query, w_plain)
+    say(f"prove: A and B1 MSMs ({time.perf_counter() - t0:.2f} s)")
+    b2_sum = B.msm_g2(pk.b_g2_query, w_plain)
+    say(f"prove: B2 MSM ({time.perf_counter() - t0:.2f} s)")
+    l_sum = B.msm_g1(pk.l_query, np.ascontiguousarray(w_plain[n_public + 1:]))
+    h_sum = B.msm_g1(pk.h_query, d_plain)
+    say(f"prove: L and H MSMs ({time.perf_counter() - t0:.2f} s)")
+
+    r = secrets.randbelow(R)
+    s = secrets.randbelow(R)
+    vk = pk.vk
+    proof_a = vk.alpha_g1 + a_sum + pk.delta_g1 * r
+    proof_b = vk.beta_g2 + b2_sum + vk.delta_g2 * s
+    b1 = pk.beta_g1 + b1_sum + pk.delta_g1 * s
+    proof_c = l_sum + h_sum + proof_a * s + b1 * r - pk.delta_g1 * (r * s % R)
+    del r, s
+    # A corrupted b_g2_query row could push B out of G2; the verifier would reject the proof, but
+    # saying so here points at the key instead of at the witness.
+    require_g2(proof_b, "the computed proof point B (the proving key's b_g2_query is corrupt)")
+    say(f"prove: done ({time.perf_counter() - t0:.2f} s)")
+    return Proof(proof_a, proof_b, proof_c), witness[1 : n_public + 1]

@@ -1,0 +1,130 @@
+"""Groth16 key generation (a single-party trusted setup, for development and tests).
+
+The toxic waste (tau, alpha, beta, gamma, delta) comes from ``secrets``, lives only in local
+variables and the arrays derived from it, which are overwritten before returning. Whoever knows
+it can forge proofs, so production circuits should use a multi-party ceremony (snarkjs's
+powers of tau + zkey contributions); this generator exists so that the toolkit is complete on
+its own and keys for tests and development are one call away.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from zk.curve import G1Point, G2Point, g1_from_array, g2_from_array
+from zk.field import FR, R
+from zk.field import arrays as A
+from zk.poly import lagrange_evaluations
+
+from . import _backend as B
+from .data import InvalidKey
+from .keys import ProvingKey, VerifyingKey
+from .qap import R1CSMatrices, from_constraint_system, linear_combination3, mont_element, sparse_accumulate, to_plain
+
+Progress = Callable[[str], None]
+
+
+def _nonzero_scalar() -> int:
+    return secrets.randbelow(R - 1) + 1
+
+
+def _column_evaluations(mats: R1CSMatrices, a_aug, lagrange: np.ndarray):
+    """u_j(tau), v_j(tau), w_j(tau) for every wire j: the transposed matrices times L(tau)."""
+    out = []
+    for m in (a_aug, mats.b, mats.c):
+        v = np.empty((mats.n_wires, 4), dtype=np.uint64)
+        sparse_accumulate(FR, m.cols, m.rows, m.coeffs, lagrange, v)
+        out.append(v)
+    return out
+
+
+@dataclass
+class _ToxicWaste:
+    tau: int
+    alpha: int
+    beta: int
+    gamma: int
+    delta: int
+
+
+def _sample_toxic_waste(n: int) -> _ToxicWaste:
+    # tau must avoid the size-2n domain: there L^(2n)(tau) is an indicator vector and the H query
+    # would hold points at infinity (and Z(tau) = 0 on the size-n domain breaks soundness).
+    while True:
+        tau = _nonzero_scalar()
+        if pow(tau, 2 * n, R) != 1:
+            break
+    alpha, beta, gamma, delta = (_nonzero_scalar() for _ in range(4))
+    # gamma and delta are independent; equal, C could absorb the public-input term (forgery).
+    while delta == gamma:
+        delta = _nonzero_scalar()
+    return _ToxicWaste(tau, alpha, beta, gamma, delta)
+
+
+def setup(cs, *, progress: Progress | None = None) -> tuple[ProvingKey, VerifyingKey]:
+    """Keys for a constraint system (:class:`zk.r1cs.ConstraintSystem`, also as read from a circom
+    .r1cs). ``progress`` receives one line per stage (the CLI prints them)."""
+    mats = from_constraint_system(cs)
+    toxic = _sample_toxic_waste(mats.domain_size)
+    try:
+        return _keys(mats, toxic, progress)
+    finally:
+        toxic.tau = toxic.alpha = toxic.beta = toxic.gamma = toxic.delta = 0
+
+
+def _keys(mats: R1CSMatrices, toxic: _ToxicWaste, progress: Progress | None) -> tuple[ProvingKey, VerifyingKey]:
+    say = progress or (lambda _msg: None)
+    t0 = time.perf_counter()
+    n = mats.domain_size
+    n_public = mats.n_public
+    tau, alpha, beta, gamma, delta = toxic.tau, toxic.alpha, toxic.beta, toxic.gamma, toxic.delta
+    if delta == gamma or 0 in (tau, alpha, beta, gamma, delta) or pow(tau, 2 * n, R) == 1:
+        raise InvalidKey("degenerate toxic waste: zero scalar, delta = gamma, or tau in the evaluation domain")
+
+    say(f"setup: {mats.n_constraints} constraints, {mats.n_wires} wires, {n_public} public, domain 2^{n.bit_length() - 1}")
+    a_aug = mats.a_with_public_rows()
+    lagrange = lagrange_evaluations(n, tau)
+    u, v, w = _column_evaluations(mats, a_aug, lagrange)
+
+    gamma_inv, delta_inv = pow(gamma, -1, R), pow(delta, -1, R)
+    k = np.empty_like(u)
+    linear_combination3(FR, u, v, w, mont_element(beta), mont_element(alpha), mont_element(1), k)
+    ic_scalars = np.empty((n_public + 1, 4), dtype=np.uint64)
+    l_scalars = np.empty((mats.n_wires - n_public - 1, 4), dtype=np.uint64)
+    A.scale(FR, k[: n_public + 1], mont_element(gamma_inv), ic_scalars)
+    A.scale(FR, np.ascontiguousarray(k[n_public + 1:]), mont_element(delta_inv), l_scalars)
+    h_scalars = np.ascontiguousarray(lagrange_evaluations(2 * n, tau)[1::2])
+    A.scale(FR, h_scalars, mont_element(delta_inv), h_scalars)
+    say(f"setup: scalars ready ({time.perf_counter() - t0:.2f} s)")
+
+    u_plain, v_plain = to_plain(u), to_plain(v)
+    a_query = B.fixed_base_g1(u_plain)
+    b_g1_query = B.fixed_base_g1(v_plain)
+    say(f"setup: A and B1 queries ({time.perf_counter() - t0:.2f} s)")
+    b_g2_query = B.fixed_base_g2(v_plain)
+    say(f"setup: B2 query ({time.perf_counter() - t0:.2f} s)")
+    ic = g1_from_array(B.fixed_base_g1(to_plain(ic_scalars)))
+    l_query = B.fixed_base_g1(to_plain(l_scalars))
+    h_query = B.fixed_base_g1(to_plain(h_scalars))
+    say(f"setup: L and H queries ({time.perf_counter() - t0:.2f} s)")
+
+    fixed = A.ints_to_raw([alpha, beta, delta])
+    alpha_g1, beta_g1, delta_g1 = g1_from_array(B.fixed_base_g1(fixed))
+    beta_g2, gamma_g2, delta_g2 = g2_from_array(B.fixed_base_g2(A.ints_to_raw([beta, gamma, delta])))
+
+    for arr in (lagrange, u, v, w, k, u_plain, v_plain, ic_scalars, l_scalars, h_scalars, fixed):
+        arr.fill(0)
+    del tau, alpha, beta, gamma, delta, gamma_inv, delta_inv
+
+    vk = VerifyingKey(alpha_g1, beta_g2, gamma_g2, delta_g2, tuple(ic))
+    pk = ProvingKey(vk, beta_g1, delta_g1, a_query, b_g1_query, b_g2_query, l_query, h_query, mats)
+    try:
+        pk.validate(deep=False)
+    except InvalidKey as exc:  # pragma: no cover - only with a broken engine or negligible luck
+        raise InvalidKey(f"setup produced an unusable key ({exc}); run it again") from None
+    say(f"setup: done ({time.perf_counter() - t0:.2f} s)")
+    return pk, vk
