@@ -401,3 +401,55 @@ def test_g2_subgroup_check_rejects_small_order_components():
     assert _slow_in_subgroup(candidates) == [False] * len(candidates)
     for q in candidates:
         assert batch_g2_subgroup_check(FP2, G2.affine_rows([q])) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# G1 GLV scalar multiplication
+
+
+def test_glv_constants_endomorphism_matches_py_ecc():
+    from zk.curve import glv
+
+    assert pow(glv.BETA, 3, P) == 1 and glv.BETA != 1
+    assert pow(glv.LAMBDA, 3, R) == 1 and glv.LAMBDA != 1
+    for _ in range(3):
+        x, y = bn.normalize(G1.random_point())
+        assert bn.eq(bn.multiply((x, y, bn.FQ.one()), glv.LAMBDA), (x * glv.BETA, y, bn.FQ.one()))
+
+
+def test_glv_decomposition_is_exact_and_short():
+    from zk.curve import glv
+
+    for k in [0, 1, 2, R - 1, R - 2, glv.LAMBDA, R - glv.LAMBDA, (R - 1) // 2] + [rng.randrange(R) for _ in range(300)]:
+        k1, k2 = glv.decompose(k)
+        assert (k1 + k2 * glv.LAMBDA - k) % R == 0
+        assert abs(k1) < 1 << 128 and abs(k2) < 1 << 128, (k, k1, k2)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0, 1, -1, 15, 16, 17, 31, -31, (1 << 64) - 1, 1 << 64, (1 << 128) - 1, -((1 << 128) - 1), (1 << 127) + 15],
+)
+def test_wnaf_recode_edge_values(value):
+    from zk.curve import glv
+
+    digits = np.zeros(glv.MAX_DIGITS, dtype=np.int8)
+    mask = (1 << 64) - 1
+    count = glv.wnaf_recode(np.uint64(abs(value) & mask), np.uint64(abs(value) >> 64), value < 0, digits)
+    assert sum(int(d) << i for i, d in enumerate(digits[:count])) == value
+    nonzero = [i for i in range(count) if digits[i]]
+    assert all(abs(int(digits[i])) % 2 == 1 and abs(int(digits[i])) < 16 for i in nonzero)
+    # Non-adjacency: any two nonzero digits are at least 5 positions apart.
+    assert all(b - a >= 5 for a, b in zip(nonzero, nonzero[1:]))
+    assert count == 0 or digits[count - 1] != 0
+
+
+def test_glv_scalar_mul_against_py_ecc():
+    from zk.curve import glv
+
+    scalars = [0, 1, 2, 3, 15, 16, 17, R - 1, R - 2, glv.LAMBDA, R - glv.LAMBDA] + [rng.randrange(R) for _ in range(8)]
+    points = [G1.random_point() for _ in scalars]
+    points[3] = bn.Z1
+    out = G1.jac_out(len(scalars))
+    glv.batch_glv_scalar_mul(FP, G1.affine_rows(points), glv.glv_halves(scalars), out)
+    assert_points_equal(G1.from_jac_rows(out), [bn.multiply(p, k) for p, k in zip(points, scalars)])

@@ -104,12 +104,14 @@ def affine_neg(F, q):
 
 @njit(cache=True)
 def jac_double(F, p):
-    """dbl-2009-l (2M + 5S). Doubling infinity gives Z3 = 2*Y*0 = 0, i.e. infinity again."""
+    """dbl-2009-l (3M + 4S with D = 4 X1 B). Doubling infinity gives Z3 = 2*Y*0 = 0, i.e. infinity again."""
     X1, Y1, Z1 = p
     A = fsqr(F, X1)
     B = fsqr(F, Y1)
     C = fsqr(F, B)
-    D = fdbl(F, fsub(F, fsub(F, fsqr(F, fadd(F, X1, B)), A), C))
+    # D = 2((X1 + B)^2 - A - C) = 4 X1 B: a squaring costs a multiplication here, so take the
+    # form with fewer additions.
+    D = fdbl(F, fdbl(F, fmul(F, X1, B)))
     E = fadd(F, fdbl(F, A), A)
     Fe = fsqr(F, E)
     X3 = fsub(F, Fe, fdbl(F, D))
@@ -152,7 +154,7 @@ def jac_add(F, p, q):
 
 @njit(cache=True)
 def jac_add_mixed(F, p, q):
-    """p (Jacobian) + q (affine), madd-2007-bl (7M + 4S), complete like ``jac_add``."""
+    """p (Jacobian) + q (affine), madd-2007-bl (8M + 3S with Z3 = 2 Z1 H), complete like ``jac_add``."""
     if affine_is_infinity(F, q):
         return p
     if jac_is_infinity(F, p):
@@ -174,7 +176,8 @@ def jac_add_mixed(F, p, q):
     V = fmul(F, X1, I)
     X3 = fsub(F, fsub(F, fsqr(F, r), J), fdbl(F, V))
     Y3 = fsub(F, fmul(F, r, fsub(F, V, X3)), fdbl(F, fmul(F, Y1, J)))
-    Z3 = fsub(F, fsub(F, fsqr(F, fadd(F, Z1, H)), Z1Z1), HH)
+    # (Z1 + H)^2 - Z1Z1 - HH = 2 Z1 H, again fewer additions for the same multiplication count.
+    Z3 = fdbl(F, fmul(F, Z1, H))
     return (X3, Y3, Z3)
 
 

@@ -18,6 +18,7 @@ from zk.field import arrays as A
 from . import kernels as K
 from .constants import B_G1, B_G2, G1_GENERATOR, G2_GENERATOR
 from .errors import CurveError
+from .glv import batch_glv_scalar_mul, glv_halves
 from .subgroup import batch_g2_subgroup_check
 
 _SCALAR_CHUNK_BITS = 255  # the kernel takes scalars below 2^256
@@ -104,6 +105,9 @@ class _AffinePoint:
             return NotImplemented
         if scalar < 0:
             return (-self) * (-scalar)
+        if isinstance(self, G1Point):
+            # The cofactor is 1: every G1 point has order dividing r, so reducing is exact.
+            scalar %= R
         if scalar >> 256:
             # Split instead of reducing mod r: that would be wrong for points outside the subgroup.
             low = scalar & ((1 << _SCALAR_CHUNK_BITS) - 1)
@@ -264,7 +268,8 @@ def _as_affine(F, arr: np.ndarray, element_dims: int) -> np.ndarray:
 
 
 def multi_scalar_mul_each(points: Sequence[_AffinePoint], scalars: Sequence[int]) -> list:
-    """[k_i * P_i] (not their sum), each scalar in [0, 2^256), through one kernel call."""
+    """[k_i * P_i] (not their sum), each scalar in [0, 2^256), through one kernel call (GLV for G1,
+    where scalars act mod r; 4-bit windows for G2, exact for points outside the subgroup too)."""
     if not points:
         return []
     cls = type(points[0])
@@ -274,7 +279,10 @@ def multi_scalar_mul_each(points: Sequence[_AffinePoint], scalars: Sequence[int]
             raise ValueError(f"scalar {k} is outside [0, 2^256)")
     affine = to_array(points)
     jac = np.empty((affine.shape[0], 3) + affine.shape[2:], dtype=np.uint64)
-    K.batch_scalar_mul(cls.descriptor, affine, A.ints_to_raw(list(scalars)), jac)
+    if cls is G1Point:
+        batch_glv_scalar_mul(FP, affine, glv_halves(scalars), jac)
+    else:
+        K.batch_scalar_mul(cls.descriptor, affine, A.ints_to_raw(list(scalars)), jac)
     return from_array(jac)
 
 

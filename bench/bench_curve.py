@@ -1,0 +1,166 @@
+"""Curve kernels (G1/G2 point arithmetic), beside py_ecc in the same run.
+
+Run: make bench  (or: .venv/bin/python -m pytest bench/bench_curve.py --benchmark-only -s -q)
+
+Figures are per operation, from the fastest round of one kernel call over a batch. The machine
+is shared, so each run also measures an Fp multiplication chain and prints the mixed addition in
+"Fp-mul equivalents": that ratio stays put when the machine is loaded and the absolute times do not.
+"""
+from __future__ import annotations
+
+import random
+import time
+
+import numpy as np
+import pytest
+from numba import njit
+from py_ecc import optimized_bn128 as bn
+
+from zk.curve import G1Point, G2Point, g1_to_array, g2_to_array
+from zk.curve import kernels as K
+from zk.curve.subgroup import batch_g2_subgroup_check
+from zk.field import FP, FP2, R
+from zk.field import arrays as A
+from zk.field.ops import fload, fmul, fstore
+
+rng = random.Random(11)
+MADD_POINTS = 1 << 16
+G1_MULS = 128
+G2_MULS = 32
+
+
+@njit(cache=True)
+def _fp_mul_chain(F, x, n, out):
+    a = fload(F, x, 0)
+    b = fload(F, x, 1)
+    for _ in range(n):
+        a = fmul(F, a, b)
+    fstore(F, out, 0, a)
+
+
+def _fp_mul_ns() -> float:
+    x = A.to_array(FP, [rng.randrange(1, 1 << 250) for _ in range(2)])
+    out = np.empty_like(x)
+    _fp_mul_chain(FP, x, 10, out)
+    n = 1 << 20
+    best = min(_timed(_fp_mul_chain, FP, x, n, out) for _ in range(5))
+    return best / n * 1e9
+
+
+def _timed(fn, *args) -> float:
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+def _random_points(cls, count):
+    """Distinct random points, made with one kernel call."""
+    base = [cls.generator()] * count
+    scalars = A.ints_to_raw([rng.randrange(1, R) for _ in range(count)])
+    to_array = g1_to_array if cls is G1Point else g2_to_array
+    affine = to_array(base)
+    jac = np.empty((count, 3) + affine.shape[2:], dtype=np.uint64)
+    K.batch_scalar_mul(cls.descriptor, affine, scalars, jac)
+    out = np.empty_like(affine)
+    K.batch_to_affine(cls.descriptor, jac, out)
+    return out
+
+
+def _py_ecc_ns(fn, samples) -> float:
+    best = float("inf")
+    for _ in range(2):
+        start = time.perf_counter()
+        for args in samples:
+            fn(*args)
+        best = min(best, (time.perf_counter() - start) / len(samples))
+    return best * 1e9
+
+
+@pytest.mark.parametrize("group", ["G1", "G2"])
+def test_mixed_addition(benchmark, report, group):
+    cls, F = (G1Point, FP) if group == "G1" else (G2Point, FP2)
+    n = MADD_POINTS if group == "G1" else MADD_POINTS // 4
+    # 1024 distinct points tiled: the accumulator never meets a tile again (probability ~2^-250).
+    distinct = _random_points(cls, 1024)
+    points = np.ascontiguousarray(np.tile(distinct, (n // 1024,) + (1,) * (distinct.ndim - 1)))
+    acc = np.empty((1, 3) + points.shape[2:], dtype=np.uint64)
+    K.sum_affine(F, points[:4], acc)
+    benchmark.pedantic(K.sum_affine, args=(F, points, acc), rounds=10, iterations=1, warmup_rounds=1)
+    ns = benchmark.stats.stats.min / n * 1e9
+    mul_ns = _fp_mul_ns()
+    x, y = bn.normalize(bn.multiply(bn.G1 if group == "G1" else bn.G2, 5))
+    start_point = bn.multiply(bn.G1 if group == "G1" else bn.G2, 7)
+    # py_ecc has no mixed addition; its projective add is the closest comparison.
+    affine_as_projective = (x, y, x.one())
+    ref = _py_ecc_ns(bn.add, [(start_point, affine_as_projective)] * 2000)
+    report(
+        f"{group} mixed addition (Jacobian += affine, chain of {n})",
+        ns,
+        ref,
+        reference="py_ecc projective add",
+        bar="<= 250 ns" if group == "G1" else None,
+        benchmark=benchmark,
+        extra=f"Fp mul {mul_ns:.1f} ns in this run; {ns / mul_ns:.1f} Fp-mul equivalents",
+    )
+
+
+@pytest.mark.parametrize("group", ["G1", "G2"])
+def test_scalar_multiplication(benchmark, report, group):
+    cls, F, count = (G1Point, FP, G1_MULS) if group == "G1" else (G2Point, FP2, G2_MULS)
+    points = _random_points(cls, count)
+    scalars_int = [rng.randrange(R) for _ in range(count)]
+    scalars = A.ints_to_raw(scalars_int)
+    out = np.empty((count, 3) + points.shape[2:], dtype=np.uint64)
+    K.batch_scalar_mul(F, points[:1], scalars[:1], out[:1])
+    benchmark.pedantic(K.batch_scalar_mul, args=(F, points, scalars, out), rounds=5, iterations=1, warmup_rounds=1)
+    ns = benchmark.stats.stats.min / count * 1e9
+    gen = bn.G1 if group == "G1" else bn.G2
+    samples = 20 if group == "G1" else 4
+    ref = _py_ecc_ns(bn.multiply, [(gen, k) for k in scalars_int[:samples]])
+    report(
+        f"{group} scalar multiplication (254-bit, 4-bit windows, batch of {count})",
+        ns,
+        ref,
+        bar=">= 100x py_ecc" if group == "G1" else None,
+        benchmark=benchmark,
+    )
+
+
+@pytest.mark.parametrize("group", ["G1", "G2"])
+def test_point_type_scalar_multiplication(benchmark, report, group):
+    """What a user of G1Point/G2Point sees: one point, one scalar, conversions and dispatch included."""
+    point = G1Point.generator() if group == "G1" else G2Point.generator()
+    k = rng.randrange(R)
+    point * 3
+    benchmark.pedantic(lambda: point * k, rounds=20, iterations=1, warmup_rounds=1)
+    gen = bn.G1 if group == "G1" else bn.G2
+    ref = _py_ecc_ns(bn.multiply, [(gen, k)] * (10 if group == "G1" else 2))
+    report(f"{group}Point * k (single call from Python)", benchmark.stats.stats.min * 1e9, ref, benchmark=benchmark)
+
+
+def test_g2_subgroup_check(benchmark, report):
+    count = 32
+    points = _random_points(G2Point, count)
+    batch_g2_subgroup_check(FP2, points[:1])
+    benchmark.pedantic(batch_g2_subgroup_check, args=(FP2, points), rounds=5, iterations=1, warmup_rounds=1)
+    ns = benchmark.stats.stats.min / count * 1e9
+    # The definition, r * Q == 0, through the same scalar-multiplication kernel.
+    out = np.empty((count, 3, 2, 4), dtype=np.uint64)
+    r_limbs = A.ints_to_raw([R] * count)
+    K.batch_scalar_mul(FP2, points[:1], r_limbs[:1], out[:1])
+    slow = min(_timed(K.batch_scalar_mul, FP2, points, r_limbs, out) for _ in range(3)) / count * 1e9
+    report("G2 subgroup check (psi test)", ns, slow, reference="r*Q == 0 kernel", benchmark=benchmark)
+
+
+def test_batch_to_affine(benchmark, report):
+    n = 1 << 14
+    affine = np.tile(_random_points(G1Point, 256), (n // 256, 1, 1))
+    jac = np.empty((n, 3, 4), dtype=np.uint64)
+    K.batch_affine_to_jac(FP, affine, jac)
+    # Give every row a Z != 1 so the conversion does real work: double each point in place.
+    doubled = np.empty_like(jac)
+    K.batch_scalar_mul(FP, affine, A.ints_to_raw([2] * n), doubled)
+    out = np.empty_like(affine)
+    K.batch_to_affine(FP, doubled[:2], out[:2])
+    benchmark.pedantic(K.batch_to_affine, args=(FP, doubled, out), rounds=10, iterations=1, warmup_rounds=1)
+    report(f"G1 batch Jacobian -> affine ({n} points, one inversion)", benchmark.stats.stats.min / n * 1e9, benchmark=benchmark)
