@@ -115,7 +115,8 @@ def _transform(values: np.ndarray, dom: Domain, twiddles: np.ndarray, parallel: 
     if parallel is None:
         parallel = dom.size >= PARALLEL_THRESHOLD and numba.get_num_threads() > 1
     if parallel:
-        K.butterflies_parallel(FR, values, twiddles, numba.get_num_threads() * 4)
+        parts = 1 << (numba.get_num_threads().bit_length() - 1)
+        K.butterflies_parallel(FR, values, twiddles, min(parts, dom.size // 2))
     else:
         K.butterflies(FR, values, twiddles)
 

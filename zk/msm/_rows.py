@@ -1,0 +1,102 @@
+"""Row access for the hot loops, by direct indexing.
+
+``zk.curve.kernels.load_affine`` and ``zk.field.ops.fstore`` take a row view (``arr[i]``) first;
+in numba each view is a reference-counted object, and in loops that touch millions of rows (with
+two threads sharing the counters' cache lines) that costs more than the arithmetic. These helpers
+index the array directly, so a row load or store is only the limb moves.
+"""
+from __future__ import annotations
+
+from numba.extending import overload
+
+from zk.field.spec import PrimeFieldType, QuadraticFieldType
+
+
+def _stub(name):
+    def f(*args):
+        raise TypeError(f"{name} is only callable inside numba kernels")
+
+    f.__name__ = name
+    return f
+
+
+load_point = _stub("load_point")
+store_point = _stub("store_point")
+store_element = _stub("store_element")
+
+
+@overload(load_point, inline="always")
+def _load_point(F, arr, i):
+    """Affine point i of an (n, 2, 4) (G1) or (n, 2, 2, 4) (G2) array."""
+    if isinstance(F, PrimeFieldType):
+        return lambda F, arr, i: (
+            (arr[i, 0, 0], arr[i, 0, 1], arr[i, 0, 2], arr[i, 0, 3]),
+            (arr[i, 1, 0], arr[i, 1, 1], arr[i, 1, 2], arr[i, 1, 3]),
+        )
+    if isinstance(F, QuadraticFieldType):
+        return lambda F, arr, i: (
+            (
+                (arr[i, 0, 0, 0], arr[i, 0, 0, 1], arr[i, 0, 0, 2], arr[i, 0, 0, 3]),
+                (arr[i, 0, 1, 0], arr[i, 0, 1, 1], arr[i, 0, 1, 2], arr[i, 0, 1, 3]),
+            ),
+            (
+                (arr[i, 1, 0, 0], arr[i, 1, 0, 1], arr[i, 1, 0, 2], arr[i, 1, 0, 3]),
+                (arr[i, 1, 1, 0], arr[i, 1, 1, 1], arr[i, 1, 1, 2], arr[i, 1, 1, 3]),
+            ),
+        )
+    return None
+
+
+@overload(store_point, inline="always")
+def _store_point(F, arr, i, q):
+    if isinstance(F, PrimeFieldType):
+
+        def prime(F, arr, i, q):
+            for k in range(2):
+                c = q[k]
+                arr[i, k, 0] = c[0]
+                arr[i, k, 1] = c[1]
+                arr[i, k, 2] = c[2]
+                arr[i, k, 3] = c[3]
+
+        return prime
+    if isinstance(F, QuadraticFieldType):
+
+        def quad(F, arr, i, q):
+            for k in range(2):
+                c = q[k]
+                for h in range(2):
+                    e = c[h]
+                    arr[i, k, h, 0] = e[0]
+                    arr[i, k, h, 1] = e[1]
+                    arr[i, k, h, 2] = e[2]
+                    arr[i, k, h, 3] = e[3]
+
+        return quad
+    return None
+
+
+@overload(store_element, inline="always")
+def _store_element(F, arr, i, x):
+    """Element i of an (n, 4) (prime field) or (n, 2, 4) (Fp2) array."""
+    if isinstance(F, PrimeFieldType):
+
+        def prime(F, arr, i, x):
+            arr[i, 0] = x[0]
+            arr[i, 1] = x[1]
+            arr[i, 2] = x[2]
+            arr[i, 3] = x[3]
+
+        return prime
+    if isinstance(F, QuadraticFieldType):
+
+        def quad(F, arr, i, x):
+            for h in range(2):
+                e = x[h]
+                arr[i, h, 0] = e[0]
+                arr[i, h, 1] = e[1]
+                arr[i, h, 2] = e[2]
+                arr[i, h, 3] = e[3]
+
+        return quad
+    return None

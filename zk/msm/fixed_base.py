@@ -1,0 +1,94 @@
+"""Fixed-base scalar multiplication: many scalars times one point (the Groth16 setup's workload).
+
+A table holds d * 2^(w j) * G for every window j and digit d in [1, 2^(w-1)] (affine). With
+signed digits, k * G = sum_j sign(d_j) * table[j][|d_j|], so each scalar costs one addition per
+window and no doublings. The scalars run as independent lanes: at window j every lane adds its
+table point, and all those additions share one inversion, so the results come out affine.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from zk.curve.kernels import (
+    affine_infinity,
+    affine_is_infinity,
+    jac_add,
+    jac_double,
+    store_jac,
+)
+from zk.field.ops import fis_zero, fload, fmul, fneg, fone, fzero
+
+from ._rows import load_point, store_element, store_point
+from .batch_affine import invert_in_place, pair_add, pair_denominator
+from .scalars import signed_digit
+
+LANES_PER_CHUNK = 1024
+
+
+@njit(cache=True)
+def build_table(F, base_jac, w, windows, out_jac):
+    """out_jac[j * 2^(w-1) + d - 1] = d * 2^(w j) * base, in Jacobian coordinates."""
+    half = 1 << (w - 1)
+    b = base_jac
+    for j in range(windows):
+        acc = b
+        store_jac(F, out_jac, j * half, acc)
+        for d in range(1, half):
+            acc = jac_add(F, acc, b)
+            store_jac(F, out_jac, j * half + d, acc)
+        for _ in range(w):
+            b = jac_double(F, b)
+
+
+@njit(cache=True)
+def _table_point(F, table, j, half, d):
+    q = load_point(F, table, j * half + abs(d) - 1)
+    if d < 0:
+        return (q[0], fneg(F, q[1]))
+    return q
+
+
+@njit(cache=True)
+def _lanes(F, table, w, windows, scalars, lo, hi, out):
+    half = 1 << (w - 1)
+    scratch_shape = (hi - lo,) + out.shape[2:]
+    den = np.empty(scratch_shape, dtype=np.uint64)
+    prefix = np.empty(scratch_shape, dtype=np.uint64)
+    for i in range(lo, hi):
+        store_point(F, out, i, affine_infinity(F))
+    for j in range(windows):
+        product = fone(F)
+        for i in range(lo, hi):
+            d = signed_digit(scalars, i, j, w)
+            acc = load_point(F, out, i)
+            if d == 0 or affine_is_infinity(F, acc):
+                store_element(F, den, i - lo, fzero(F))  # no addition in this lane: skipped by the inversion
+                continue
+            dd = pair_denominator(F, acc, _table_point(F, table, j, half, d))
+            store_element(F, den, i - lo, dd)
+            store_element(F, prefix, i - lo, product)
+            if not fis_zero(F, dd):
+                product = fmul(F, product, dd)
+        invert_in_place(F, den, prefix, hi - lo, product)
+        for i in range(lo, hi):
+            d = signed_digit(scalars, i, j, w)
+            if d == 0:
+                continue
+            t = _table_point(F, table, j, half, d)
+            acc = load_point(F, out, i)
+            if affine_is_infinity(F, acc):
+                store_point(F, out, i, t)
+            else:
+                store_point(F, out, i, pair_add(F, acc, t, fload(F, den, i - lo)))
+
+
+@njit(cache=True, parallel=True)
+def fixed_base_mul(F, table, w, windows, scalars, out):
+    """out[i] = scalars[i] * G (affine), G being the point the table was built from."""
+    n = scalars.shape[0]
+    chunks = (n + LANES_PER_CHUNK - 1) // LANES_PER_CHUNK
+    for chunk in prange(chunks):
+        lo = chunk * LANES_PER_CHUNK
+        hi = min(n, lo + LANES_PER_CHUNK)
+        _lanes(F, table, w, windows, scalars, lo, hi, out)
