@@ -95,6 +95,16 @@ class CreditsSystem(Groth16Verifier):
             keys[name] = _keys_for(name, cs, Path(key_dir).expanduser() if key_dir else None)
         return cls(depth, keys)
 
+    _shared: dict = {}
+
+    @classmethod
+    def shared(cls, depth: int = DEFAULT_DEPTH, key_dir: str | os.PathLike | None = None) -> "CreditsSystem":
+        """One instance per (depth, key_dir) in this process: tests and demos set up once."""
+        key = (depth, str(key_dir) if key_dir else None)
+        if key not in cls._shared:
+            cls._shared[key] = cls.load(depth, key_dir)
+        return cls._shared[key]
+
     def prove(self, circuit: str, inputs: Mapping) -> tuple[groth16.Proof, object]:
         """Solve the witness (which checks every constraint) and prove; returns the proof and the
         statement (PurchasePublic / AssignPublic / RedeemPublic)."""

@@ -20,9 +20,9 @@ from typing import Sequence
 
 from circuits.ledger import ASSIGN_TREE, NOTE_TREE, Ledger, LedgerError, Payment
 from circuits.protocol import (
-    Assignment, Note, check_amount, check_field, external_hash, is_usable, operator_address,
-    owner_address, random_field_element,
+    Assignment, Note, check_amount, check_field, is_usable, operator_address, owner_address, random_field_element,
 )
+from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
 from zk.gadgets import MerkleTree
 
 BLOB_FORMAT = "zk-credits/assignment"
@@ -138,9 +138,7 @@ class Wallet:
             self._insert_note(note, "pending")
         submitted = False
         try:
-            proof, statement = system.prove("purchase", {
-                "note_cm": note.commitment, "amount": note.amount, "epoch": note.epoch,
-                "owner": note.owner, "rho": note.rho})
+            proof, statement = system.prove("purchase", purchase_inputs(note))
             submitted = True
             leaf = ledger.purchase(payment, proof, statement.note_cm, statement.amount, statement.epoch)
         except BaseException as exc:
@@ -194,22 +192,13 @@ class Wallet:
         tree = self._tree(NOTE_TREE, ledger.depth)
         assignment = Assignment.new(check_field(group, "group"), check_field(operator, "operator"), amount, epoch)
         change = Note.new(self.owner, total - amount, epoch)
-        values = {"sk": self.sk, "epoch": epoch, "group": group, "operator": operator, "assigned": amount,
-                  "rho_a": assignment.rho, "change": change.amount, "rho_c": change.rho,
-                  "note_root": tree.root, "assign_cm": assignment.commitment, "change_cm": change.commitment,
-                  "now": now, "external_hash": external_hash(relayer, fee)}
-        dummy = Note(self.owner, 0, epoch, random_field_element())
-        for i, owned in enumerate(inputs + ([None] if len(inputs) == 1 else []), start=1):
-            if owned is None:
-                note, elements, bits = dummy, [0] * ledger.depth, [0] * ledger.depth
-            else:
-                note = owned.note
-                path = tree.proof(owned.leaf)
-                if path.leaf != note.commitment:
-                    raise WalletError(f"leaf {owned.leaf} of the local note tree is not this note")
-                elements, bits = path.path_elements, path.path_indices
-            values.update({f"amount_{i}": note.amount, f"rho_{i}": note.rho, f"nf_{i}": note.nullifier(self.sk),
-                           f"path_elements_{i}": elements, f"path_indices_{i}": bits})
+        spent = []
+        for owned in inputs:
+            path = tree.proof(owned.leaf)
+            if path.leaf != owned.note.commitment:
+                raise WalletError(f"leaf {owned.leaf} of the local note tree is not this note")
+            spent.append((owned.note, path))
+        values = assign_inputs(self.sk, spent, tree.root, assignment, change, now, relayer, fee, ledger.depth)
         with self._tx():
             self._insert_note(change, "pending", tx=False)
             self._insert_assignment(assignment, "given", "pending", tx=False)
@@ -271,10 +260,7 @@ class Wallet:
         if path.leaf != a.commitment:
             raise WalletError(f"leaf {assignment.leaf} of the local assignment tree is not this assignment")
         change = Assignment.new(a.group, a.operator, a.amount - amount, a.epoch)
-        values = {"assign_root": tree.root, "nf": a.nullifier(self.osk), "change_cm": change.commitment,
-                  "amount": amount, "payout": payout, "now": now, "osk": self.osk, "group": a.group,
-                  "assigned": a.amount, "epoch": a.epoch, "rho": a.rho, "rho_c": change.rho,
-                  "path_elements": path.path_elements, "path_indices": path.path_indices}
+        values = redeem_inputs(self.osk, a, path, tree.root, amount, payout, now, change)
         with self._tx():
             self._insert_assignment(change, "received", "pending", tx=False)
         submitted = False

@@ -1,0 +1,350 @@
+"""Community Credits circuits (docs/PROTOCOL.md §5) at the witness level: every rule of the spec is
+a constraint that an honest witness satisfies and a cheating witness violates.
+
+A rejected witness is shown two ways: the solver cannot produce it, or (solving without the
+check) the constraint checker finds the violated constraint. The overflow cases also show that
+the Groth16 prover refuses to prove them.
+"""
+from __future__ import annotations
+
+import pytest
+
+from circuits.assign import assign_circuit
+from circuits.protocol import (
+    Assignment, AssignPublic, Note, PurchasePublic, RedeemPublic, Tag, H, assignment_commitment,
+    note_commitment, note_nullifier, operator_address, owner_address, random_field_element,
+)
+from circuits.purchase import Purchase
+from circuits.redeem import redeem_circuit
+from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
+from zk.gadgets import MerkleTree
+from zk.r1cs import WitnessError, compile
+from zk.r1cs.field import R
+
+DEPTH = 4
+EPOCH = 24322  # 2026-11
+SK = 0x1234567
+OWNER = owner_address(SK)
+OSK = 0x7654321
+OPERATOR = operator_address(OSK)
+GROUP = 0xC0FFEE
+
+
+@pytest.fixture(scope="module")
+def purchase_cs():
+    return compile(Purchase)
+
+
+@pytest.fixture(scope="module")
+def assign_cs():
+    return compile(assign_circuit(DEPTH))
+
+
+@pytest.fixture(scope="module")
+def redeem_cs():
+    return compile(redeem_circuit(DEPTH))
+
+
+def rejected(cs, inputs) -> None:
+    """No witness satisfies the constraints for these inputs: either the solver cannot even compute
+    one (a division by zero: no value exists), or the checker finds a violated constraint."""
+    try:
+        witness = cs.solve(inputs, check=False)
+    except WitnessError:
+        return
+    with pytest.raises(WitnessError):
+        cs.check(witness)
+
+
+@pytest.fixture
+def note_tree():
+    """A note tree holding two of OWNER's notes (100 and 50, month EPOCH) among others' notes."""
+    tree = MerkleTree(DEPTH)
+    tree.append(Note.new(owner_address(99), 7, EPOCH).commitment)
+    a = Note.new(OWNER, 100, EPOCH)
+    b = Note.new(OWNER, 50, EPOCH)
+    ia = tree.append(a.commitment)
+    tree.append(Note.new(owner_address(98), 3, EPOCH).commitment)
+    ib = tree.append(b.commitment)
+    return tree, (a, ia), (b, ib)
+
+
+def honest_assign(note_tree, amount=120, now=EPOCH, two=True):
+    tree, (a, ia), (b, ib) = note_tree
+    spent = [(a, tree.proof(ia))] + ([(b, tree.proof(ib))] if two else [])
+    total = a.amount + (b.amount if two else 0)
+    assignment = Assignment.new(GROUP, OPERATOR, amount, EPOCH)
+    change = Note.new(OWNER, total - amount, EPOCH)
+    return assign_inputs(SK, spent, tree.root, assignment, change, now, relayer=0xAB, fee=5)
+
+
+@pytest.fixture
+def assign_tree():
+    tree = MerkleTree(DEPTH)
+    tree.append(Assignment.new(GROUP + 1, operator_address(5), 9, EPOCH).commitment)
+    mine = Assignment.new(GROUP, OPERATOR, 80, EPOCH)
+    index = tree.append(mine.commitment)
+    return tree, mine, index
+
+
+def honest_redeem(assign_tree, amount=30, now=EPOCH + 3, payout=0xDEADBEEF):
+    tree, mine, index = assign_tree
+    change = Assignment.new(mine.group, mine.operator, mine.amount - amount, mine.epoch)
+    return redeem_inputs(OSK, mine, tree.proof(index), tree.root, amount, payout, now, change)
+
+
+# ------------------------------------------------------------------------------ shape
+
+
+@pytest.mark.parametrize("circuit, statement", [
+    (Purchase, PurchasePublic), (assign_circuit(DEPTH), AssignPublic), (redeem_circuit(DEPTH), RedeemPublic),
+    (assign_circuit(), AssignPublic), (redeem_circuit(), RedeemPublic)])
+def test_public_inputs_read_like_the_spec(circuit, statement):
+    cs = compile(circuit)
+    public = [s.name for s in cs.input_specs if s.kind == "public"]
+    assert public == list(statement.__dataclass_fields__)
+    assert cs.n_public == len(public) and cs.n_outputs == 0
+    assert cs.warnings == []  # every private input is constrained
+
+
+def test_tags_are_distinct_and_match_the_spec():
+    assert [t.value for t in Tag] == list(range(1, 8))
+    assert [t.name for t in Tag] == ["OWNER", "NOTE", "NOTE_NF", "OPERATOR", "ASSIGNMENT", "ASSIGN_NF", "EXTERNAL"]
+    # The same arguments under two tags give unrelated values (domain separation).
+    assert note_nullifier(SK, 5) != H(Tag.ASSIGN_NF, SK, 5)
+
+
+# ------------------------------------------------------------------------------ purchase
+
+
+def test_purchase_honest(purchase_cs):
+    note = Note.new(OWNER, 100, EPOCH)
+    witness = purchase_cs.solve(purchase_inputs(note))
+    assert purchase_cs.public_values(witness) == [note.commitment, 100, EPOCH]
+
+
+@pytest.mark.parametrize("amount", [1 << 64, R - 1, R - 100])
+def test_purchase_amount_over_64_bits_rejected(purchase_cs, amount):
+    rho = random_field_element()
+    cm = note_commitment(OWNER, amount, EPOCH, rho)
+    rejected(purchase_cs, {"note_cm": cm, "amount": amount, "epoch": EPOCH, "owner": OWNER, "rho": rho})
+
+
+def test_purchase_epoch_over_32_bits_rejected(purchase_cs):
+    rho = random_field_element()
+    epoch = 1 << 32
+    cm = note_commitment(OWNER, 5, epoch, rho)
+    rejected(purchase_cs, {"note_cm": cm, "amount": 5, "epoch": epoch, "owner": OWNER, "rho": rho})
+
+
+def test_purchase_commitment_must_hide_the_paid_amount(purchase_cs):
+    note = Note.new(OWNER, 1000, EPOCH)
+    inputs = purchase_inputs(note)
+    inputs["amount"] = 10  # pay 10, get a note worth 1000
+    rejected(purchase_cs, inputs)
+    inputs = purchase_inputs(note)
+    inputs["epoch"] = EPOCH + 5  # a note dated later than its purchase
+    rejected(purchase_cs, inputs)
+
+
+# ------------------------------------------------------------------------------ assign
+
+
+def test_assign_two_notes_honest(assign_cs, note_tree):
+    inputs = honest_assign(note_tree)
+    witness = assign_cs.solve(inputs)
+    tree, (a, _), (b, _) = note_tree
+    public = AssignPublic.from_list(assign_cs.public_values(witness))
+    assert public.note_root == tree.root
+    assert (public.nf_1, public.nf_2) == (a.nullifier(SK), b.nullifier(SK))
+    assert public.change_cm == note_commitment(OWNER, 30, EPOCH, inputs["rho_c"])
+    assert public.assign_cm == assignment_commitment(GROUP, OPERATOR, 120, EPOCH, inputs["rho_a"])
+
+
+def test_assign_one_note_with_dummy(assign_cs, note_tree):
+    assign_cs.solve(honest_assign(note_tree, amount=60, two=False))
+
+
+def test_assign_not_expired_window(assign_cs, note_tree):
+    assign_cs.solve(honest_assign(note_tree, now=EPOCH + 11))
+    rejected(assign_cs, honest_assign(note_tree, now=EPOCH + 12))  # expired
+    rejected(assign_cs, honest_assign(note_tree, now=EPOCH - 1))  # from the future
+
+
+def test_assign_note_not_in_tree(assign_cs, note_tree):
+    tree, (a, ia), _ = note_tree
+    forged = Note.new(OWNER, 1000, EPOCH)
+    inputs = honest_assign(note_tree, amount=60, two=False)
+    inputs.update(amount_1=forged.amount, rho_1=forged.rho, nf_1=forged.nullifier(SK), assigned=960)
+    inputs["assign_cm"] = assignment_commitment(GROUP, OPERATOR, 960, EPOCH, inputs["rho_a"])
+    rejected(assign_cs, inputs)
+    # The forged note in a tree of the attacker's own: a valid path, but to an unknown root.
+    other = MerkleTree(DEPTH)
+    other.append(forged.commitment)
+    inputs["path_elements_1"] = other.proof(0).path_elements
+    inputs["path_indices_1"] = other.proof(0).path_indices
+    rejected(assign_cs, inputs)  # against the real root
+    inputs["note_root"] = other.root
+    assign_cs.solve(inputs)  # the circuit accepts it only under the fake root, which the ledger refuses
+
+
+def test_assign_second_note_must_be_in_tree_when_it_has_value(assign_cs, note_tree):
+    inputs = honest_assign(note_tree, amount=60, two=False)
+    forged = Note.new(OWNER, 500, EPOCH)
+    inputs.update(amount_2=500, rho_2=forged.rho, nf_2=forged.nullifier(SK), assigned=560)
+    rejected(assign_cs, inputs)
+
+
+def test_assign_same_note_twice(assign_cs, note_tree):
+    tree, (a, ia), _ = note_tree
+    assignment = Assignment.new(GROUP, OPERATOR, 200, EPOCH)
+    change = Note.new(OWNER, 0, EPOCH)
+    inputs = assign_inputs(SK, [(a, tree.proof(ia)), (a, tree.proof(ia))], tree.root, assignment, change, EPOCH)
+    rejected(assign_cs, inputs)
+
+
+def test_assign_needs_the_owners_secret(assign_cs, note_tree):
+    inputs = honest_assign(note_tree)
+    inputs["sk"] = SK + 1  # another key: another owner address, so the notes are not in the tree
+    rejected(assign_cs, inputs)
+    inputs = honest_assign(note_tree)
+    _, (a, _), _ = note_tree
+    inputs["nf_1"] = note_nullifier(SK + 1, a.rho)  # a nullifier that is not the note's
+    rejected(assign_cs, inputs)
+
+
+def test_assign_amounts_conserve(assign_cs, note_tree):
+    inputs = honest_assign(note_tree)
+    inputs["assigned"] += 1
+    inputs["assign_cm"] = assignment_commitment(GROUP, OPERATOR, inputs["assigned"], EPOCH, inputs["rho_a"])
+    rejected(assign_cs, inputs)
+
+
+def test_assign_overflow_modulo_r_rejected(assign_cs, note_tree):
+    """assigned + change == amount_1 + amount_2 modulo r with change = r - 1 (that is, -1): the
+    64-bit range checks make the equation exact in the integers."""
+    inputs = honest_assign(note_tree)  # notes 100 + 50
+    inputs["assigned"] = 151
+    inputs["change"] = R - 1
+    inputs["assign_cm"] = assignment_commitment(GROUP, OPERATOR, 151, EPOCH, inputs["rho_a"])
+    inputs["change_cm"] = note_commitment(OWNER, R - 1, EPOCH, inputs["rho_c"])
+    rejected(assign_cs, inputs)
+    # Equally for an input note carrying amount_1 = r - 1 (imagine it in the tree).
+    tree = MerkleTree(DEPTH)
+    rho = random_field_element()
+    tree.append(note_commitment(OWNER, R - 1, EPOCH, rho))
+    assignment = Assignment.new(GROUP, OPERATOR, 5, EPOCH)
+    change = Note.new(OWNER, 0, EPOCH)
+    inputs = assign_inputs(SK, [(Note.new(OWNER, 0, EPOCH), tree.proof(0))], tree.root, assignment, change, EPOCH)
+    inputs.update(amount_1=R - 1, rho_1=rho, nf_1=note_nullifier(SK, rho), amount_2=6)  # r - 1 + 6 = 5
+    rejected(assign_cs, inputs)
+
+
+def test_assign_change_to_another_owner_rejected(assign_cs, note_tree):
+    inputs = honest_assign(note_tree)
+    inputs["change_cm"] = note_commitment(owner_address(SK + 1), inputs["change"], EPOCH, inputs["rho_c"])
+    rejected(assign_cs, inputs)
+
+
+def test_assign_cannot_refresh_the_epoch(assign_cs, note_tree):
+    inputs = honest_assign(note_tree, amount=60, two=False)
+    inputs["assign_cm"] = assignment_commitment(GROUP, OPERATOR, 60, EPOCH + 6, inputs["rho_a"])
+    rejected(assign_cs, inputs)
+    inputs = honest_assign(note_tree, amount=60, two=False)
+    inputs["change_cm"] = note_commitment(OWNER, inputs["change"], EPOCH + 6, inputs["rho_c"])
+    rejected(assign_cs, inputs)
+
+
+def test_assign_notes_of_two_months_are_not_merged(assign_cs):
+    tree = MerkleTree(DEPTH)
+    a, b = Note.new(OWNER, 10, EPOCH), Note.new(OWNER, 10, EPOCH + 1)
+    tree.extend([a.commitment, b.commitment])
+    assignment = Assignment.new(GROUP, OPERATOR, 20, EPOCH)
+    inputs = assign_inputs(SK, [(a, tree.proof(0)), (b, tree.proof(1))], tree.root, assignment,
+                           Note.new(OWNER, 0, EPOCH), EPOCH + 1)
+    rejected(assign_cs, inputs)
+
+
+# ------------------------------------------------------------------------------ redeem
+
+
+def test_redeem_honest(redeem_cs, assign_tree):
+    inputs = honest_redeem(assign_tree)
+    witness = redeem_cs.solve(inputs)
+    public = RedeemPublic.from_list(redeem_cs.public_values(witness))
+    _, mine, _ = assign_tree
+    assert public.nf == mine.nullifier(OSK)
+    assert public.change_cm == assignment_commitment(GROUP, OPERATOR, 50, EPOCH, inputs["rho_c"])
+    redeem_cs.solve(honest_redeem(assign_tree, amount=80))  # everything (change worth 0)
+    redeem_cs.solve(honest_redeem(assign_tree, now=EPOCH + 11))
+
+
+@pytest.mark.parametrize("amount", [81, 1 << 64, R - 1])
+def test_redeem_more_than_assigned_rejected(redeem_cs, assign_tree, amount):
+    inputs = honest_redeem(assign_tree)
+    inputs["amount"] = amount
+    tree, mine, _ = assign_tree
+    inputs["change_cm"] = assignment_commitment(GROUP, OPERATOR, (mine.amount - amount) % R, EPOCH, inputs["rho_c"])
+    rejected(redeem_cs, inputs)
+
+
+def test_redeem_expired_or_future_rejected(redeem_cs, assign_tree):
+    rejected(redeem_cs, honest_redeem(assign_tree, now=EPOCH + 12))
+    rejected(redeem_cs, honest_redeem(assign_tree, now=EPOCH - 1))
+
+
+def test_redeem_needs_the_operator_key(redeem_cs, assign_tree):
+    inputs = honest_redeem(assign_tree)
+    inputs["osk"] = OSK + 1
+    rejected(redeem_cs, inputs)
+    inputs = honest_redeem(assign_tree)
+    _, mine, _ = assign_tree
+    inputs["nf"] = H(Tag.ASSIGN_NF, OSK, mine.rho + 1)
+    rejected(redeem_cs, inputs)
+
+
+def test_redeem_change_stays_with_the_group(redeem_cs, assign_tree):
+    inputs = honest_redeem(assign_tree)
+    inputs["change_cm"] = assignment_commitment(GROUP + 1, OPERATOR, 50, EPOCH, inputs["rho_c"])
+    rejected(redeem_cs, inputs)
+    inputs = honest_redeem(assign_tree)
+    inputs["change_cm"] = assignment_commitment(GROUP, operator_address(3), 50, EPOCH, inputs["rho_c"])
+    rejected(redeem_cs, inputs)
+
+
+def test_redeem_group_owner_cannot_redeem(redeem_cs, assign_tree):
+    """Knowing the assignment's opening (as the group owner does) is not enough without osk."""
+    tree, mine, index = assign_tree
+    change = Assignment.new(mine.group, mine.operator, 0, mine.epoch)
+    inputs = redeem_inputs(OSK, mine, tree.proof(index), tree.root, 80, 1, EPOCH, change)
+    inputs["osk"] = random_field_element()
+    rejected(redeem_cs, inputs)
+
+
+# ------------------------------------------------------------------------------ no proof either
+
+
+def test_prover_refuses_overflow_witnesses(note_tree, assign_tree):
+    """The Groth16 prover checks the witness: an overflowing assignment or redemption gets no proof."""
+    from circuits.system import CreditsSystem
+    from zk.groth16 import UnsatisfiedWitness
+
+    system = CreditsSystem.shared(DEPTH)
+    inputs = honest_assign(note_tree)
+    inputs.update(assigned=151, change=R - 1)
+    inputs["assign_cm"] = assignment_commitment(GROUP, OPERATOR, 151, EPOCH, inputs["rho_a"])
+    inputs["change_cm"] = note_commitment(OWNER, R - 1, EPOCH, inputs["rho_c"])
+    keys = system.keys["assign"]
+    witness = keys.cs.solve(inputs, check=False)
+    with pytest.raises(UnsatisfiedWitness):
+        from zk.groth16 import prove
+        prove(keys.pk, witness)
+
+    inputs = honest_redeem(assign_tree)
+    inputs["amount"] = R - 1
+    inputs["change_cm"] = assignment_commitment(GROUP, OPERATOR, 81, EPOCH, inputs["rho_c"])
+    keys = system.keys["redeem"]
+    witness = keys.cs.solve(inputs, check=False)
+    with pytest.raises(UnsatisfiedWitness):
+        from zk.groth16 import prove
+        prove(keys.pk, witness)
