@@ -18,15 +18,16 @@ from py_ecc import optimized_bn128 as bn
 
 from zk.curve import G1Point, G2Point, g1_to_array, g2_to_array
 from zk.curve import kernels as K
+from zk.curve.glv import batch_glv_scalar_mul, glv_halves
 from zk.curve.subgroup import batch_g2_subgroup_check
 from zk.field import FP, FP2, R
 from zk.field import arrays as A
 from zk.field.ops import fload, fmul, fstore
 
 rng = random.Random(11)
-MADD_POINTS = 1 << 16
-G1_MULS = 128
-G2_MULS = 32
+MADD_POINTS = 1 << 12
+G1_MULS = 16
+G2_MULS = 4
 
 
 @njit(cache=True)
@@ -42,8 +43,8 @@ def _fp_mul_ns() -> float:
     x = A.to_array(FP, [rng.randrange(1, 1 << 250) for _ in range(2)])
     out = np.empty_like(x)
     _fp_mul_chain(FP, x, 10, out)
-    n = 1 << 20
-    best = min(_timed(_fp_mul_chain, FP, x, n, out) for _ in range(5))
+    n = 1 << 12
+    best = min(_timed(_fp_mul_chain, FP, x, n, out) for _ in range(300))
     return best / n * 1e9
 
 
@@ -54,7 +55,7 @@ def _timed(fn, *args) -> float:
 
 
 def _random_points(cls, count):
-    """Distinct random points, made with one kernel call."""
+    """Distinct random points (one kernel call): an accumulator never meets one of them again."""
     base = [cls.generator()] * count
     scalars = A.ints_to_raw([rng.randrange(1, R) for _ in range(count)])
     to_array = g1_to_array if cls is G1Point else g2_to_array
@@ -67,12 +68,12 @@ def _random_points(cls, count):
 
 
 def _py_ecc_ns(fn, samples) -> float:
+    """Fastest single call over the samples: the same 'least disturbed run' rule as the kernels."""
     best = float("inf")
-    for _ in range(2):
+    for args in samples:
         start = time.perf_counter()
-        for args in samples:
-            fn(*args)
-        best = min(best, (time.perf_counter() - start) / len(samples))
+        fn(*args)
+        best = min(best, time.perf_counter() - start)
     return best * 1e9
 
 
@@ -80,19 +81,19 @@ def _py_ecc_ns(fn, samples) -> float:
 def test_mixed_addition(benchmark, report, group):
     cls, F = (G1Point, FP) if group == "G1" else (G2Point, FP2)
     n = MADD_POINTS if group == "G1" else MADD_POINTS // 4
-    # 1024 distinct points tiled: the accumulator never meets a tile again (probability ~2^-250).
-    distinct = _random_points(cls, 1024)
-    points = np.ascontiguousarray(np.tile(distinct, (n // 1024,) + (1,) * (distinct.ndim - 1)))
+    points = _random_points(cls, n)
     acc = np.empty((1, 3) + points.shape[2:], dtype=np.uint64)
     K.sum_affine(F, points[:4], acc)
-    benchmark.pedantic(K.sum_affine, args=(F, points, acc), rounds=10, iterations=1, warmup_rounds=1)
+    # Many short rounds (about a millisecond each): on a shared machine the fastest of them is
+    # the one that ran without being preempted, which is the figure of interest.
+    benchmark.pedantic(K.sum_affine, args=(F, points, acc), rounds=300, iterations=1, warmup_rounds=5)
     ns = benchmark.stats.stats.min / n * 1e9
     mul_ns = _fp_mul_ns()
     x, y = bn.normalize(bn.multiply(bn.G1 if group == "G1" else bn.G2, 5))
     start_point = bn.multiply(bn.G1 if group == "G1" else bn.G2, 7)
     # py_ecc has no mixed addition; its projective add is the closest comparison.
     affine_as_projective = (x, y, x.one())
-    ref = _py_ecc_ns(bn.add, [(start_point, affine_as_projective)] * 2000)
+    ref = _py_ecc_ns(bn.add, [(start_point, affine_as_projective)] * 300)
     report(
         f"{group} mixed addition (Jacobian += affine, chain of {n})",
         ns,
@@ -104,6 +105,10 @@ def test_mixed_addition(benchmark, report, group):
     )
 
 
+def _glv_batch(points, scalars_int, out):
+    batch_glv_scalar_mul(FP, points, glv_halves(scalars_int), out)
+
+
 @pytest.mark.parametrize("group", ["G1", "G2"])
 def test_scalar_multiplication(benchmark, report, group):
     cls, F, count = (G1Point, FP, G1_MULS) if group == "G1" else (G2Point, FP2, G2_MULS)
@@ -112,18 +117,25 @@ def test_scalar_multiplication(benchmark, report, group):
     scalars = A.ints_to_raw(scalars_int)
     out = np.empty((count, 3) + points.shape[2:], dtype=np.uint64)
     K.batch_scalar_mul(F, points[:1], scalars[:1], out[:1])
-    benchmark.pedantic(K.batch_scalar_mul, args=(F, points, scalars, out), rounds=5, iterations=1, warmup_rounds=1)
-    ns = benchmark.stats.stats.min / count * 1e9
     gen = bn.G1 if group == "G1" else bn.G2
-    samples = 20 if group == "G1" else 4
-    ref = _py_ecc_ns(bn.multiply, [(gen, k) for k in scalars_int[:samples]])
-    report(
-        f"{group} scalar multiplication (254-bit, 4-bit windows, batch of {count})",
-        ns,
-        ref,
-        bar=">= 100x py_ecc" if group == "G1" else None,
-        benchmark=benchmark,
-    )
+    samples = 30 if group == "G1" else 8
+    ref = _py_ecc_ns(bn.multiply, [(gen, rng.randrange(R)) for _ in range(samples)])
+    windowed = min(_timed(K.batch_scalar_mul, F, points, scalars, out) for _ in range(30)) / count * 1e9
+    if group == "G1":
+        # The path G1Point uses: GLV decomposition in Python, wNAF recoding and the joint
+        # double-and-add in the kernel; the Python decomposition is inside the timing.
+        _glv_batch(points[:1], scalars_int[:1], out[:1])
+        benchmark.pedantic(_glv_batch, args=(points, scalars_int, out), rounds=50, iterations=1, warmup_rounds=1)
+        label = f"G1 scalar multiplication (254-bit, GLV + wNAF-5, batch of {count})"
+        bar = ">= 100x py_ecc"
+    else:
+        benchmark.pedantic(K.batch_scalar_mul, args=(F, points, scalars, out), rounds=30, iterations=1, warmup_rounds=1)
+        label = f"G2 scalar multiplication (254-bit, 4-bit windows, batch of {count})"
+        bar = None
+    ns = benchmark.stats.stats.min / count * 1e9
+    report(label, ns, ref, bar=bar, benchmark=benchmark)
+    if group == "G1":
+        report("G1 scalar multiplication, generic 4-bit windows (jac_scalar_mul)", windowed, ref, benchmark=benchmark)
 
 
 @pytest.mark.parametrize("group", ["G1", "G2"])
@@ -132,29 +144,29 @@ def test_point_type_scalar_multiplication(benchmark, report, group):
     point = G1Point.generator() if group == "G1" else G2Point.generator()
     k = rng.randrange(R)
     point * 3
-    benchmark.pedantic(lambda: point * k, rounds=20, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(lambda: point * k, rounds=50, iterations=1, warmup_rounds=1)
     gen = bn.G1 if group == "G1" else bn.G2
-    ref = _py_ecc_ns(bn.multiply, [(gen, k)] * (10 if group == "G1" else 2))
+    ref = _py_ecc_ns(bn.multiply, [(gen, rng.randrange(R)) for _ in range(30 if group == "G1" else 8)])
     report(f"{group}Point * k (single call from Python)", benchmark.stats.stats.min * 1e9, ref, benchmark=benchmark)
 
 
 def test_g2_subgroup_check(benchmark, report):
-    count = 32
+    count = 8
     points = _random_points(G2Point, count)
     batch_g2_subgroup_check(FP2, points[:1])
-    benchmark.pedantic(batch_g2_subgroup_check, args=(FP2, points), rounds=5, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(batch_g2_subgroup_check, args=(FP2, points), rounds=50, iterations=1, warmup_rounds=1)
     ns = benchmark.stats.stats.min / count * 1e9
     # The definition, r * Q == 0, through the same scalar-multiplication kernel.
     out = np.empty((count, 3, 2, 4), dtype=np.uint64)
     r_limbs = A.ints_to_raw([R] * count)
     K.batch_scalar_mul(FP2, points[:1], r_limbs[:1], out[:1])
-    slow = min(_timed(K.batch_scalar_mul, FP2, points, r_limbs, out) for _ in range(3)) / count * 1e9
+    slow = min(_timed(K.batch_scalar_mul, FP2, points, r_limbs, out) for _ in range(30)) / count * 1e9
     report("G2 subgroup check (psi test)", ns, slow, reference="r*Q == 0 kernel", benchmark=benchmark)
 
 
 def test_batch_to_affine(benchmark, report):
-    n = 1 << 14
-    affine = np.tile(_random_points(G1Point, 256), (n // 256, 1, 1))
+    n = 1 << 12
+    affine = _random_points(G1Point, n)
     jac = np.empty((n, 3, 4), dtype=np.uint64)
     K.batch_affine_to_jac(FP, affine, jac)
     # Give every row a Z != 1 so the conversion does real work: double each point in place.
@@ -162,5 +174,5 @@ def test_batch_to_affine(benchmark, report):
     K.batch_scalar_mul(FP, affine, A.ints_to_raw([2] * n), doubled)
     out = np.empty_like(affine)
     K.batch_to_affine(FP, doubled[:2], out[:2])
-    benchmark.pedantic(K.batch_to_affine, args=(FP, doubled, out), rounds=10, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(K.batch_to_affine, args=(FP, doubled, out), rounds=100, iterations=1, warmup_rounds=1)
     report(f"G1 batch Jacobian -> affine ({n} points, one inversion)", benchmark.stats.stats.min / n * 1e9, benchmark=benchmark)

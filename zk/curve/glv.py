@@ -169,14 +169,10 @@ def _signed_entry(F, table, digit, apply_phi):
 
 
 @njit(cache=True)
-def glv_scalar_mul(F, p, halves):
-    """[k]p for a G1 Jacobian point p, halves the (2, 3) row of ``glv_halves`` for k."""
-    digits = np.zeros((2, MAX_DIGITS), dtype=np.int8)
-    n1 = wnaf_recode(halves[0, 0], halves[0, 1], halves[0, 2] != np.uint64(0), digits[0])
-    n2 = wnaf_recode(halves[1, 0], halves[1, 1], halves[1, 2] != np.uint64(0), digits[1])
-    table = _odd_multiples(F, p)
+def _joint_double_and_add(F, table, digits, length):
+    """sum_i 2^i (digits[0, i] P + digits[1, i] phi(P)), table = odd multiples of P."""
     acc = jac_infinity(F)
-    for i in range(max(n1, n2) - 1, -1, -1):
+    for i in range(length - 1, -1, -1):
         acc = jac_double(F, acc)
         d1 = np.int64(digits[0, i])
         if d1 != 0:
@@ -185,6 +181,17 @@ def glv_scalar_mul(F, p, halves):
         if d2 != 0:
             acc = jac_add(F, acc, _signed_entry(F, table, d2, True))
     return acc
+
+
+@njit(cache=True)
+def glv_scalar_mul(F, p, halves):
+    """[k]p for a G1 Jacobian point p, halves the (2, 3) row of ``glv_halves`` for k."""
+    digits = np.zeros((2, MAX_DIGITS), dtype=np.int8)
+    n1 = wnaf_recode(halves[0, 0], halves[0, 1], halves[0, 2] != np.uint64(0), digits[0])
+    n2 = wnaf_recode(halves[1, 0], halves[1, 1], halves[1, 2] != np.uint64(0), digits[1])
+    # A separate function for the main loop: measured about 20% faster than the same loop inlined
+    # here (LLVM optimises the smaller function better).
+    return _joint_double_and_add(F, _odd_multiples(F, p), digits, max(n1, n2))
 
 
 @njit(cache=True)
