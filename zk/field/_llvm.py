@@ -160,9 +160,10 @@ def _host_has_mulx_adx() -> bool:
 
 
 USE_ASM = _host_has_mulx_adx()
-if USE_ASM:
-    # numba's JIT initialises the code generator but not the assembler that inline asm needs.
-    llvm_binding.initialize_native_asmparser()
+# numba's JIT initialises the code generator but not the assembler that inline asm needs. Done
+# even when USE_ASM is off: kernels cached by another process may contain the asm, and LLVM
+# aborts the process when it meets inline asm without an assembler.
+llvm_binding.initialize_native_asmparser()
 
 
 def _mont_table(builder: ir.IRBuilder, modulus: int):
