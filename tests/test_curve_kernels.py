@@ -453,3 +453,13 @@ def test_glv_scalar_mul_against_py_ecc():
     out = G1.jac_out(len(scalars))
     glv.batch_glv_scalar_mul(FP, G1.affine_rows(points), glv.glv_halves(scalars), out)
     assert_points_equal(G1.from_jac_rows(out), [bn.multiply(p, k) for p, k in zip(points, scalars)])
+
+
+@GROUPS
+def test_batch_on_curve_reports_first_bad_row(group):
+    good = [group.random_point(), inf(group), group.random_point()]
+    assert K.batch_on_curve(group.F, group.affine_rows(good)) == -1
+    x, y = bn.normalize(good[0])
+    bad_row = group.affine_rows([(x, y + group.field.one(), group.field.one())])
+    rows = np.concatenate([group.affine_rows(good), bad_row, bad_row])
+    assert K.batch_on_curve(group.F, rows) == 3

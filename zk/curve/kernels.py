@@ -358,8 +358,10 @@ def batch_scalar_mul(F, affine_arr, scalars, out_jac):
 
 
 @njit(cache=True)
-def batch_on_curve(F, affine_arr, b):
-    """Index of the first row not on y^2 = x^3 + b, or -1 when all are (infinity (0, 0) counts as on)."""
+def batch_on_curve(F, affine_arr):
+    """Index of the first row not on the BN254 curve over F (y^2 = x^3 + curve_b(F)), or -1 when
+    all are; the infinity row (0, 0) counts as on the curve."""
+    b = curve_b(F)
     for i in range(affine_arr.shape[0]):
         if not is_on_curve_affine(F, load_affine(F, affine_arr, i), b):
             return i
