@@ -1,0 +1,400 @@
+"""The ledger with real Groth16 proofs (tree depth 4): the whole story, and each attack of
+docs/PROTOCOL.md §6/§8 as a test that must fail to succeed, leaving the ledger unchanged."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from circuits.ledger import (
+    ASSIGN_TREE, NOTE_TREE, BadPublicInput, InvalidProof, Ledger, NullifierSpent, Payment, PaymentMismatch,
+    UnknownRoot, WrongEpoch,
+)
+from circuits.protocol import (
+    Assignment, AssignPublic, Note, PurchasePublic, RedeemPublic, assignment_commitment, external_hash, operator_address,
+    owner_address, random_field_element,
+)
+from circuits.system import CreditsSystem
+from circuits.wallet import Wallet, export_assignment
+from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
+from zk.gadgets import MerkleTree
+from zk.r1cs import WitnessError
+from zk.r1cs.field import R
+
+DEPTH = 4
+EPOCH = 24322
+GROUP = 0x6A0
+
+
+class Clock:
+    def __init__(self, epoch=EPOCH):
+        self.epoch = epoch
+
+    def __call__(self):
+        return self.epoch
+
+
+@pytest.fixture(scope="module")
+def system():
+    return CreditsSystem.shared(DEPTH)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def ledger(tmp_path, system, clock):
+    return Ledger(tmp_path / "ledger.db", system, now=clock, depth=DEPTH, operator_share_bps=7000)
+
+
+@pytest.fixture
+def user(tmp_path):
+    return Wallet(tmp_path / "user.db")
+
+
+@pytest.fixture
+def operator(tmp_path):
+    return Wallet(tmp_path / "operator.db")
+
+
+_payments = iter(range(10 ** 9))
+
+
+def pay(amount: int) -> Payment:
+    return Payment(f"tx{next(_payments)}", "0xfresh", amount)
+
+
+def snapshot(ledger: Ledger) -> list[str]:
+    conn = sqlite3.connect(ledger.path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def refused(ledger, error, call, *args):
+    """`call(*args)` raises `error` and leaves the ledger exactly as it was."""
+    before = snapshot(ledger)
+    with pytest.raises(error):
+        call(*args)
+    assert snapshot(ledger) == before
+
+
+def given_assignment(ledger, system, user, operator, amount=80, bought=100):
+    user.purchase(ledger, system, pay(bought))
+    assignment = user.assign(ledger, system, GROUP, operator.operator, amount)
+    operator.import_assignment(export_assignment(assignment))
+    operator.sync(ledger)
+    return assignment
+
+
+def redeem_proof(ledger, system, operator, amount, payout):
+    """A redeem proof for the operator's first assignment (valid if amount <= assigned), not submitted."""
+    operator.sync(ledger)
+    owned = operator.assignments()[0]
+    tree = MerkleTree(DEPTH)
+    tree.extend(ledger.leaves(ASSIGN_TREE))
+    a = owned.assignment
+    change = Assignment.new(a.group, a.operator, 0, a.epoch)
+    inputs = redeem_inputs(operator.osk, a, tree.proof(owned.leaf), tree.root, amount, payout, ledger.now(), change)
+    # The change commitment the circuit expects, even when assigned - amount wraps around r.
+    inputs["change_cm"] = assignment_commitment(a.group, a.operator, (a.amount - amount) % R, a.epoch, change.rho)
+    return system.prove("redeem", inputs)
+
+
+def assign_proof(ledger, system, user, amount, relayer=0, fee=0, root=None, tree=None):
+    """A valid assign proof spending the user's first note, not yet submitted."""
+    user.sync(ledger)
+    owned = user.notes()[0]
+    if tree is None:
+        tree = MerkleTree(DEPTH)
+        tree.extend(ledger.leaves(NOTE_TREE))
+    note = owned.note
+    assignment = Assignment.new(GROUP, operator_address(7), amount, note.epoch)
+    change = Note.new(user.owner, note.amount - amount, note.epoch)
+    return system.prove("assign", assign_inputs(user.sk, [(note, tree.proof(owned.leaf))], tree.root, assignment,
+                                                change, ledger.now(), relayer, fee))
+
+
+# ------------------------------------------------------------------------------ the story
+
+
+def test_whole_story(ledger, system, clock, user, operator):
+    user.purchase(ledger, system, pay(100))
+    user.purchase(ledger, system, pay(50))
+    assert user.balance(EPOCH) == 150
+    clock.epoch += 1
+    assignment = user.assign(ledger, system, GROUP, operator.operator, 120, relayer=0xBEEF, fee=3)  # both notes
+    assert user.balance(clock.epoch) == 30 and len(user.notes("spent")) == 2
+
+    assert operator.import_assignment(export_assignment(assignment)) == assignment
+    operator.sync(ledger)
+    assert operator.redeemable(clock.epoch) == 120
+    clock.epoch += 1
+    payout = 0x1111111111111111111111111111111111111111
+    receipt = operator.redeem(ledger, system, 100, payout)
+    assert (receipt["operator_share"], receipt["network_share"]) == (70, 30)
+    receipt = operator.redeem(ledger, system, 20, payout)  # from the change assignment
+    assert operator.redeemable(clock.epoch) == 0
+    assert ledger.payout_balance(payout) == 84 and ledger.network_fund == 36
+    ledger.check_invariants()
+
+    clock.epoch = EPOCH + 11
+    assert ledger.sweep_expired() == []
+    clock.epoch = EPOCH + 12
+    assert ledger.sweep_expired() == [(EPOCH, 30)]
+    assert ledger.network_fund == 66
+    ledger.check_invariants()
+    assert [op for _, op, _, _ in ledger.events()] == ["purchase", "purchase", "assign", "redeem", "redeem", "sweep"]
+    # The user's change expired with its month.
+    assert user.balance(clock.epoch) == 0
+
+
+# ------------------------------------------------------------------------------ purchase attacks
+
+
+def test_purchase_attacks(ledger, system, clock, user):
+    note = Note.new(user.owner, 100, EPOCH)
+    proof, st = system.prove("purchase", purchase_inputs(note))
+    refused(ledger, PaymentMismatch, ledger.purchase, pay(99), proof, st.note_cm, 100, EPOCH)  # underpaid
+    refused(ledger, PaymentMismatch, ledger.purchase, pay(0), proof, st.note_cm, 0, EPOCH)
+    refused(ledger, InvalidProof, ledger.purchase, pay(1000), proof, st.note_cm, 1000, EPOCH)  # inflated
+    refused(ledger, InvalidProof, ledger.purchase, pay(100), proof, st.note_cm, 100, EPOCH + 1)
+    refused(ledger, BadPublicInput, ledger.purchase, pay(100), proof, st.note_cm + R, 100, EPOCH)
+    clock.epoch += 1
+    refused(ledger, WrongEpoch, ledger.purchase, pay(100), proof, st.note_cm, 100, EPOCH)  # stale month
+    clock.epoch -= 1
+    payment = pay(100)
+    ledger.purchase(payment, proof, st.note_cm, 100, EPOCH)
+    # Replaying the proof with a fresh payment would mint a twin of the note: refused.
+    refused(ledger, BadPublicInput, ledger.purchase, pay(100), proof, st.note_cm, 100, EPOCH)
+    # One payment pays for one purchase.
+    other = Note.new(user.owner, 100, EPOCH)
+    proof2, st2 = system.prove("purchase", purchase_inputs(other))
+    refused(ledger, PaymentMismatch, ledger.purchase, payment, proof2, st2.note_cm, 100, EPOCH)
+    ledger.check_invariants()
+
+
+# ------------------------------------------------------------------------------ assign attacks
+
+
+def test_assign_double_spend_and_replay(ledger, system, user):
+    user.purchase(ledger, system, pay(100))
+    proof, st = assign_proof(ledger, system, user, 60)
+    proof2, st2 = assign_proof(ledger, system, user, 30)  # the same note, another assignment
+    assert st.nf_1 == st2.nf_1 and st.assign_cm != st2.assign_cm
+    ledger.assign(proof, st, 0, 0)
+    refused(ledger, NullifierSpent, ledger.assign, proof2, st2, 0, 0)  # double spend
+    refused(ledger, NullifierSpent, ledger.assign, proof, st, 0, 0)  # replay
+    # The same nullifier spelled nf + r is not a field element.
+    shifted = AssignPublic(**{**st2.__dict__, "nf_1": st2.nf_1 + R})
+    refused(ledger, BadPublicInput, ledger.assign, proof2, shifted, 0, 0)
+    ledger.check_invariants()
+
+
+def test_assign_under_unknown_root(ledger, system, user):
+    user.purchase(ledger, system, pay(100))
+    # A tree of the attacker's own containing the real note and a forged one.
+    fake = MerkleTree(DEPTH)
+    fake.extend(ledger.leaves(NOTE_TREE))
+    fake.append(Note.new(user.owner, 10 ** 6, EPOCH).commitment)
+    proof, st = assign_proof(ledger, system, user, 60, tree=fake)
+    refused(ledger, UnknownRoot, ledger.assign, proof, st, 0, 0)
+
+
+def test_assign_note_not_in_tree_gets_no_proof(ledger, system, user):
+    user.purchase(ledger, system, pay(100))
+    tree = MerkleTree(DEPTH)
+    tree.extend(ledger.leaves(NOTE_TREE))
+    forged = Note.new(user.owner, 10 ** 6, EPOCH)
+    real_path = tree.proof(0)
+    with pytest.raises(WitnessError):
+        system.prove("assign", assign_inputs(user.sk, [(forged, real_path)], ledger.root(NOTE_TREE),
+                                             Assignment.new(GROUP, 1, 10 ** 6, EPOCH), Note.new(user.owner, 0, EPOCH),
+                                             EPOCH))
+
+
+def test_assign_bound_to_relayer_and_fee(ledger, system, user):
+    user.purchase(ledger, system, pay(100))
+    proof, st = assign_proof(ledger, system, user, 60, relayer=0xAAAA, fee=10)
+    refused(ledger, BadPublicInput, ledger.assign, proof, st, 0xBBBB, 10)  # re-targeted relayer
+    refused(ledger, BadPublicInput, ledger.assign, proof, st, 0xAAAA, 11)
+    retargeted = AssignPublic(**{**st.__dict__, "external_hash": external_hash(0xBBBB, 10)})
+    refused(ledger, InvalidProof, ledger.assign, proof, retargeted, 0xBBBB, 10)
+    ledger.assign(proof, st, 0xAAAA, 10)
+
+
+def test_assign_expired_note(ledger, system, clock, user, operator):
+    user.purchase(ledger, system, pay(100))
+    clock.epoch = EPOCH + 11
+    proof, st = assign_proof(ledger, system, user, 60)  # last usable month
+    clock.epoch = EPOCH + 12
+    refused(ledger, WrongEpoch, ledger.assign, proof, st, 0, 0)
+    before = user.notes()
+    with pytest.raises(WitnessError):  # no proof can be made once the note expired
+        user.assign(ledger, system, GROUP, operator.operator, 60, notes=before)
+    assert user.notes() == before and user.assignments("pending", "given") == []
+
+
+# ------------------------------------------------------------------------------ redeem attacks
+
+
+def test_redeem_front_running_and_replay(ledger, system, user, operator):
+    given_assignment(ledger, system, user, operator, amount=80)
+    payout = 0x2222
+    proof, st = redeem_proof(ledger, system, operator, 50, payout)
+    thief = RedeemPublic(**{**st.__dict__, "payout": 0x6666})
+    refused(ledger, InvalidProof, ledger.redeem, proof, thief)
+    more = RedeemPublic(**{**st.__dict__, "amount": 80})
+    refused(ledger, InvalidProof, ledger.redeem, proof, more)
+    refused(ledger, BadPublicInput, ledger.redeem, proof, RedeemPublic(**{**st.__dict__, "nf": st.nf + R}))
+    refused(ledger, BadPublicInput, ledger.redeem, proof, RedeemPublic(**{**st.__dict__, "payout": 1 << 160}))
+    ledger.redeem(proof, st)
+    refused(ledger, NullifierSpent, ledger.redeem, proof, st)  # replay
+    assert ledger.payout_balance(payout) == 35 and ledger.payout_balance(0x6666) == 0
+    ledger.check_invariants()
+
+
+def test_redeem_more_than_assigned_gets_no_proof(ledger, system, user, operator):
+    given_assignment(ledger, system, user, operator, amount=80)
+    with pytest.raises(WitnessError):
+        redeem_proof(ledger, system, operator, 81, 0x3333)
+
+
+def test_redeem_expired_assignment(ledger, system, clock, user, operator):
+    given_assignment(ledger, system, user, operator, amount=80)
+    clock.epoch = EPOCH + 11
+    proof, st = redeem_proof(ledger, system, operator, 80, 0x4444)
+    clock.epoch = EPOCH + 12
+    refused(ledger, WrongEpoch, ledger.redeem, proof, st)
+    with pytest.raises(WitnessError):
+        redeem_proof(ledger, system, operator, 80, 0x4444)
+
+
+def test_proof_for_another_circuit(ledger, system, user, operator):
+    given_assignment(ledger, system, user, operator, amount=80)
+    redeem_pf, redeem_st = redeem_proof(ledger, system, operator, 10, 0x5555)
+    user.purchase(ledger, system, pay(40))
+    assign_pf, assign_st = assign_proof(ledger, system, user, 10)
+    padded = AssignPublic.from_list(redeem_st.as_list() + [external_hash(0, 0)])
+    refused(ledger, InvalidProof, ledger.assign, redeem_pf, padded, 0, 0)
+    values = assign_st.as_list()
+    refused(ledger, InvalidProof, ledger.redeem, assign_pf, RedeemPublic.from_list(values[:3] + [10, 0x5555, values[5]]))
+    note = Note.new(user.owner, 5, EPOCH)
+    purchase_pf, _ = system.prove("purchase", purchase_inputs(note))
+    refused(ledger, InvalidProof, ledger.redeem, purchase_pf, redeem_st)
+    refused(ledger, InvalidProof, ledger.purchase, pay(10), redeem_pf, note.commitment, 10, EPOCH)
+    ledger.redeem(redeem_pf, redeem_st)
+    ledger.assign(assign_pf, assign_st, 0, 0)
+
+
+# ------------------------------------------------------------------------------ concurrency
+
+
+def test_concurrent_submissions_of_one_nullifier(ledger, system, user, operator):
+    given_assignment(ledger, system, user, operator, amount=80)
+    proofs = [redeem_proof(ledger, system, operator, 80, 0x7777) for _ in range(2)]  # two proofs, one nf
+    user.purchase(ledger, system, pay(100))
+    assigns = [assign_proof(ledger, system, user, 10 * (k + 1)) for k in range(2)]
+    assert proofs[0][1].nf == proofs[1][1].nf and assigns[0][1].nf_1 == assigns[1][1].nf_1
+    results: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(8)
+
+    def submit(k):
+        barrier.wait()
+        try:
+            if k % 2:
+                ledger.redeem(*proofs[k % 4 // 2])
+            else:
+                ledger.assign(*assigns[k % 4 // 2], 0, 0)
+            outcome = "ok"
+        except NullifierSpent:
+            outcome = "spent"
+        with lock:
+            results.append(f"{k % 2}:{outcome}")
+
+    threads = [threading.Thread(target=submit, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["0:ok"] + ["0:spent"] * 3 + ["1:ok"] + ["1:spent"] * 3
+    assert ledger.payout_balance(0x7777) == 56
+    ledger.check_invariants()
+
+
+# ------------------------------------------------------------------------------ crash safety
+
+
+@pytest.mark.parametrize("point", ["purchase:appended", "assign:nullifier", "assign:appended",
+                                   "redeem:appended", "redeem:paid"])
+def test_failure_mid_operation_changes_nothing(tmp_path, system, clock, user, operator, point):
+    class Crash(RuntimeError):
+        pass
+
+    armed = {"on": False}
+
+    def fault(where):
+        if armed["on"] and where == point:
+            raise Crash(where)
+
+    ledger = Ledger(tmp_path / "ledger.db", system, now=clock, depth=DEPTH, fault=fault)
+    given_assignment(ledger, system, user, operator, amount=80)
+    user.purchase(ledger, system, pay(100))
+    armed["on"] = True
+    before = snapshot(ledger)
+    user_notes = user.notes()
+    with pytest.raises(Crash):
+        if point.startswith("purchase"):
+            user.purchase(ledger, system, pay(30))
+        elif point.startswith("assign"):
+            user.assign(ledger, system, GROUP, operator.operator, 10)
+        else:
+            operator.redeem(ledger, system, 40, 0x8888)
+    assert snapshot(ledger) == before
+    ledger.check_invariants()
+    # The wallets marked nothing spent (what they created stays pending: they cannot tell whether the
+    # ledger applied it); sync finds nothing landed, and the same operation then goes through.
+    user.sync(ledger)
+    operator.sync(ledger)
+    assert user.notes() == user_notes
+    armed["on"] = False
+    if point.startswith("assign"):
+        user.assign(ledger, system, GROUP, operator.operator, 10)
+    elif point.startswith("redeem"):
+        operator.redeem(ledger, system, 40, 0x8888)
+    ledger.check_invariants()
+
+
+# ------------------------------------------------------------------------------ unlinkability
+
+
+def test_transcripts_share_no_field_element(ledger, system, clock, user, operator):
+    """The public inputs of a purchase, the assignment spending its note and the redemption of
+    that assignment have no element in common (amounts and months differ here: those are the
+    known value and timing leaks of §8, which wallets mitigate with denominations and delays)."""
+    user.purchase(ledger, system, pay(100))
+    clock.epoch += 1
+    assignment = user.assign(ledger, system, GROUP, operator.operator, 60, relayer=0x99, fee=2)
+    operator.import_assignment(export_assignment(assignment))
+    clock.epoch += 1
+    operator.redeem(ledger, system, 25, 0xABCDEF)
+    transcripts = {}
+    for _, op, _, data in ledger.events():
+        cls = {"purchase": PurchasePublic, "assign": AssignPublic, "redeem": RedeemPublic}[op]
+        transcripts[op] = set(cls.from_json(data).as_list())
+    assert len(transcripts) == 3
+    assert not transcripts["purchase"] & transcripts["assign"]
+    assert not transcripts["purchase"] & transcripts["redeem"]
+    assert not transcripts["assign"] & transcripts["redeem"]
+    # And the openings behind them are linked only privately: the note, its nullifier, the
+    # assignment and its nullifier are four unrelated field elements.
+    spent_note = user.notes("spent")[0].note
+    assert spent_note.commitment in transcripts["purchase"]
+    assert spent_note.nullifier(user.sk) in transcripts["assign"]
+    assert assignment.commitment in transcripts["assign"]
+    assert assignment.nullifier(operator.osk) in transcripts["redeem"]
