@@ -161,20 +161,15 @@ def test_input_forms_agree(base_pairing):
     assert zp.pairing(scaled, G2) == base_pairing
 
 
-def test_zk_curve_points_if_available(base_pairing):
-    curve = pytest.importorskip("zk.curve")
-    if not (hasattr(curve, "G1Point") and hasattr(curve, "G2Point")):
-        pytest.skip("zk.curve point types not available yet")
+def test_zk_curve_points(base_pairing):
+    from zk.curve import G1Point, G2Point
 
-    class Duck:  # stands in for the zk.curve types' interface: .x, .y, .is_infinity()
-        def __init__(self, x, y, inf=False):
-            self.x, self.y, self._inf = x, y, inf
-
-        def is_infinity(self):
-            return self._inf
-
-    x, y = ob.normalize(G1)
-    assert zp.pairing(Duck(Fp(x.n), Fp(y.n)), G2) == base_pairing
+    g, h = G1Point.generator(), G2Point.generator()
+    assert zp.pairing(g, h) == base_pairing
+    assert zp.pairing(g * 6, h) == zp.pairing(g, h * 6)
+    assert zp.pairing(G1Point.infinity(), h).is_one()
+    assert zp.pairing(g, G2Point.infinity()).is_one()
+    assert zp.pairing_check([(g * 3, h), (-g, h * 3)])
 
 
 def test_duck_typed_points(base_pairing):
