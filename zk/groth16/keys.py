@@ -38,6 +38,14 @@ class VerifyingKey:
     def n_public(self) -> int:
         return len(self.ic) - 1
 
+    def prepared(self) -> dict:
+        """Arrays every verification reuses: the IC points and [beta, gamma, delta]_2."""
+        cached = self.__dict__.get("_prepared")
+        if cached is None:
+            cached = {"ic": g1_to_array(self.ic), "g2": g2_to_array([self.beta_g2, self.gamma_g2, self.delta_g2])}
+            object.__setattr__(self, "_prepared", cached)
+        return cached
+
     def validate(self) -> None:
         """Refuse keys no honest setup produces: a point outside its group, a point at infinity
         (alpha = 0, gamma = 0, ... or IC_i = 0, which the independence rows rule out), or

@@ -18,8 +18,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from zk.curve import G1Point, G2Point, g1_to_array, g2_to_array
-from zk.field import R
+from zk.curve import G1Point, g1_to_array, g2_to_array
+from zk.curve import kernels as CK
+from zk.field import FP, R
 from zk.field import arrays as A
 
 from . import _backend as B
@@ -44,8 +45,8 @@ def check_public_inputs(vk: VerifyingKey, public_inputs: Sequence[int]) -> list[
 
 
 def _public_combination(vk: VerifyingKey, values: list[int]) -> G1Point:
-    ic = vk.ic
-    return ic[0] + B.msm_g1(g1_to_array(ic[1:]), A.ints_to_raw(values)) if values else ic[0]
+    """IC_0 + sum_i x_i IC_i."""
+    return B.msm_g1(vk.prepared()["ic"], A.ints_to_raw([1] + values))
 
 
 def _check_proof(proof: Proof) -> Proof:
@@ -59,7 +60,7 @@ def verify(vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof) -> bool
     _check_proof(proof)
     vk_x = _public_combination(vk, values)
     g1 = g1_to_array([-proof.a, vk.alpha_g1, vk_x, proof.c])
-    g2 = g2_to_array([proof.b, vk.beta_g2, vk.gamma_g2, vk.delta_g2])
+    g2 = np.concatenate([g2_to_array([proof.b]), vk.prepared()["g2"]])
     return B.pairing_check(g1, g2)
 
 
@@ -85,17 +86,19 @@ def verify_batch(vk: VerifyingKey, items: Iterable[tuple[Sequence[int], Proof]])
     # sum_j rho_j X_j = rho_total IC_0 + sum_i (sum_j rho_j x_ji) IC_i: one MSM over the IC points.
     ic_scalars = [sum(rhos) % R] + [sum(rho * values[i] for rho, (values, _) in zip(rhos, checked)) % R
                                     for i in range(n_public)]
-    vk_x = B.msm_g1(g1_to_array(vk.ic), A.ints_to_raw(ic_scalars))
+    vk_x = B.msm_g1(vk.prepared()["ic"], A.ints_to_raw(ic_scalars))
     c_sum = B.msm_g1(g1_to_array([p.c for _, p in checked]), rho_raw)
     alpha_sum = vk.alpha_g1 * (sum(rhos) % R)
-    neg_a = g1_to_array([-p.a for _, p in checked])
-    from zk.curve import kernels as CK
-    from zk.field import FP
-
-    jac = np.empty((neg_a.shape[0], 3, 4), dtype=np.uint64)
-    CK.batch_scalar_mul(FP, neg_a, rho_raw, jac)
-    scaled_a = np.empty_like(neg_a)
-    CK.batch_to_affine(FP, jac, scaled_a)
-    g1 = np.concatenate([scaled_a, g1_to_array([alpha_sum, vk_x, c_sum])])
-    g2 = np.concatenate([g2_to_array([p.b for _, p in checked]), g2_to_array([vk.beta_g2, vk.gamma_g2, vk.delta_g2])])
+    g1 = np.concatenate([_scaled(g1_to_array([-p.a for _, p in checked]), rho_raw),
+                         g1_to_array([alpha_sum, vk_x, c_sum])])
+    g2 = np.concatenate([g2_to_array([p.b for _, p in checked]), vk.prepared()["g2"]])
     return B.pairing_check(g1, g2)
+
+
+def _scaled(points: np.ndarray, scalars: np.ndarray) -> np.ndarray:
+    """[k_i P_i] (each separately), affine; 128-bit scalars cost half a full multiplication."""
+    jac = np.empty((points.shape[0], 3, 4), dtype=np.uint64)
+    CK.batch_scalar_mul(FP, points, scalars, jac)
+    out = np.empty_like(points)
+    CK.batch_to_affine(FP, jac, out)
+    return out

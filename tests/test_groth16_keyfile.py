@@ -1,0 +1,135 @@
+"""The proving-key file: round trip, and every way a file can be broken gives a clear error."""
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+from zk.groth16 import keyfile, prove, setup, verify
+from zk.groth16.keyfile import KeyFileError
+from zk.r1cs import Circuit, Private, Public, compile
+
+
+class Sum3(Circuit):
+    x = Public()
+    a = Private(3)
+
+    def define(self, api):
+        api.assert_equal(api.mul(api.add(*self.a), self.a[0]), self.x)
+
+
+@pytest.fixture(scope="module")
+def keys():
+    cs = compile(Sum3)
+    pk, vk = setup(cs)
+    return cs, pk, vk, keyfile.key_bytes(pk)
+
+
+def test_round_trip(keys, tmp_path):
+    cs, pk, vk, data = keys
+    path = tmp_path / "k.pk"
+    keyfile.save(pk, path)
+    assert path.read_bytes() == data
+    loaded = keyfile.load(path)
+    for name in ("a_query", "b_g1_query", "b_g2_query", "l_query", "h_query"):
+        assert np.array_equal(getattr(loaded, name), getattr(pk, name))
+        assert getattr(loaded, name).flags.writeable and getattr(loaded, name).flags.aligned
+    assert loaded.vk == vk and loaded.beta_g1 == pk.beta_g1 and loaded.delta_g1 == pk.delta_g1
+    for m in "abc":
+        got, want = getattr(loaded.matrices, m), getattr(pk.matrices, m)
+        assert np.array_equal(got.rows, want.rows) and np.array_equal(got.coeffs, want.coeffs)
+    witness = cs.solve({"a": [1, 2, 3], "x": 6})
+    proof, public = prove(loaded, witness)
+    assert verify(vk, public, proof)
+    assert keyfile.key_bytes(loaded) == data
+
+
+def test_layout(keys):
+    data = keys[3]
+    magic, version, header_len, body_len, _ = struct.unpack("<8sIIQ32s", data[:56])
+    assert magic == b"ZKG16PK\x00" and version == 1
+    assert (56 + header_len) % 64 == 0
+    assert len(data) == 56 + header_len + body_len
+
+
+@pytest.mark.parametrize("cut", [0, 4, 30, 55, 56, 100, -1000, -1])
+def test_truncated_file(keys, tmp_path, cut):
+    data = keys[3]
+    path = tmp_path / "t.pk"
+    path.write_bytes(data[:cut] if cut else b"")
+    with pytest.raises(KeyFileError, match="truncated|not a zk proving key"):
+        keyfile.load(path)
+
+
+@pytest.mark.parametrize("where", ["header", "body_start", "body_middle", "last_byte", "checksum"])
+def test_corrupted_file(keys, tmp_path, where):
+    data = bytearray(keys[3])
+    header_len = struct.unpack("<I", data[12:16])[0]
+    index = {
+        "header": 60,
+        "body_start": 56 + header_len,
+        "body_middle": 56 + header_len + (len(data) - 56 - header_len) // 2,
+        "last_byte": len(data) - 1,
+        "checksum": 30,
+    }[where]
+    data[index] ^= 0x40
+    path = tmp_path / "c.pk"
+    path.write_bytes(bytes(data))
+    with pytest.raises(KeyFileError, match="corrupted"):
+        keyfile.load(path)
+
+
+def test_wrong_magic_version_and_trailing_bytes(keys, tmp_path):
+    data = keys[3]
+    path = tmp_path / "m.pk"
+    path.write_bytes(b"ZKEY" + data[4:])
+    with pytest.raises(KeyFileError, match="not a zk proving key"):
+        keyfile.load(path)
+    path.write_bytes(data[:8] + struct.pack("<I", 2) + data[12:])
+    with pytest.raises(KeyFileError, match="version 2"):
+        keyfile.load(path)
+    path.write_bytes(data + b"\0")
+    with pytest.raises(KeyFileError, match="unexpected bytes"):
+        keyfile.load(path)
+    path.write_text('{"protocol": "groth16"}')
+    with pytest.raises(KeyFileError, match="not a zk proving key"):
+        keyfile.load(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(KeyFileError, match="cannot read"):
+        keyfile.load(tmp_path / "absent.pk")
+    with pytest.raises(KeyFileError, match="cannot read"):
+        keyfile.load(tmp_path)
+
+
+def test_malformed_header_with_valid_checksum(keys, tmp_path):
+    import hashlib
+
+    data = bytearray(keys[3])
+    header_len = struct.unpack("<I", data[12:16])[0]
+    header = bytes(data[56 : 56 + header_len])
+    for bad in (header.replace(b'"n_wires"', b'"n_wirez"'), b"{" + header[1:].replace(b"{", b"[", 1),
+                header.replace(b'"offset":0', b'"offset":3')):
+        patched = bytearray(data[:56] + bad.ljust(header_len)[:header_len] + data[56 + header_len :])
+        patched[24:56] = hashlib.sha256(bytes(patched[56:])).digest()
+        path = tmp_path / "h.pk"
+        path.write_bytes(bytes(patched))
+        with pytest.raises(KeyFileError, match="malformed header|lacks"):
+            keyfile.load(path)
+
+
+def test_save_is_atomic(keys, tmp_path, monkeypatch):
+    _, pk, _, data = keys
+    path = tmp_path / "k.pk"
+    path.write_bytes(b"old")
+
+    def boom(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(keyfile.os, "replace", boom)
+    with pytest.raises(OSError):
+        keyfile.save(pk, path)
+    assert path.read_bytes() == b"old"
+    assert list(tmp_path.iterdir()) == [path]
