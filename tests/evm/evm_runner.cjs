@@ -9,7 +9,7 @@
 //     "calls": [ { "to": "<label>", "function": "verifyProof",   // looked up in the ABI
 //                  "words": ["0x..", "123", ...],                  // static uint256 arguments
 //                  "data": "0x...",                                // or raw calldata instead
-//                  "gas": 10000000 } ] }
+//                  "gas": 10000000, "truncate": 0 } ] }    // truncate: drop bytes from the end
 // Result:
 //   { "compiler": "0.8.x", "hardfork": "prague",
 //     "contracts": { "<label>": { "address", "runtime_size", "deploy_gas", "methods" } },
@@ -72,10 +72,15 @@ function word(value) {
 }
 
 function calldata(call, unit) {
-  if (call.data !== undefined) return hexToBytes(call.data);
-  const matches = Object.entries(unit.evm.methodIdentifiers).filter(([sig]) => sig.startsWith(call.function + "("));
-  if (matches.length !== 1) fail(`function ${call.function}: ${matches.length} matches in the ABI`);
-  return hexToBytes("0x" + matches[0][1] + call.words.map(word).join(""));
+  let data;
+  if (call.data !== undefined) {
+    data = hexToBytes(call.data);
+  } else {
+    const matches = Object.entries(unit.evm.methodIdentifiers).filter(([sig]) => sig.startsWith(call.function + "("));
+    if (matches.length !== 1) fail(`function ${call.function}: ${matches.length} matches in the ABI`);
+    data = hexToBytes("0x" + matches[0][1] + call.words.map(word).join(""));
+  }
+  return data.subarray(0, data.length - (call.truncate || 0));
 }
 
 async function main() {

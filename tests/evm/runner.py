@@ -45,9 +45,10 @@ class Call:
     function: str = "verifyProof"
     data: str | None = None  # raw calldata (hex) instead of function + words
     gas: int = 10_000_000
+    truncate: int = 0  # drop this many bytes from the end of the calldata
 
     def to_json(self) -> dict:
-        job: dict[str, Any] = {"to": self.to, "gas": self.gas}
+        job: dict[str, Any] = {"to": self.to, "gas": self.gas, "truncate": self.truncate}
         if self.data is not None:
             job["data"] = self.data
         else:

@@ -49,11 +49,13 @@ class Trapdoor:
             "IC": [g1_to_snarkjs(g1 * s) for s in self.ic],
         }
 
-    def prove(self, public: Sequence[int], rng: random.Random) -> tuple[list[str], dict]:
-        """(public_json, proof_json) for ``public`` (each < r), in snarkjs's JSON shapes."""
+    def prove(self, public: Sequence[int], rng: random.Random, a: int | None = None) -> tuple[list[str], dict]:
+        """(public_json, proof_json) for ``public`` (each < r), in snarkjs's JSON shapes; ``a = 0``
+        gives a proof that satisfies the pairing equation with A at infinity."""
         assert len(public) == self.n_public
         vk_x = (self.ic[0] + sum(x * s for x, s in zip(public, self.ic[1:]))) % R
-        a, b = rng.randrange(1, R), rng.randrange(1, R)
+        a = rng.randrange(1, R) if a is None else a
+        b = rng.randrange(1, R)
         c = (a * b - self.alpha * self.beta - self.gamma * vk_x) * pow(self.delta, -1, R) % R
         proof = {
             "pi_a": g1_to_snarkjs(G1Point.generator() * a),
