@@ -10,7 +10,6 @@ distributed among the valid proofs of the statement, which is where zero knowled
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Callable, Sequence
 
 import numpy as np
@@ -47,24 +46,23 @@ def prove(pk: ProvingKey, witness: Sequence[int], *, origins=None,
     rest, as :meth:`ConstraintSystem.solve` and circom's .wtns give it). ``origins`` (the
     constraint descriptions of a ConstraintSystem) make an unsatisfied-constraint error precise."""
     say = progress or (lambda _msg: None)
-    t0 = time.perf_counter()
     witness = _check_witness(pk, witness)
     mats = pk.matrices
     n_public = mats.n_public
 
     w_mont = A.to_array(FR, witness, reduce=False)
     d_plain = quotient_evaluations(mats, pk.prepared()["a_aug"], w_mont, origins)
-    say(f"prove: quotient on the coset ({time.perf_counter() - t0:.2f} s)")
+    say("prove: quotient on the coset")
 
     w_plain = A.ints_to_raw(witness)
     a_sum = B.msm_g1(pk.a_query, w_plain)
     b1_sum = B.msm_g1(pk.b_g1_query, w_plain)
-    say(f"prove: A and B1 MSMs ({time.perf_counter() - t0:.2f} s)")
+    say("prove: A and B1 MSMs")
     b2_sum = B.msm_g2(pk.b_g2_query, w_plain)
-    say(f"prove: B2 MSM ({time.perf_counter() - t0:.2f} s)")
+    say("prove: B2 MSM")
     l_sum = B.msm_g1(pk.l_query, np.ascontiguousarray(w_plain[n_public + 1:]))
     h_sum = B.msm_g1(pk.h_query, d_plain)
-    say(f"prove: L and H MSMs ({time.perf_counter() - t0:.2f} s)")
+    say("prove: L and H MSMs")
 
     r = secrets.randbelow(R)
     s = secrets.randbelow(R)
@@ -77,5 +75,5 @@ def prove(pk: ProvingKey, witness: Sequence[int], *, origins=None,
     # A corrupted b_g2_query row could push B out of G2; the verifier would reject the proof, but
     # saying so here points at the key instead of at the witness.
     require_g2(proof_b, "the computed proof point B (the proving key's b_g2_query is corrupt)")
-    say(f"prove: done ({time.perf_counter() - t0:.2f} s)")
+    say("prove: done")
     return Proof(proof_a, proof_b, proof_c), witness[1 : n_public + 1]

@@ -9,7 +9,6 @@ its own and keys for tests and development are one call away.
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -78,7 +77,6 @@ def setup(cs, *, progress: Progress | None = None) -> tuple[ProvingKey, Verifyin
 
 def _keys(mats: R1CSMatrices, toxic: _ToxicWaste, progress: Progress | None) -> tuple[ProvingKey, VerifyingKey]:
     say = progress or (lambda _msg: None)
-    t0 = time.perf_counter()
     n = mats.domain_size
     n_public = mats.n_public
     tau, alpha, beta, gamma, delta = toxic.tau, toxic.alpha, toxic.beta, toxic.gamma, toxic.delta
@@ -99,18 +97,18 @@ def _keys(mats: R1CSMatrices, toxic: _ToxicWaste, progress: Progress | None) -> 
     A.scale(FR, np.ascontiguousarray(k[n_public + 1:]), mont_element(delta_inv), l_scalars)
     h_scalars = np.ascontiguousarray(lagrange_evaluations(2 * n, tau)[1::2])
     A.scale(FR, h_scalars, mont_element(delta_inv), h_scalars)
-    say(f"setup: scalars ready ({time.perf_counter() - t0:.2f} s)")
+    say("setup: scalars ready")
 
     u_plain, v_plain = to_plain(u), to_plain(v)
     a_query = B.fixed_base_g1(u_plain)
     b_g1_query = B.fixed_base_g1(v_plain)
-    say(f"setup: A and B1 queries ({time.perf_counter() - t0:.2f} s)")
+    say("setup: A and B1 queries")
     b_g2_query = B.fixed_base_g2(v_plain)
-    say(f"setup: B2 query ({time.perf_counter() - t0:.2f} s)")
+    say("setup: B2 query")
     ic = g1_from_array(B.fixed_base_g1(to_plain(ic_scalars)))
     l_query = B.fixed_base_g1(to_plain(l_scalars))
     h_query = B.fixed_base_g1(to_plain(h_scalars))
-    say(f"setup: L and H queries ({time.perf_counter() - t0:.2f} s)")
+    say("setup: L and H queries")
 
     fixed = A.ints_to_raw([alpha, beta, delta])
     alpha_g1, beta_g1, delta_g1 = g1_from_array(B.fixed_base_g1(fixed))
@@ -126,5 +124,5 @@ def _keys(mats: R1CSMatrices, toxic: _ToxicWaste, progress: Progress | None) -> 
         pk.validate(deep=False)
     except InvalidKey as exc:  # pragma: no cover - only with a broken engine or negligible luck
         raise InvalidKey(f"setup produced an unusable key ({exc}); run it again") from None
-    say(f"setup: done ({time.perf_counter() - t0:.2f} s)")
+    say("setup: done")
     return pk, vk

@@ -1,0 +1,162 @@
+"""`zk setup`, `zk prove`, `zk verify`, `zk vkey`: Groth16 from the command line, shaped like snarkjs.
+
+    zk setup circuit.r1cs circuit.pk --vkey verification_key.json
+    zk prove circuit.pk witness.wtns proof.json public.json
+    zk verify verification_key.json public.json proof.json     # exit 0 valid, 1 invalid, 2 bad input
+
+Keys, proofs and public signals are snarkjs-compatible JSON; the proving key is zk's own file
+(:mod:`zk.groth16.keyfile`). Stage lines go to stderr; --verbose adds timings.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import click
+
+from zk.cli import UserError, cli
+
+
+class _Stages:
+    """Prints each stage to stderr as it finishes, with the elapsed time when verbose."""
+
+    def __init__(self, verbose: bool):
+        self.verbose = verbose
+        self.start = time.perf_counter()
+        self.last = self.start
+
+    def __call__(self, message: str) -> None:
+        now = time.perf_counter()
+        if self.verbose:
+            click.echo(f"[{now - self.start:7.2f} s] {message} (+{now - self.last:.2f} s)", err=True)
+        else:
+            click.echo(message, err=True)
+        self.last = now
+
+
+def _user_errors():
+    """The input errors that become one line and exit status 2."""
+    from zk.curve import CurveError
+    from zk.formats.circom import CircomFormatError
+    from zk.formats.snarkjs import SnarkjsFormatError
+    from zk.groth16 import Groth16Error, QAPError
+    from zk.r1cs import CircuitError, WitnessError
+
+    return (CurveError, CircomFormatError, SnarkjsFormatError, Groth16Error, QAPError, CircuitError, WitnessError)
+
+
+def _read_witness(path: str) -> list[int]:
+    """A circom/snarkjs .wtns file, or the JSON list snarkjs's `wtns export json` writes."""
+    if path.endswith(".json"):
+        from zk.formats.snarkjs import SnarkjsFormatError, public_from_json, read_json
+
+        try:
+            return public_from_json(read_json(path, "witness"))
+        except SnarkjsFormatError as exc:
+            raise UserError(str(exc).replace("public signal", "witness value")) from None
+    from zk.formats.circom import read_wtns
+
+    return read_wtns(path)
+
+
+@cli.command("setup")
+@click.argument("r1cs", metavar="CIRCUIT.r1cs", type=click.Path(dir_okay=False))
+@click.argument("proving_key", metavar="CIRCUIT.pk", type=click.Path(dir_okay=False, writable=True))
+@click.option("--vkey", "vkey_path", metavar="VERIFICATION_KEY.json", type=click.Path(dir_okay=False, writable=True),
+              default="verification_key.json", show_default=True, help="Where to write the snarkjs verification key.")
+@click.option("-v", "--verbose", is_flag=True, help="Print timings for each stage.")
+def setup_command(r1cs: str, proving_key: str, vkey_path: str, verbose: bool) -> None:
+    """Generate Groth16 keys for a circuit (.r1cs from circom or `zk compile`).
+
+    A single-party setup: the toxic waste is drawn from the OS's CSPRNG and discarded, so only
+    this process ever knew it. For production, use a multi-party ceremony (snarkjs powersoftau +
+    zkey contribute)."""
+    from zk.formats.circom import read_r1cs
+    from zk.formats.snarkjs import write_vkey
+    from zk.groth16 import keyfile, setup
+
+    stages = _Stages(verbose)
+    try:
+        cs = read_r1cs(r1cs)
+        stages(f"read {r1cs}: {cs.n_constraints} constraints, {cs.n_wires} wires, {cs.n_public} public")
+        pk, vk = setup(cs, progress=stages)
+        keyfile.save(pk, proving_key)
+        write_vkey(vk, vkey_path)
+    except _user_errors() as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot write {exc.filename or proving_key}: {exc.strerror or exc}") from None
+    stages(f"wrote {proving_key} ({os.path.getsize(proving_key)} bytes) and {vkey_path}")
+
+
+@cli.command("prove")
+@click.argument("proving_key", metavar="CIRCUIT.pk", type=click.Path(dir_okay=False))
+@click.argument("witness", metavar="WITNESS.wtns", type=click.Path(dir_okay=False))
+@click.argument("proof_path", metavar="PROOF.json", type=click.Path(dir_okay=False, writable=True))
+@click.argument("public_path", metavar="PUBLIC.json", type=click.Path(dir_okay=False, writable=True))
+@click.option("-v", "--verbose", is_flag=True, help="Print timings for each stage.")
+def prove_command(proving_key: str, witness: str, proof_path: str, public_path: str, verbose: bool) -> None:
+    """Prove with a key from `zk setup` and a full witness (.wtns, or a JSON list of decimals)."""
+    from zk.formats.snarkjs import write_proof, write_public
+    from zk.groth16 import keyfile, prove
+
+    stages = _Stages(verbose)
+    try:
+        pk = keyfile.load(proving_key)
+        stages(f"loaded {proving_key}")
+        values = _read_witness(witness)
+        stages(f"read {witness}: {len(values)} values")
+        proof, public = prove(pk, values, progress=stages)
+        write_proof(proof, proof_path)
+        write_public(public, public_path)
+    except _user_errors() as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot write {exc.filename or proof_path}: {exc.strerror or exc}") from None
+    stages(f"wrote {proof_path} and {public_path}")
+
+
+@cli.command("verify")
+@click.argument("vkey_path", metavar="VERIFICATION_KEY.json", type=click.Path(dir_okay=False))
+@click.argument("public_path", metavar="PUBLIC.json", type=click.Path(dir_okay=False))
+@click.argument("proof_path", metavar="PROOF.json", type=click.Path(dir_okay=False))
+@click.option("-v", "--verbose", is_flag=True, help="Print timings.")
+@click.pass_context
+def verify_command(ctx: click.Context, vkey_path: str, public_path: str, proof_path: str, verbose: bool) -> None:
+    """Verify a Groth16 proof (snarkjs JSON files). Exit status 0: valid; 1: invalid; 2: bad input."""
+    from zk.formats.snarkjs import read_proof, read_public, read_vkey
+    from zk.groth16 import verify
+
+    start = time.perf_counter()
+    try:
+        vk = read_vkey(vkey_path)
+        public = read_public(public_path)
+        proof = read_proof(proof_path)
+        loaded = time.perf_counter()
+        valid = verify(vk, public, proof)
+    except _user_errors() as exc:
+        raise UserError(str(exc)) from None
+    if verbose:
+        done = time.perf_counter()
+        click.echo(f"read inputs {loaded - start:.3f} s, verified {done - loaded:.3f} s", err=True)
+    if valid:
+        click.echo("OK: the proof is valid")
+        return
+    click.echo("INVALID: the proof does not verify for these public signals and key", err=True)
+    ctx.exit(1)
+
+
+@cli.command("vkey")
+@click.argument("proving_key", metavar="CIRCUIT.pk", type=click.Path(dir_okay=False))
+@click.argument("vkey_path", metavar="VERIFICATION_KEY.json", type=click.Path(dir_okay=False, writable=True))
+def vkey_command(proving_key: str, vkey_path: str) -> None:
+    """Write the snarkjs verification key of a proving key (like `snarkjs zkey export verificationkey`)."""
+    from zk.formats.snarkjs import write_vkey
+    from zk.groth16 import keyfile
+
+    try:
+        write_vkey(keyfile.load(proving_key).vk, vkey_path)
+    except _user_errors() as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot write {vkey_path}: {exc.strerror or exc}") from None
