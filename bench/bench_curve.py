@@ -118,7 +118,7 @@ def test_scalar_multiplication(benchmark, report, group):
     out = np.empty((count, 3) + points.shape[2:], dtype=np.uint64)
     K.batch_scalar_mul(F, points[:1], scalars[:1], out[:1])
     gen = bn.G1 if group == "G1" else bn.G2
-    samples = 30 if group == "G1" else 8
+    samples = 100 if group == "G1" else 15
     ref = _py_ecc_ns(bn.multiply, [(gen, rng.randrange(R)) for _ in range(samples)])
     windowed = min(_timed(K.batch_scalar_mul, F, points, scalars, out) for _ in range(30)) / count * 1e9
     if group == "G1":
@@ -146,7 +146,7 @@ def test_point_type_scalar_multiplication(benchmark, report, group):
     point * 3
     benchmark.pedantic(lambda: point * k, rounds=50, iterations=1, warmup_rounds=1)
     gen = bn.G1 if group == "G1" else bn.G2
-    ref = _py_ecc_ns(bn.multiply, [(gen, rng.randrange(R)) for _ in range(30 if group == "G1" else 8)])
+    ref = _py_ecc_ns(bn.multiply, [(gen, rng.randrange(R)) for _ in range(100 if group == "G1" else 15)])
     report(f"{group}Point * k (single call from Python)", benchmark.stats.stats.min * 1e9, ref, benchmark=benchmark)
 
 
