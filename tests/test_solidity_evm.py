@@ -142,6 +142,12 @@ def test_compiler_and_rules(evm):
     assert run.hardfork == "prague"
 
 
+def test_generated_contracts_compile_without_warnings(evm):
+    run, _ = evm
+    ours = {label: w for label, w in run.warnings.items() if not label.startswith("snarkjs")}
+    assert ours == {}, ours
+
+
 @pytest.mark.parametrize("n", SIZES)
 def test_same_abi_as_snarkjs_verifier(evm, n):
     run, _ = evm

@@ -11,7 +11,7 @@
 //                  "data": "0x...",                                // or raw calldata instead
 //                  "gas": 10000000, "truncate": 0 } ] }    // truncate: drop bytes from the end
 // Result:
-//   { "compiler": "0.8.x", "hardfork": "prague",
+//   { "compiler": "0.8.x", "hardfork": "prague", "warnings": { "<label>": ["solc message", ...] },
 //     "contracts": { "<label>": { "address", "runtime_size", "deploy_gas", "methods" } },
 //     "calls": [ { "reverted": bool, "error": str|null, "return_data": "0x..", "gas_used": int } ] }
 // gas_used is the execution gas of the call (no 21000 intrinsic cost, no calldata cost).
@@ -45,13 +45,19 @@ function compile(contracts, optimizerRuns) {
   const output = JSON.parse(solc.compile(JSON.stringify(input)));
   const errors = (output.errors || []).filter((e) => e.severity === "error");
   if (errors.length) fail("solc: " + errors.map((e) => e.formattedMessage).join("\n"));
+  const warnings = {};
+  for (const e of output.errors || []) {
+    if (e.severity === "error") continue;
+    const label = e.sourceLocation ? e.sourceLocation.file.replace(/\.sol$/, "") : "";
+    (warnings[label] = warnings[label] || []).push(e.formattedMessage);
+  }
   const compiled = {};
   for (const [label, spec] of Object.entries(contracts)) {
     const unit = (output.contracts[`${label}.sol`] || {})[spec.contract];
     if (!unit) fail(`solc: no contract ${spec.contract} in ${label}`);
     compiled[label] = unit;
   }
-  return compiled;
+  return { compiled, warnings };
 }
 
 // Each call is priced as the only call of its own transaction (EIP-2929): a fresh access list in
@@ -86,10 +92,10 @@ function calldata(call, unit) {
 async function main() {
   const job = JSON.parse(require("fs").readFileSync(0, "utf8"));
   const runs = job.optimizer_runs === undefined ? 200 : job.optimizer_runs;
-  const compiled = compile(job.contracts, runs);
+  const { compiled, warnings } = compile(job.contracts, runs);
   const common = new Common({ chain: Mainnet, hardfork: HARDFORK });
   const evm = await createEVM({ common });
-  const result = { compiler: solc.version(), hardfork: HARDFORK, contracts: {}, calls: [] };
+  const result = { compiler: solc.version(), hardfork: HARDFORK, warnings, contracts: {}, calls: [] };
   const addresses = {};
   for (const [label, unit] of Object.entries(compiled)) {
     const deployed = await evm.runCall({ caller: CALLER, data: hexToBytes("0x" + unit.evm.bytecode.object), gasLimit: 30000000n });

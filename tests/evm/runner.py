@@ -79,6 +79,7 @@ class EVMRun:
     hardfork: str
     contracts: dict[str, dict]
     calls: list[CallResult] = field(default_factory=list)
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # solc warnings per contract label
 
 
 def run_evm(contracts: dict[str, tuple[str, str]], calls: Sequence[Call], *, optimizer_runs: int | None = 200,
@@ -100,7 +101,8 @@ def run_evm(contracts: dict[str, tuple[str, str]], calls: Sequence[Call], *, opt
         raise EVMRunError(f"EVM runner failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}") from None
     if proc.returncode != 0 or "fatal" in out:
         raise EVMRunError(out.get("fatal", proc.stderr))
-    return EVMRun(out["compiler"], out["hardfork"], out["contracts"], [CallResult(**c) for c in out["calls"]])
+    return EVMRun(out["compiler"], out["hardfork"], out["contracts"], [CallResult(**c) for c in out["calls"]],
+                  out.get("warnings", {}))
 
 
 def verify_on_evm(vk_json: dict, proofs: Sequence[tuple[Any, Any]], **generator_options) -> list[CallResult]:

@@ -215,19 +215,19 @@ def solidity_calldata(public_json: Any, proof_json: Any) -> str:
 # The contract
 #
 # Memory while verifying (the assembly block ends with return, so Solidity's own memory layout
-# does not matter and the pairing input is built at address 0):
+# does not matter and the pairing input is built at address 0), one pair per 0xc0 bytes:
 #
-#   0x000  A.x A.y                  0x040  B (4 words, calldata order)
-#   0x0c0  alpha.x alpha.y          0x100  -beta
-#   0x180  vk_x (2 words)           0x1c0  -gamma   (before that: ecMul scratch x, y, s)
-#   0x240  C.x C.y                  0x280  -delta
+#   0x000  A (2 words)   0x040  B (4 words)         A, B, C: one calldatacopy, they are adjacent
+#   0x0c0  C (2 words)   0x100  -delta              in calldata (static arrays are encoded in place)
+#   0x180  alpha         0x1c0  -beta
+#   0x240  vk_x          0x280  -gamma              (before that: ecMul scratch x, y, s)
 #
 # e(A, B) = e(alpha, beta) e(vk_x, gamma) e(C, delta) is checked as
-# e(A, B) e(alpha, -beta) e(vk_x, -gamma) e(C, -delta) = 1, negating the key at export time so the
-# contract does no arithmetic on A. vk_x = IC0 + sum input_i IC_i is accumulated in place at 0x180
-# with 0x1c0.. as the ecMul scratch, so nothing is copied; terms with input 0 or with IC_i at
-# infinity are skipped. (Skipping the ecMul for input 1 too would cost every other input a second
-# branch, about 25 gas.)
+# e(A, B) e(C, -delta) e(alpha, -beta) e(vk_x, -gamma) = 1, negating the key at export time so the
+# contract does no arithmetic on the proof. vk_x = IC0 + sum input_i IC_i is accumulated in place
+# at 0x240 with 0x280.. as the ecMul scratch, so nothing is copied; terms with input 0 or with IC_i
+# at infinity are skipped. (Skipping the ecMul for input 1 too would cost every other input a
+# second branch, about 25 gas.)
 
 _HEADER = """\
 // SPDX-License-Identifier: MIT
@@ -238,13 +238,14 @@ _HEADER = """\
 pragma solidity >=0.7.0 <0.9.0;
 """
 
-def _g1_check(address: int, name: str, first: bool = False) -> str:
+
+def _g1_check(name: str, x: str, y_address: int, first: bool = False) -> str:
     result = "pointValid" if first else "and(valid, pointValid)"
     return f"""\
                 {{
                     // {name}: x, y < p on y^2 = x^3 + 3 (so not (0, 0), the precompiles' infinity).
-                    let x := mload({address:#05x})
-                    let y := mload({address + 32:#05x})
+                    let x := {x}
+                    let y := mload({y_address:#05x})
                     let onCurve := eq(mulmod(y, y, p), addmod(mulmod(mulmod(x, x, p), x, p), 3, p))
                     let pointValid := and(and(lt(x, p), lt(y, p)), onCurve)
                     valid := {result}
@@ -255,12 +256,13 @@ def _g1_check(address: int, name: str, first: bool = False) -> str:
 # B = (x1 u + x0, y1 u + y0) in Fp2 = Fp[u]/(u^2 + 1); squares as (a + b)(a - b) + 2ab u.
 # mulmod accepts any 256-bit operands, so sums that only feed a mulmod or one final addmod are
 # left unreduced: once the range check passes every coordinate is < p < 2^254 and no sum exceeds
-# 3p (if it fails, the on-twist result is discarded anyway).
+# 3p (if it fails, the on-twist result is discarded anyway). x1 is read from calldata: the same
+# cost as from memory, and it uses _pB, which solc would otherwise report as unused.
 _G2_CHECK = """\
                 {
                     // B: x0, x1, y0, y1 < p on the twist y^2 = x^3 + b' (so not infinity, all zero).
                     // Membership of the order-r subgroup is left to the pairing precompile.
-                    let x1 := mload(0x040)
+                    let x1 := calldataload(_pB)
                     let x0 := mload(0x060)
                     let y1 := mload(0x080)
                     let y0 := mload(0x0a0)
@@ -290,11 +292,11 @@ def _accumulate_term(index: int, point: G1Point) -> str:
             {{
                 let s := calldataload(add(_pubSignals, {offset}))
                 if s {{
-                    mstore(0x1c0, {x})
-                    mstore(0x1e0, {y})
-                    mstore(0x200, s)
-                    pop(staticcall(gas(), 0x07, 0x1c0, 0x60, 0x1c0, 0x40))
-                    pop(staticcall(gas(), 0x06, 0x180, 0x80, 0x180, 0x40))
+                    mstore(0x280, {x})
+                    mstore(0x2a0, {y})
+                    mstore(0x2c0, s)
+                    pop(staticcall(gas(), 0x07, 0x280, 0x60, 0x280, 0x40))
+                    pop(staticcall(gas(), 0x06, 0x240, 0x80, 0x240, 0x40))
                 }}
             }}
 """
@@ -340,19 +342,17 @@ def solidity_verifier(vk_json: Any, *, contract_name: str = CONTRACT_NAME, pairi
         "\n    function verifyProof(uint256[2] calldata _pA, uint256[2][2] calldata _pB, "
         f"uint256[2] calldata _pC{inputs}) public view returns (bool) {{\n"
     )
-    out.append("        assembly {\n")
     out.append("""\
+        assembly {
             // Reject malformed proofs before any precompile call, for the price of a few hundred gas.
-            // _pA and _pB are adjacent in calldata (static arrays are encoded in place).
-            calldatacopy(0x000, _pA, 0xc0)
-            calldatacopy(0x240, _pC, 0x40)
+            calldatacopy(0x000, _pA, 0x100)
             let valid
             {
                 let p := P
 """)
-    out.append(_g1_check(0x000, "A", first=True))
+    out.append(_g1_check("A", "mload(0x000)", 0x020, first=True))
     out.append(_G2_CHECK)
-    out.append(_g1_check(0x240, "C"))
+    out.append(_g1_check("C", "calldataload(_pC)", 0x0e0))
     out.append("            }\n")
     if n:
         out.append("            {\n                // Every public input < r: input + r would verify too (the same scalar).\n")
@@ -370,28 +370,28 @@ def solidity_verifier(vk_json: Any, *, contract_name: str = CONTRACT_NAME, pairi
             // their own sums), so they fail only when out of gas: a failed call keeps what it was
             // given, at least 63/64 of what was left, so the 181000-gas pairing below cannot
             // succeed after it and the call reverts. Their flags need no check.
-            mstore(0x180, IC0_X)
-            mstore(0x1a0, IC0_Y)
+            mstore(0x240, IC0_X)
+            mstore(0x260, IC0_Y)
 """)
     for index in range(1, n + 1):
         if not vk.ic[index].is_infinity():
             out.append(_accumulate_term(index, vk.ic[index]))
     gas = "gas()" if pairing_gas is None else str(pairing_gas)
     out.append(f"""\
-            mstore(0x0c0, ALPHA_X)
-            mstore(0x0e0, ALPHA_Y)
-            mstore(0x100, NEG_BETA_X1)
-            mstore(0x120, NEG_BETA_X0)
-            mstore(0x140, NEG_BETA_Y1)
-            mstore(0x160, NEG_BETA_Y0)
-            mstore(0x1c0, NEG_GAMMA_X1)
-            mstore(0x1e0, NEG_GAMMA_X0)
-            mstore(0x200, NEG_GAMMA_Y1)
-            mstore(0x220, NEG_GAMMA_Y0)
-            mstore(0x280, NEG_DELTA_X1)
-            mstore(0x2a0, NEG_DELTA_X0)
-            mstore(0x2c0, NEG_DELTA_Y1)
-            mstore(0x2e0, NEG_DELTA_Y0)
+            mstore(0x100, NEG_DELTA_X1)
+            mstore(0x120, NEG_DELTA_X0)
+            mstore(0x140, NEG_DELTA_Y1)
+            mstore(0x160, NEG_DELTA_Y0)
+            mstore(0x180, ALPHA_X)
+            mstore(0x1a0, ALPHA_Y)
+            mstore(0x1c0, NEG_BETA_X1)
+            mstore(0x1e0, NEG_BETA_X0)
+            mstore(0x200, NEG_BETA_Y1)
+            mstore(0x220, NEG_BETA_Y0)
+            mstore(0x280, NEG_GAMMA_X1)
+            mstore(0x2a0, NEG_GAMMA_X0)
+            mstore(0x2c0, NEG_GAMMA_Y1)
+            mstore(0x2e0, NEG_GAMMA_Y0)
 
             // The precompile writes 1 (the product is 1) or 0; it fails, consuming the gas it was
             // given, only for B outside G2 (the checks above rule out every other bad input) or
