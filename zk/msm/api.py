@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from zk.curve.errors import CurveError
-from zk.curve.kernels import batch_to_affine, curve_b, is_on_curve_affine, load_affine, load_jac, store_jac
+from zk.curve.kernels import batch_to_affine, curve_b, is_on_curve_affine, load_jac, store_jac
 from zk.curve.points import G1Point, G2Point, g1_from_array, g1_to_array, g2_from_array, g2_to_array
 from zk.curve.subgroup import batch_g2_subgroup_check
 from zk.field import FP, FP2
@@ -23,6 +23,7 @@ from zk.field import arrays as A
 
 from . import fixed_base as FB
 from . import pippenger as PK
+from ._rows import load_point
 from .scalars import as_scalar_array, first_non_canonical, num_windows
 
 # Relative cost of one bucket in the running-sum aggregation (a mixed plus a full Jacobian
@@ -50,7 +51,7 @@ G2 = _Group("G2", FP2, (2, 4), G2Point, g2_to_array, g2_from_array)
 def _first_off_curve(F, points):
     b = curve_b(F)
     for i in range(points.shape[0]):
-        if not is_on_curve_affine(F, load_affine(F, points, i), b):
+        if not is_on_curve_affine(F, load_point(F, points, i), b):
             return i
     return -1
 
@@ -109,7 +110,7 @@ def msm_jacobian(group: _Group, points: np.ndarray, scalars: np.ndarray, *, wind
         windows = 0
         sums = sums[:0]
     elif parallel:
-        PK.window_sums(F, points, scalars, active, c, windows, sums)
+        PK.window_sums(F, points, scalars, active, c, windows, min(threads, windows), sums)
     else:
         PK.msm_serial(F, points, scalars, active, c, windows, sums)
     out = np.empty((1, 3) + group.element_shape, dtype=np.uint64)

@@ -5,23 +5,27 @@ k inversions become one inversion plus 3(k - 1) multiplications, so an addition 
 multiplications instead of the 11 of a mixed Jacobian addition. Pippenger's bucket reduction and
 the fixed-base lanes are both built from independent additions, which is what makes this pay.
 
-Every pair goes through ``pair_denominator`` (first pass) then ``pair_add`` (second pass) with
-the inverse of that denominator. Both operands must be finite points; the pair may be equal
-(doubling: the slope's denominator is 2y) or opposite (the sum is infinity: the denominator is 0,
-which the batch inversion skips).
+The kernels run two passes over their pairs:
+- forward: ``d = pair_denominator(p, q)``; store the running product of the nonzero d before it
+  (the prefix), then multiply d in;
+- backward, from inv = 1 / product: recompute d from the points (cheaper than storing it),
+  ``inv_k = inv * prefix[k]``, ``inv *= d``, and ``pair_add(p, q, inv_k)``.
+Either operand may be infinity (the all-zero row), and the pair may be equal (doubling: the
+slope's denominator is 2y) or opposite (the sum is infinity); those pairs have d = 0 and the
+inversion skips them.
 """
 from __future__ import annotations
 
 from numba import njit
 
-from zk.curve.kernels import affine_infinity
-from zk.field.ops import fadd, fdbl, feq, finv, fis_zero, fload, fmul, fsqr, fsub, fzero
-
-from ._rows import store_element
+from zk.curve.kernels import affine_infinity, affine_is_infinity
+from zk.field.ops import fadd, fdbl, feq, fmul, fsqr, fsub, fzero
 
 
 @njit(cache=True)
 def pair_denominator(F, p, q):
+    if affine_is_infinity(F, p) | affine_is_infinity(F, q):
+        return fzero(F)
     if not feq(F, p[0], q[0]):
         return fsub(F, q[0], p[0])
     if feq(F, p[1], q[1]):
@@ -31,7 +35,11 @@ def pair_denominator(F, p, q):
 
 @njit(cache=True)
 def pair_add(F, p, q, inv):
-    """p + q given inv = 1 / pair_denominator(F, p, q) (ignored when the sum is infinity)."""
+    """p + q given inv = 1 / pair_denominator(F, p, q) (ignored when that is zero)."""
+    if affine_is_infinity(F, p):
+        return q
+    if affine_is_infinity(F, q):
+        return p
     if not feq(F, p[0], q[0]):
         slope = fmul(F, fsub(F, q[1], p[1]), inv)
     elif feq(F, p[1], q[1]):
@@ -44,13 +52,14 @@ def pair_add(F, p, q, inv):
 
 
 @njit(cache=True)
-def invert_in_place(F, den, prefix, count, product):
-    """den[k] <- 1/den[k] for k < count, given prefix[k] = product of the nonzero den[j], j < k,
-    and ``product`` = the product of all nonzero den. Zero denominators stay zero."""
-    inv = finv(F, product)
-    for k in range(count - 1, -1, -1):
-        d = fload(F, den, k)
-        if not fis_zero(F, d):
-            store_element(F, den, k, fmul(F, inv, fload(F, prefix, k)))
-            inv = fmul(F, inv, d)
+def generic_pair(F, p, q):
+    """Both finite with distinct x: the case the plain chord formula covers."""
+    return not (affine_is_infinity(F, p) | affine_is_infinity(F, q) | feq(F, p[0], q[0]))
 
+
+@njit(cache=True)
+def generic_add(F, p, q, inv):
+    """p + q for a generic pair, given inv = 1 / (x_q - x_p)."""
+    slope = fmul(F, fsub(F, q[1], p[1]), inv)
+    x3 = fsub(F, fsub(F, fsqr(F, slope), p[0]), q[0])
+    return (x3, fsub(F, fmul(F, slope, fsub(F, p[0], x3)), p[1]))

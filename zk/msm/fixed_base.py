@@ -12,15 +12,14 @@ from numba import njit, prange
 
 from zk.curve.kernels import (
     affine_infinity,
-    affine_is_infinity,
     jac_add,
     jac_double,
     store_jac,
 )
-from zk.field.ops import fis_zero, fload, fmul, fneg, fone, fzero
+from zk.field.ops import finv, fis_zero, fload, fmul, fneg, fone
 
 from ._rows import load_point, store_element, store_point
-from .batch_affine import invert_in_place, pair_add, pair_denominator
+from .batch_affine import pair_add, pair_denominator
 from .scalars import signed_digit
 
 LANES_PER_CHUNK = 1024
@@ -52,35 +51,32 @@ def _table_point(F, table, j, half, d):
 @njit(cache=True)
 def _lanes(F, table, w, windows, scalars, lo, hi, out):
     half = 1 << (w - 1)
-    scratch_shape = (hi - lo,) + out.shape[2:]
-    den = np.empty(scratch_shape, dtype=np.uint64)
-    prefix = np.empty(scratch_shape, dtype=np.uint64)
+    prefix = np.empty((hi - lo,) + out.shape[2:], dtype=np.uint64)
     for i in range(lo, hi):
         store_point(F, out, i, affine_infinity(F))
     for j in range(windows):
         product = fone(F)
         for i in range(lo, hi):
             d = signed_digit(scalars, i, j, w)
-            acc = load_point(F, out, i)
-            if d == 0 or affine_is_infinity(F, acc):
-                store_element(F, den, i - lo, fzero(F))  # no addition in this lane: skipped by the inversion
+            if d == 0:
                 continue
-            dd = pair_denominator(F, acc, _table_point(F, table, j, half, d))
-            store_element(F, den, i - lo, dd)
+            dd = pair_denominator(F, load_point(F, out, i), _table_point(F, table, j, half, d))
             store_element(F, prefix, i - lo, product)
             if not fis_zero(F, dd):
                 product = fmul(F, product, dd)
-        invert_in_place(F, den, prefix, hi - lo, product)
-        for i in range(lo, hi):
+        inv = finv(F, product)
+        for i in range(hi - 1, lo - 1, -1):
             d = signed_digit(scalars, i, j, w)
             if d == 0:
                 continue
-            t = _table_point(F, table, j, half, d)
             acc = load_point(F, out, i)
-            if affine_is_infinity(F, acc):
-                store_point(F, out, i, t)
-            else:
-                store_point(F, out, i, pair_add(F, acc, t, fload(F, den, i - lo)))
+            t = _table_point(F, table, j, half, d)
+            dd = pair_denominator(F, acc, t)
+            inv_i = inv
+            if not fis_zero(F, dd):
+                inv_i = fmul(F, inv, fload(F, prefix, i - lo))
+                inv = fmul(F, inv, dd)
+            store_point(F, out, i, pair_add(F, acc, t, inv_i))
 
 
 @njit(cache=True, parallel=True)

@@ -23,11 +23,14 @@ from zk.curve.kernels import (
     load_jac,
     store_jac,
 )
-from zk.field.ops import fis_zero, fload, fmul, fneg, fone
+from zk.field.ops import finv, fis_zero, fload, fmul, fneg, fone, fsub
 
 from ._rows import load_point, store_element, store_point
-from .batch_affine import invert_in_place, pair_add, pair_denominator
+from .batch_affine import generic_add, generic_pair, pair_add, pair_denominator
 from .scalars import signed_digit
+
+
+GROUP_BYTES = 1 << 20
 
 
 @njit(cache=True)
@@ -48,66 +51,83 @@ def active_indices(F, points, scalars):
 
 
 @njit(cache=True)
-def reduce_buckets(F, pts, starts, sizes):
-    """Bucket b holds sizes[b] affine points at pts[starts[b]:]; on return it holds one (or none,
-    when its points cancel), at pts[starts[b]]."""
-    buckets = sizes.shape[0]
-    scratch_shape = (pts.shape[0] // 2 + 1,) + pts.shape[2:]
-    den = np.empty(scratch_shape, dtype=np.uint64)
-    prefix = np.empty(scratch_shape, dtype=np.uint64)
+def reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi):
+    """Sum each bucket b in [b_lo, b_hi) (sizes[b] affine points at pts[starts[b]:]) into its
+    first row, pts[starts[b]] (the all-zero row when the points cancel); sizes[b] becomes <= 1.
+
+    Round r adds the elements at bucket offsets 2k*s and (2k+1)*s (stride s = 2^r) into the
+    first of them, so no result overwrites an unread input, whatever the order, and an odd last
+    element stays where the next round expects it. prefix (elements) and special (bytes) are
+    scratch, each at least half as long as the points; special marks the pairs that are not
+    the generic case (distinct x, both finite), so the backward pass tests a byte, not points.
+    """
+    stride = 1
     while True:
         pairs = 0
         product = fone(F)
-        for b in range(buckets):
+        for b in range(b_lo, b_hi):
             s = starts[b]
             for j in range(sizes[b] // 2):
-                d = pair_denominator(F, load_point(F, pts, s + 2 * j), load_point(F, pts, s + 2 * j + 1))
-                store_element(F, den, pairs, d)
+                i = s + 2 * j * stride
+                p = load_point(F, pts, i)
+                q = load_point(F, pts, i + stride)
                 store_element(F, prefix, pairs, product)
-                if not fis_zero(F, d):
-                    product = fmul(F, product, d)
+                if generic_pair(F, p, q):
+                    special[pairs] = 0
+                    product = fmul(F, product, fsub(F, q[0], p[0]))
+                else:
+                    special[pairs] = 1
+                    d = pair_denominator(F, p, q)
+                    if not fis_zero(F, d):
+                        product = fmul(F, product, d)
                 pairs += 1
         if pairs == 0:
             return
-        invert_in_place(F, den, prefix, pairs, product)
-        k = 0
-        for b in range(buckets):
+        inv = finv(F, product)
+        k = pairs
+        for b in range(b_hi - 1, b_lo - 1, -1):
             count = sizes[b]
             if count < 2:
                 continue
             s = starts[b]
-            out = s
-            # Writing at out <= s + j after reading pair j (at s + 2j) never clobbers unread input.
-            for j in range(count // 2):
-                total = pair_add(F, load_point(F, pts, s + 2 * j), load_point(F, pts, s + 2 * j + 1), fload(F, den, k))
-                k += 1
-                if not affine_is_infinity(F, total):
-                    store_point(F, pts, out, total)
-                    out += 1
-            if count & 1:
-                store_point(F, pts, out, load_point(F, pts, s + count - 1))
-                out += 1
-            sizes[b] = out - s
+            for j in range(count // 2 - 1, -1, -1):
+                k -= 1
+                i = s + 2 * j * stride
+                p = load_point(F, pts, i)
+                q = load_point(F, pts, i + stride)
+                if special[k] == 0:
+                    d = fsub(F, q[0], p[0])
+                    inv_k = fmul(F, inv, fload(F, prefix, k))
+                    inv = fmul(F, inv, d)
+                    store_point(F, pts, i, generic_add(F, p, q, inv_k))
+                else:
+                    d = pair_denominator(F, p, q)
+                    inv_k = inv
+                    if not fis_zero(F, d):
+                        inv_k = fmul(F, inv, fload(F, prefix, k))
+                        inv = fmul(F, inv, d)
+                    store_point(F, pts, i, pair_add(F, p, q, inv_k))
+            sizes[b] = (count + 1) // 2
+        stride *= 2
 
 
 @njit(cache=True)
-def window_sum(F, points, scalars, active, window, c):
-    """sum_i digit_i * P_i for one window, as a Jacobian point."""
+def window_sum(F, points, scalars, active, window, c, pts, prefix, special, digits, starts, sizes):
+    """sum_i digit_i * P_i for one window, as a Jacobian point. The arrays after ``c`` are
+    scratch space, reused from window to window: pts and digits (>= len(active) rows), prefix
+    and special (>= len(active) / 2 + 1 rows), starts and sizes (2^(c-1))."""
     m = active.shape[0]
     buckets = 1 << (c - 1)
-    digits = np.empty(m, dtype=np.int64)
-    sizes = np.zeros(buckets, dtype=np.int64)
+    sizes[:] = 0
     for t in range(m):
         d = signed_digit(scalars, active[t], window, c)
         digits[t] = d
         if d != 0:
             sizes[abs(d) - 1] += 1
-    starts = np.empty(buckets, dtype=np.int64)
     total = 0
     for b in range(buckets):
         starts[b] = total
         total += sizes[b]
-    pts = np.empty((total,) + points.shape[1:], dtype=np.uint64)
     fill = starts.copy()
     for t in range(m):
         d = digits[t]
@@ -119,21 +139,48 @@ def window_sum(F, points, scalars, active, window, c):
             q = (q[0], fneg(F, q[1]))
         store_point(F, pts, fill[b], q)
         fill[b] += 1
-    reduce_buckets(F, pts, starts, sizes)
+    # Reduce the buckets a group at a time, each group's points small enough to stay in the
+    # core's L2 cache through all its rounds: streaming the whole window from memory on every
+    # pass cost 3x per point at 2^16. Each group round costs one more inversion, hence big groups.
+    group_points = max(1, GROUP_BYTES // (pts[0].size * 8))
+    b_lo = 0
+    while b_lo < buckets:
+        b_hi = b_lo
+        held = 0
+        while b_hi < buckets and (b_hi == b_lo or held + sizes[b_hi] <= group_points):
+            held += sizes[b_hi]
+            b_hi += 1
+        reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi)
+        b_lo = b_hi
     running = jac_infinity(F)
     acc = jac_infinity(F)
     for b in range(buckets - 1, -1, -1):
-        if sizes[b] == 1:
+        if sizes[b] != 0:
             running = jac_add_mixed(F, running, load_point(F, pts, starts[b]))
         acc = jac_add(F, acc, running)
     return acc
 
 
+@njit(cache=True)
+def _windows_on_one_thread(F, points, scalars, active, c, first, step, windows, out):
+    m = active.shape[0]
+    buckets = 1 << (c - 1)
+    pts = np.empty((m,) + points.shape[1:], dtype=np.uint64)
+    prefix = np.empty((m // 2 + 1,) + points.shape[2:], dtype=np.uint64)
+    special = np.empty(m // 2 + 1, dtype=np.uint8)
+    digits = np.empty(m, dtype=np.int64)
+    starts = np.empty(buckets, dtype=np.int64)
+    sizes = np.empty(buckets, dtype=np.int64)
+    for w in range(first, windows, step):
+        store_jac(F, out, w, window_sum(F, points, scalars, active, w, c, pts, prefix, special, digits, starts, sizes))
+
+
 @njit(cache=True, parallel=True)
-def window_sums(F, points, scalars, active, c, windows, out):
-    """out[w] = window_sum(w) for every window, windows spread over threads."""
-    for w in prange(windows):
-        store_jac(F, out, w, window_sum(F, points, scalars, active, w, c))
+def window_sums(F, points, scalars, active, c, windows, parts, out):
+    """out[w] = window_sum(w) for every window; ``parts`` threads take every parts-th window, so
+    each allocates its scratch once and the cheaper top window is not left to one thread."""
+    for p in prange(parts):
+        _windows_on_one_thread(F, points, scalars, active, c, p, parts, windows, out)
 
 
 @njit(cache=True)
@@ -149,6 +196,5 @@ def combine_windows(F, sums, c):
 
 @njit(cache=True)
 def msm_serial(F, points, scalars, active, c, windows, out):
-    """The same result as window_sums + combine_windows on one thread (small inputs, no pool)."""
-    for w in range(windows):
-        store_jac(F, out, w, window_sum(F, points, scalars, active, w, c))
+    """The same result as window_sums on the calling thread (small inputs: no pool hand-off)."""
+    _windows_on_one_thread(F, points, scalars, active, c, 0, 1, windows, out)

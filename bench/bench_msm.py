@@ -1,0 +1,180 @@
+"""Multi-scalar multiplication (Pippenger) and fixed-base multiplication, G1 and G2.
+
+Run: .venv/bin/python -m pytest bench/bench_msm.py --benchmark-only -s -q
+Set ZK_BENCH_LARGE=1 to add 2^18 points (G1). The machine is shared: each figure also prints
+the time per point in Fp-multiplication equivalents measured in the same run, which stays put
+when the absolute times do not.
+"""
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+import numba
+import numpy as np
+import pytest
+from numba import njit
+from py_ecc import optimized_bn128 as bn
+
+from zk.field import FP, R
+from zk.field import arrays as A
+from zk.field.ops import fload, fmul, fstore
+from zk.msm import G1, G2, choose_window, fixed_base_g1, fixed_base_g2, msm_jacobian, scalars_from_ints
+
+rng = random.Random(2024)
+LOG_SIZES = [12, 14, 16] + ([18] if os.environ.get("ZK_BENCH_LARGE") else [])
+
+
+@njit(cache=True)
+def _fp_mul_chain(F, x, n, out):
+    a = fload(F, x, 0)
+    b = fload(F, x, 1)
+    for _ in range(n):
+        a = fmul(F, a, b)
+    fstore(F, out, 0, a)
+
+
+def fp_mul_ns() -> float:
+    x = A.to_array(FP, [rng.randrange(1, 1 << 250) for _ in range(2)])
+    out = np.empty_like(x)
+    _fp_mul_chain(FP, x, 10, out)
+    n = 1 << 20
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        _fp_mul_chain(FP, x, n, out)
+        best = min(best, time.perf_counter() - start)
+    return best / n * 1e9
+
+
+_cache: dict = {}
+
+
+def inputs(group_name: str, n: int):
+    """n random points (made by the fixed-base kernel, not py_ecc) and n random scalars."""
+    key = (group_name, n)
+    if key not in _cache:
+        fixed = fixed_base_g1 if group_name == "G1" else fixed_base_g2
+        points = fixed(None, scalars_from_ints([rng.randrange(1, R) for _ in range(n)]))
+        scalars = scalars_from_ints([rng.randrange(R) for _ in range(n)])
+        _cache[key] = (points, scalars)
+    return _cache[key]
+
+
+def py_ecc_estimate_ns(group_name: str, n: int) -> float:
+    """n py_ecc multiplications plus n additions, from a few timed samples (the real thing takes minutes)."""
+    gen = bn.G1 if group_name == "G1" else bn.G2
+    samples = 4 if group_name == "G1" else 2
+    ks = [rng.randrange(R) for _ in range(samples)]
+    start = time.perf_counter()
+    terms = [bn.multiply(gen, k) for k in ks]
+    acc = terms[0]
+    for t in terms[1:]:
+        acc = bn.add(acc, t)
+    return (time.perf_counter() - start) / samples * n * 1e9
+
+
+@pytest.mark.parametrize("log_n", LOG_SIZES)
+@pytest.mark.parametrize("group_name", ["G1", "G2"])
+def test_msm(benchmark, report, group_name, log_n):
+    if group_name == "G2" and log_n > 16:
+        pytest.skip("G2 stops at 2^16")
+    n = 1 << log_n
+    group = G1 if group_name == "G1" else G2
+    points, scalars = inputs(group_name, n)
+    msm_jacobian(group, points[:8], scalars[:8])
+    threads = numba.get_num_threads()
+    serial = min(_timed(msm_jacobian, group, points, scalars, parallel=False) for _ in range(2))
+    benchmark.pedantic(msm_jacobian, args=(group, points, scalars), kwargs={"parallel": True}, rounds=3, iterations=1, warmup_rounds=0)
+    ns = benchmark.stats.stats.min * 1e9
+    mul = fp_mul_ns()
+    bar = None
+    if group_name == "G1" and log_n == 16:
+        bar = "<= 200 ms, goal 120 ms on 2 threads"
+    report(
+        f"{group_name} MSM 2^{log_n} ({threads} threads, window {choose_window(n, threads)})",
+        ns,
+        py_ecc_estimate_ns(group_name, n),
+        reference="py_ecc estimate",
+        bar=bar,
+        benchmark=benchmark,
+        extra=f"1 thread {serial * 1e3:.1f} ms; {ns / n:.0f} ns/point = {ns / n / mul:.1f} Fp muls/point (Fp mul {mul:.1f} ns)",
+    )
+
+
+@pytest.mark.parametrize("group_name", ["G1", "G2"])
+def test_fixed_base(benchmark, report, group_name):
+    n = 1 << 14
+    fixed = fixed_base_g1 if group_name == "G1" else fixed_base_g2
+    scalars = scalars_from_ints([rng.randrange(R) for _ in range(n)])
+    fixed(None, scalars[:4])
+    table_start = time.perf_counter()
+    fixed(None, scalars)  # builds (and caches) the table for this n
+    first = time.perf_counter() - table_start
+    benchmark.pedantic(fixed, args=(None, scalars), rounds=3, iterations=1, warmup_rounds=0)
+    ns = benchmark.stats.stats.min * 1e9 / n
+    gen = bn.G1 if group_name == "G1" else bn.G2
+    start = time.perf_counter()
+    for k in scalars_to_ints(scalars[:3]):
+        bn.normalize(bn.multiply(gen, k))
+    ref = (time.perf_counter() - start) / 3 * 1e9
+    report(
+        f"{group_name} fixed-base k*G, 2^14 scalars (per point, affine out)",
+        ns,
+        ref,
+        benchmark=benchmark,
+        extra=f"first call with table build {first * 1e3:.0f} ms",
+    )
+
+
+def scalars_to_ints(arr):
+    return A.raw_to_ints(arr)
+
+
+def _timed(fn, *args, **kwargs) -> float:
+    start = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - start
+
+
+COMPILE_SNIPPET = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+from zk.msm import fixed_base_g1, fixed_base_g2, msm_g1, msm_g2
+from zk.poly import ntt, intt, coset_ntt, coset_intt, lagrange_evaluations
+from zk.field import FR
+from zk.field import arrays as A
+t1 = time.perf_counter()
+a = A.to_array(FR, list(range(1 << 15)))
+ntt(a, parallel=False); ntt(a, parallel=True); intt(a); coset_ntt(a); coset_intt(a); lagrange_evaluations(8, 7)
+t2 = time.perf_counter()
+p1 = fixed_base_g1(None, [1, 2, 3]); msm_g1(p1, [4, 5, 6], parallel=False); msm_g1(p1, [4, 5, 6], parallel=True)
+t3 = time.perf_counter()
+p2 = fixed_base_g2(None, [1, 2, 3]); msm_g2(p2, [4, 5, 6], parallel=False); msm_g2(p2, [4, 5, 6], parallel=True)
+t4 = time.perf_counter()
+print(f"{t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f} {t4 - t3:.3f}")
+"""
+
+
+def _run_snippet(cache_dir):
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    out = subprocess.run([sys.executable, "-c", COMPILE_SNIPPET], env=env, capture_output=True, text=True, check=True)
+    return [float(v) for v in out.stdout.split()]
+
+
+def test_compile_cold_and_cached(benchmark):
+    """Cold: empty cache (field and curve kernels included); cached: the second process."""
+    with tempfile.TemporaryDirectory() as cache:
+        cold = _run_snippet(cache)
+        warm = benchmark.pedantic(_run_snippet, args=(cache,), rounds=1, iterations=1)
+    labels = ["import", "poly (NTT family)", "msm+fixed-base G1", "msm+fixed-base G2"]
+    benchmark.extra_info.update({f"cold {k}": v for k, v in zip(labels, cold)})
+    benchmark.extra_info.update({f"cached {k}": v for k, v in zip(labels, warm)})
+    print("\nnumba compile (cold, empty cache) / cached load, seconds:")
+    for label, c, w in zip(labels, cold, warm):
+        print(f"  {label:<22} cold {c:6.2f}   cached {w:6.3f}")

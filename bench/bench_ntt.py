@@ -1,0 +1,122 @@
+"""Radix-2 NTT over Fr: forward (1 thread and parallel), inverse, coset forward.
+
+Run: .venv/bin/python -m pytest bench/bench_ntt.py --benchmark-only -s -q
+The reference is a textbook radix-2 NTT on Python ints (what one writes without numba), timed
+at the same size; the figure also prints ns per butterfly in Fp-multiplication equivalents.
+"""
+from __future__ import annotations
+
+import os
+import random
+import time
+
+import numba
+import numpy as np
+import pytest
+from numba import njit
+
+from zk.field import FR, R
+from zk.field import arrays as A
+from zk.field.ops import fload, fmul, fstore
+from zk.poly import coset_intt, coset_ntt, domain, intt, ntt, root_of_unity
+
+rng = random.Random(7)
+
+
+@njit(cache=True)
+def _fp_mul_chain(F, x, n, out):
+    a = fload(F, x, 0)
+    b = fload(F, x, 1)
+    for _ in range(n):
+        a = fmul(F, a, b)
+    fstore(F, out, 0, a)
+
+
+def fp_mul_ns() -> float:
+    x = A.to_array(FR, [rng.randrange(1, R) for _ in range(2)])
+    out = np.empty_like(x)
+    _fp_mul_chain(FR, x, 10, out)
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        _fp_mul_chain(FR, x, 1 << 20, out)
+        best = min(best, time.perf_counter() - start)
+    return best / (1 << 20) * 1e9
+LOG_SIZES = [12, 14, 16] + ([18] if os.environ.get("ZK_BENCH_LARGE") else [])
+
+
+def python_ntt(values: list[int]) -> list[int]:
+    n = len(values)
+    a = list(values)
+    j = 0
+    for i in range(1, n):
+        bit = n >> 1
+        while j & bit:
+            j ^= bit
+            bit >>= 1
+        j |= bit
+        if i < j:
+            a[i], a[j] = a[j], a[i]
+    m = 1
+    while m < n:
+        w_m = root_of_unity(2 * m)
+        for start in range(0, n, 2 * m):
+            w = 1
+            for k in range(m):
+                t = a[start + k + m] * w % R
+                a[start + k + m] = (a[start + k] - t) % R
+                a[start + k] = (a[start + k] + t) % R
+                w = w * w_m % R
+        m *= 2
+    return a
+
+
+@pytest.mark.parametrize("log_n", LOG_SIZES)
+def test_ntt(benchmark, report, log_n):
+    n = 1 << log_n
+    values = [rng.randrange(R) for _ in range(n)]
+    original = A.to_array(FR, values)
+    domain(n)
+    work = original.copy()
+    ntt(work, parallel=False)
+    ntt(work, parallel=True)
+
+    def run(parallel):
+        work[:] = original
+        start = time.perf_counter()
+        ntt(work, parallel=parallel)
+        return time.perf_counter() - start
+
+    serial = min(run(False) for _ in range(5))
+    parallel = min(run(True) for _ in range(5))
+    inverse = min(_timed(intt, work) for _ in range(3))
+    coset = min(_timed(coset_ntt, work) for _ in range(3))
+    coset_intt(work)
+    benchmark.pedantic(lambda: ntt(work, parallel=False), rounds=5, iterations=1)
+    ref = None
+    if log_n <= 12:
+        start = time.perf_counter()
+        expected = python_ntt(values)
+        ref = (time.perf_counter() - start) * 1e9
+        assert A.from_array(FR, ntt(original.copy())) == expected
+    butterflies = n // 2 * log_n
+    mul = fp_mul_ns()
+    report(
+        f"NTT 2^{log_n} (1 thread)",
+        serial * 1e9,
+        ref,
+        reference="Python-int NTT",
+        bar="about 11 ms at 2^16" if log_n == 16 else None,
+        benchmark=benchmark,
+        extra=(
+            f"{numba.get_num_threads()} threads {parallel * 1e3:.2f} ms; intt {inverse * 1e3:.2f} ms; "
+            f"coset_ntt {coset * 1e3:.2f} ms; {serial * 1e9 / butterflies:.1f} ns/butterfly = "
+            f"{serial * 1e9 / butterflies / mul:.2f} Fp muls (Fp mul {mul:.1f} ns)"
+        ),
+    )
+
+
+def _timed(fn, *args) -> float:
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
