@@ -23,7 +23,7 @@ from zk.curve import (
     to_py_ecc,
 )
 from zk.curve import kernels as K
-from zk.field import FP, FP2, P, R, Fp, Fp2
+from zk.field import FP, FP2, P, R, Fp, Fp2, Fr
 
 rng = random.Random(7)
 G1_GEN = G1Point.generator()
@@ -97,6 +97,12 @@ def test_scalar_mul_above_2_256_outside_subgroup_is_exact():
     expected = q * (1 << 255) * 2 + q * 3
     assert q * k == expected
     assert q * k != q * (k % R)
+
+
+def test_scalars_may_be_fr_or_numpy_integers():
+    assert G1_GEN * Fr(5) == G1_GEN * 5 and Fr(5) * G1_GEN == G1_GEN * 5
+    assert G1_GEN * Fr(-1) == -G1_GEN
+    assert G2_GEN * np.uint64(7) == G2_GEN * 7 and np.int64(-2) * G1_GEN == -(G1_GEN * 2)
 
 
 def test_mixed_type_operations_are_refused():

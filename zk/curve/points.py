@@ -12,7 +12,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from zk.field import FP, FP2, R, Fp, Fp2
+from zk.field import FP, FP2, R, Fp, Fp2, Fr
 from zk.field import arrays as A
 
 from . import kernels as K
@@ -101,6 +101,11 @@ class _AffinePoint:
         return self + (-other)
 
     def __mul__(self, scalar):
+        if isinstance(scalar, Fr):
+            scalar = scalar.value
+        elif isinstance(scalar, np.integer):
+            scalar = int(scalar)
+        # Fp elements are refused on purpose: a coordinate-field value is not a scalar (p != r).
         if isinstance(scalar, bool) or not isinstance(scalar, int):
             return NotImplemented
         if scalar < 0:
