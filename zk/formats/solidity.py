@@ -22,16 +22,16 @@ contract cheaper than snarkjs's at one public input).
 
 A point that fails these checks would make the pairing precompile fail, and a failing precompile
 consumes all the gas it was given (63/64 of what the caller had left). One malformed input still
-reaches it: a B on the twist but outside the order-r subgroup G2. The precompile rejects it (geth,
-Nethermind, Besu, reth and ethereumjs all check the subgroup, as EIP-197 requires), but testing
-membership in the contract would cost more than the whole verification (a 64-bit scalar
-multiplication in Fp2 arithmetic written in EVM code, about 100k gas), and honest provers never
-produce such a point. The contract therefore reverts when the pairing precompile fails: by default
+reaches it: a B on the twist but outside the order-r subgroup G2. The precompile rejects it (EIP-197
+makes the call fail for inputs outside G2; geth and ethereumjs check the subgroup), but testing
+membership in the contract would add about half the cost of a verification (a 64-bit scalar
+multiplication in Fp2 arithmetic written in EVM code, an estimated 100k gas), and honest provers
+never produce such a point. The contract therefore reverts when the pairing precompile fails: by default
 after forwarding all gas (so a later repricing of the precompile can never make valid proofs
 fail), or, with ``pairing_gas=N``, after forwarding at most N gas, which bounds what such a proof
 burns to N. The precompiles 0x06 and 0x07 can only fail here by running out of gas (their inputs
-are the key's points and the accumulated sum): that reverts too, so too little gas never reads as
-"invalid proof".
+are the key's points and the accumulated sum), after which the pairing cannot be paid for and the
+call reverts too: too little gas never reads as "invalid proof".
 """
 from __future__ import annotations
 
