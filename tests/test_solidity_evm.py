@@ -19,6 +19,7 @@ SIZES = (1, 4, 8)
 GAS = 10_000_000
 CHEAP = 10_000  # a rejection before any precompile call
 ONE_PAIRING_CHECK = 260_000  # a full verification with up to 16 inputs stays far below this
+N_FLIPS = 40
 
 pytestmark = [
     pytest.mark.npm,
@@ -113,6 +114,13 @@ def evm():
         off_curve = [words[0] + 1] + words[1:]
         job.call(f"zk{n}/A.x+1 gas 1M", f"zk{n}", off_curve, gas=1_000_000)
         job.call(f"snarkjs{n}/A.x+1 gas 1M", f"snarkjs{n}", off_curve, gas=1_000_000)
+    # Random single-bit flips anywhere in the arguments of a valid call.
+    words = calldata_words(load(4, "public.json"), load(4, "proof.json"))
+    for k in range(N_FLIPS):
+        index, bit = rng.randrange(len(words)), rng.randrange(256)
+        flipped = list(words)
+        flipped[index] ^= 1 << bit
+        job.call(f"flip{k}", "zk4", flipped)
     # Synthetic keys: no public input, IC points at infinity, 16 inputs, a key mismatch.
     for n, zero_ic, inputs in (
         (0, (), []),
@@ -189,6 +197,12 @@ def test_tampered_proofs_return_false_without_burning_gas(evm, n, name, expect):
     result = evm[1][f"zk{n}/{name}"]
     assert result.returned_false, result
     assert result.gas_used < (CHEAP if expect == "cheap" else ONE_PAIRING_CHECK), result.gas_used
+
+
+def test_random_bit_flips_never_verify_and_never_burn_gas(evm):
+    for k in range(N_FLIPS):
+        result = evm[1][f"flip{k}"]
+        assert result.returned_false and result.gas_used < ONE_PAIRING_CHECK, (k, result)
 
 
 @pytest.mark.parametrize("n", SIZES)

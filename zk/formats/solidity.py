@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from zk.curve import G1Point, G2Point
 from zk.curve.constants import B_G2
