@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -395,3 +396,32 @@ def test_g2_snarkjs_rejects_off_curve():
 def test_g2_snarkjs_rejects_point_outside_subgroup():
     with pytest.raises(CurveError, match="not in the order-r subgroup"):
         E.g2_from_snarkjs(E.g2_to_snarkjs(twist_point_outside_g2()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Real snarkjs output (fixtures written by snarkjs 0.7 for the Solidity exporter tests)
+
+SNARKJS_FIXTURES = pytest.mark.skipif(
+    not (Path(__file__).parent / "data" / "solidity" / "n4" / "verification_key.json").exists(),
+    reason="snarkjs fixtures not present",
+)
+
+
+@SNARKJS_FIXTURES
+def test_snarkjs_files_decode_and_re_encode_identically():
+    import json
+
+    base = Path(__file__).parent / "data" / "solidity" / "n4"
+    vk = json.loads((base / "verification_key.json").read_text())
+    proof = json.loads((base / "proof.json").read_text())
+    for key in ("vk_alpha_1",):
+        assert E.g1_to_snarkjs(E.g1_from_snarkjs(vk[key])) == vk[key]
+    for key in ("vk_beta_2", "vk_gamma_2", "vk_delta_2"):
+        assert E.g2_to_snarkjs(E.g2_from_snarkjs(vk[key])) == vk[key]
+    for point in vk["IC"]:
+        assert E.g1_to_snarkjs(E.g1_from_snarkjs(point)) == point
+    assert E.g1_to_snarkjs(E.g1_from_snarkjs(proof["pi_a"])) == proof["pi_a"]
+    assert E.g2_to_snarkjs(E.g2_from_snarkjs(proof["pi_b"])) == proof["pi_b"]
+    assert E.g1_to_snarkjs(E.g1_from_snarkjs(proof["pi_c"])) == proof["pi_c"]
+    # snarkjs's vk_gamma_2 is the G2 generator.
+    assert E.g2_from_snarkjs(vk["vk_gamma_2"]) == G2_GEN
