@@ -1,9 +1,10 @@
+"""Applies to tests/ and bench/ alike."""
 import hashlib
 import os
 import pathlib
 import shutil
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parent
 
 
 def _source_keyed_cache_dir() -> str:
