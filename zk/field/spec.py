@@ -16,10 +16,15 @@ ELEMENT2 = types.UniTuple(ELEMENT, 2)
 
 
 class PrimeFieldType(types.Type):
-    def __init__(self, label: str, modulus: int):
+    """``codegen`` names the arithmetic code generator; it is part of the type name because numba
+    keys cached kernels on their argument types, so a new generator recompiles every kernel
+    instead of loading old machine code."""
+
+    def __init__(self, label: str, modulus: int, codegen: str = ""):
         self.label = label
         self.modulus = modulus
-        super().__init__(name=f"PrimeField[{label}]")
+        self.codegen = codegen
+        super().__init__(name=f"PrimeField[{label};{codegen}]")
 
     @property
     def element(self):
@@ -32,7 +37,7 @@ class QuadraticFieldType(types.Type):
     def __init__(self, label: str, base: PrimeFieldType):
         self.label = label
         self.base = base
-        super().__init__(name=f"QuadraticField[{label}]")
+        super().__init__(name=f"QuadraticField[{label};{base.codegen}]")
 
     @property
     def element(self):
