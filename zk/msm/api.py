@@ -28,7 +28,7 @@ from .scalars import as_scalar_array, first_non_canonical, num_windows
 
 # Relative cost of one bucket in the running-sum aggregation (a mixed plus a full Jacobian
 # addition, ~27 multiplications) against one batch-affine bucket insertion (~6 plus memory).
-_AGGREGATION_WEIGHT = 4.0
+_AGGREGATION_WEIGHT = 3.0
 # Below this many active points, the thread pool's hand-offs cost more than the windows.
 _PARALLEL_MIN_POINTS = 256
 
@@ -109,10 +109,11 @@ def msm_jacobian(group: _Group, points: np.ndarray, scalars: np.ndarray, *, wind
     if active.shape[0] == 0:
         windows = 0
         sums = sums[:0]
-    elif parallel:
-        PK.window_sums(F, points, scalars, active, c, windows, min(threads, windows), sums)
     else:
-        PK.msm_serial(F, points, scalars, active, c, windows, sums)
+        # One kernel for both cases (parts=1 is the serial run): a second specialisation of the
+        # whole window tree would double the cold compile time.
+        parts = min(threads, windows) if parallel else 1
+        PK.window_sums(F, points, scalars, active, c, windows, parts, sums)
     out = np.empty((1, 3) + group.element_shape, dtype=np.uint64)
     _store_combined(F, sums, c, out)
     return out[0]

@@ -192,9 +192,3 @@ def combine_windows(F, sums, c):
             acc = jac_double(F, acc)
         acc = jac_add(F, acc, load_jac(F, sums, w))
     return acc
-
-
-@njit(cache=True)
-def msm_serial(F, points, scalars, active, c, windows, out):
-    """The same result as window_sums on the calling thread (small inputs: no pool hand-off)."""
-    _windows_on_one_thread(F, points, scalars, active, c, 0, 1, windows, out)
