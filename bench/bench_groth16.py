@@ -9,7 +9,7 @@ The 2^16 row (needs a power-16 ptau: `make ptau`, ~20 min once):
 Environment:
     ZK_BENCH_MIN_LOG / ZK_BENCH_MAX_LOG   sizes 2^min..2^max, even steps from min (default 10..12)
     ZK_BENCH_LOGS=10,16                   explicit sizes instead
-    ZK_BENCH_CIRCUITS=mul,poseidon        which circuits (bench/circuits.py)
+    ZK_BENCH_CIRCUITS=mul,poseidon        which circuits (bench/groth16_circuits.py)
     ZK_BENCH_PREPARE_PTAU=1               prepare a missing ptau of any power (default: only <= 12,
                                           larger ones are skipped with the command to make them)
     ZK_PTAU_DIR                           ptau cache (default ~/.cache/zk-bench)
@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import circuits as C  # noqa: E402
+import groth16_circuits as C  # noqa: E402
 import peers  # noqa: E402
 
 from zk.formats.circom import read_r1cs, read_wtns  # noqa: E402

@@ -10,6 +10,9 @@ of tau, which takes about 20 minutes to prepare instead of 40 for power 17.
   in A and B (a squaring chain alone would have single-term rows, which flatters sparse code).
 - ``poseidon``: h_0 = x public, h_{i+1} = Poseidon(h_i) (213 constraints each, circomlib's
   Poseidon(1)), padded with ``mul`` steps to the exact size; y = the last value, output.
+
+(Not named bench/circuits.py: pytest puts bench/ on sys.path, where that name would shadow the
+repository's ``circuits`` package.)
 """
 from __future__ import annotations
 
@@ -107,7 +110,7 @@ def export(kind: str, log_size: int, directory) -> Exported:
                     time.perf_counter() - start)
 
 
-if __name__ == "__main__":  # pragma: no cover - manual use: python -m bench.circuits KIND LOG DIR
+if __name__ == "__main__":  # pragma: no cover - manual use: python bench/groth16_circuits.py KIND LOG DIR
     import sys
 
     kind, log, out = sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else os.getcwd()
