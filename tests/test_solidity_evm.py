@@ -248,3 +248,36 @@ def test_synthetic_keys(evm, n):
         assert results[f"synthetic{n}/input+1"].returned_false
         cheap = results[f"synthetic{n}/last input+r"]
         assert cheap.returned_false and cheap.gas_used < CHEAP
+
+
+@pytest.fixture(scope="module")
+def via_ir():
+    """The same contracts compiled through solc's IR pipeline (stack allocation differs there:
+    a generated contract must not fail with "stack too deep"), optimizer on and off."""
+    rng = random.Random(7)
+    contracts, calls, keys = {}, [], []
+    for n in SIZES:
+        words = calldata_words(load(n, "public.json"), load(n, "proof.json"))
+        contracts[f"zk{n}"] = (solidity_verifier(load(n, "verification_key.json")), "Groth16Verifier")
+        calls += [Call(f"zk{n}", words), Call(f"zk{n}", words[:8] + [(words[8] + 1) % R] + words[9:]),
+                  Call(f"zk{n}", [words[0] + 1] + words[1:])]
+        keys += [(n, "valid"), (n, "input+1"), (n, "A.x+1")]
+    for n in (0, 16, 32):
+        td = Trapdoor.random(n, rng)
+        contracts[f"zk{n}"] = (solidity_verifier(td.vk_json()), "Groth16Verifier")
+        calls.append(Call(f"zk{n}", calldata_words(*td.prove([rng.randrange(R) for _ in range(n)], rng))))
+        keys.append((n, "valid"))
+    return {runs: dict(zip(keys, run_evm(contracts, calls, via_ir=True, optimizer_runs=runs).calls))
+            for runs in (200, None)}
+
+
+@pytest.mark.parametrize("runs", [200, None])
+def test_via_ir_compiles_and_verifies(via_ir, runs):
+    results = via_ir[runs]
+    for (n, key), result in results.items():
+        if key == "valid":
+            assert result.returned_true, (n, result)
+        else:
+            assert result.returned_false, (n, key, result)
+        if key == "A.x+1":
+            assert result.gas_used < CHEAP

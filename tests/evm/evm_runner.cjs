@@ -6,6 +6,7 @@
 // Job:
 //   { "contracts": { "<label>": { "source": "...", "contract": "Groth16Verifier" } },
 //     "optimizer_runs": 200,                 // optional; null disables the optimizer
+//     "via_ir": false,                       // optional; compile through Yul IR
 //     "calls": [ { "to": "<label>", "function": "verifyProof",   // looked up in the ABI
 //                  "words": ["0x..", "123", ...],                  // static uint256 arguments
 //                  "data": "0x...",                                // or raw calldata instead
@@ -30,7 +31,7 @@ function fail(message) {
   process.exit(1);
 }
 
-function compile(contracts, optimizerRuns) {
+function compile(contracts, optimizerRuns, viaIR) {
   const sources = {};
   for (const [label, spec] of Object.entries(contracts)) sources[`${label}.sol`] = { content: spec.source };
   const input = {
@@ -39,6 +40,7 @@ function compile(contracts, optimizerRuns) {
     settings: {
       optimizer: optimizerRuns === null ? { enabled: false } : { enabled: true, runs: optimizerRuns },
       evmVersion: "prague",
+      viaIR: Boolean(viaIR),
       outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.methodIdentifiers"] } },
     },
   };
@@ -92,7 +94,7 @@ function calldata(call, unit) {
 async function main() {
   const job = JSON.parse(require("fs").readFileSync(0, "utf8"));
   const runs = job.optimizer_runs === undefined ? 200 : job.optimizer_runs;
-  const { compiled, warnings } = compile(job.contracts, runs);
+  const { compiled, warnings } = compile(job.contracts, runs, job.via_ir);
   const common = new Common({ chain: Mainnet, hardfork: HARDFORK });
   const evm = await createEVM({ common });
   const result = { compiler: solc.version(), hardfork: HARDFORK, warnings, contracts: {}, calls: [] };

@@ -1,6 +1,6 @@
 """Gas of one verifyProof call: zk's exported verifier against snarkjs 0.7.6's, same proofs, same EVM.
 
-    .venv/bin/python tests/evm/gas_table.py [--no-optimizer]
+    .venv/bin/python tests/evm/gas_table.py [--no-optimizer] [--via-ir]
 
 Prints the markdown table of docs/solidity.md. Proofs and keys are the committed snarkjs fixtures
 (tests/data/solidity, n = 1, 4, 8 public inputs); "random" inputs are uniform in [0, r), "edge"
@@ -24,6 +24,7 @@ SIZES = (1, 4, 8)
 
 def main() -> None:
     optimizer_runs = None if "--no-optimizer" in sys.argv[1:] else 200
+    via_ir = "--via-ir" in sys.argv[1:]
     contracts, calls, keys = {}, [], []
     for n in SIZES:
         folder = DATA / f"n{n}"
@@ -36,7 +37,7 @@ def main() -> None:
             for label in ("zk", "snarkjs"):
                 keys.append((label, n, tag))
                 calls.append(Call(f"{label}{n}", words))
-    run = run_evm(contracts, calls, optimizer_runs=optimizer_runs)
+    run = run_evm(contracts, calls, optimizer_runs=optimizer_runs, via_ir=via_ir)
     gas = {}
     for key, result in zip(keys, run.calls):
         if not result.returned_true:
@@ -44,6 +45,7 @@ def main() -> None:
         gas[key] = result.gas_used
 
     optimizer = "optimizer off" if optimizer_runs is None else f"optimizer on, {optimizer_runs} runs"
+    optimizer += ", via IR" if via_ir else ""
     print(f"solc {run.compiler.split('+')[0]} ({optimizer}), @ethereumjs/evm, {run.hardfork} rules\n")
     print("| public inputs | zk, random inputs | snarkjs 0.7.6 | difference | zk, edge inputs | snarkjs, edge | zk runtime bytes | snarkjs runtime bytes |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -83,13 +83,14 @@ class EVMRun:
 
 
 def run_evm(contracts: dict[str, tuple[str, str]], calls: Sequence[Call], *, optimizer_runs: int | None = 200,
-            timeout: float = 600) -> EVMRun:
+            via_ir: bool = False, timeout: float = 600) -> EVMRun:
     """Compile ``contracts`` ({label: (source, contract name)}), deploy them and run ``calls``."""
     if not evm_available():
         raise EVMRunError(f"node or the npm packages {', '.join(REQUIRED_PACKAGES)} are missing from {NODE_MODULES}")
     job = {
         "contracts": {label: {"source": source, "contract": name} for label, (source, name) in contracts.items()},
         "optimizer_runs": optimizer_runs,
+        "via_ir": via_ir,
         "calls": [call.to_json() for call in calls],
     }
     env = dict(os.environ, NODE_PATH=str(NODE_MODULES))

@@ -348,7 +348,10 @@ def solidity_verifier(vk_json: Any, *, contract_name: str = CONTRACT_NAME, pairi
             calldatacopy(0x000, _pA, 0x100)
             let valid
             {
-                let p := P
+                // = P: nothing has been called yet, so returndatasize() is 0. Written so that solc
+                // cannot fold it back into 30 copies of the literal, which via-IR's optimizer does
+                // and its constant optimizer then loads with CODECOPY, about 20 gas each.
+                let p := or(P, returndatasize())
 """)
     out.append(_g1_check("A", "mload(0x000)", 0x020, first=True))
     out.append(_G2_CHECK)
