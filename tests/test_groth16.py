@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from zk.curve import G1Point, G2Point, g1_from_array, g2_from_array
 from zk.field import R
 from zk.field import arrays as A
-from zk.groth16 import (InvalidKey, ProvingKey, UnsatisfiedWitness, VerifyingKey, WitnessMismatch, prove, setup, verify,
-                        verify_batch)
+from zk.groth16 import InvalidKey, UnsatisfiedWitness, WitnessMismatch, prove, setup, verify, verify_batch
 from zk.groth16 import qap
 from zk.groth16.setup import _keys, _ToxicWaste
 from zk.poly import root_of_unity
@@ -253,3 +254,47 @@ def test_setup_resamples_delta_equal_to_gamma(monkeypatch):
 def test_setup_accepts_circom_style_constraint_system_types():
     with pytest.raises(qap.QAPError):
         qap.from_constraint_system(object())
+
+
+class Chain(Circuit):
+    """y = f^n(x) with f(v) = v^2 + x: one constraint per step (bench/circuits.py's ``mul``)."""
+
+    y = Output()
+    x = Public()
+    steps = 1
+
+    def define(self, api):
+        v = self.x
+        for _ in range(self.steps):
+            v = v * v + self.x
+        api.set_output(self.y, v)
+
+
+def test_domain_2_10_round_trip():
+    """A full-size domain (1021 constraints + 3 independence rows = 2^10): exercises the parallel
+    MSM paths that tiny circuits never reach."""
+    cs = compile(Chain(steps=1021))
+    assert qap.domain_size_for(cs.n_constraints, cs.n_public) == 1024
+    pk, vk = setup(cs)
+    witness = cs.solve({"x": 7})
+    proof, public = prove(pk, witness)
+    expected = 7
+    for _ in range(1021):
+        expected = (expected * expected + 7) % R
+    assert public == [expected, 7]
+    assert verify(vk, public, proof)
+    assert not verify(vk, [expected, 8], proof)
+    other, other_public = prove(pk, cs.solve({"x": 8}))
+    assert verify_batch(vk, [(public, proof), (other_public, other)])
+    assert not verify_batch(vk, [(public, other), (other_public, proof)])
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=st.integers(1, R - 1), s0=st.integers(0, R - 1), s1=st.integers(0, R - 1))
+def test_random_statements_verify(mixed, a, s0, s1):
+    cs, pk, vk = mixed
+    b = (s0 * s1 * a - 7) % R
+    witness = cs.solve({"a": a, "b": b, "s": [s0, s1]})
+    proof, public = prove(pk, witness)
+    assert verify(vk, public, proof)
+    assert not verify(vk, [public[0], public[1], (public[2] + 1) % R], proof)

@@ -133,3 +133,48 @@ def test_save_is_atomic(keys, tmp_path, monkeypatch):
         keyfile.save(pk, path)
     assert path.read_bytes() == b"old"
     assert list(tmp_path.iterdir()) == [path]
+
+
+def _resealed(data: bytearray) -> bytes:
+    import hashlib
+
+    data[24:56] = hashlib.sha256(bytes(data[56:])).digest()
+    return bytes(data)
+
+
+def _entry_offset(data: bytes, name: str) -> int:
+    import json
+
+    header_len = struct.unpack("<I", data[12:16])[0]
+    header = json.loads(bytes(data[56 : 56 + header_len]))
+    return 56 + header_len + next(e for e in header["arrays"] if e["name"] == name)["offset"]
+
+
+@pytest.mark.parametrize("array, value, message", [
+    ("a_rows", 10**6, "row index outside"),
+    ("b_cols", 10**6, "wire index outside"),
+    ("c_cols", -1, "wire index outside"),
+])
+def test_matrix_indices_out_of_range_are_refused(keys, tmp_path, array, value, message):
+    """numba does not bounds-check: an index past the end must never reach the kernels."""
+    from zk.groth16 import InvalidKey
+
+    data = bytearray(keys[3])
+    at = _entry_offset(data, array)
+    data[at : at + 8] = struct.pack("<q", value)
+    path = tmp_path / "i.pk"
+    path.write_bytes(_resealed(data))
+    with pytest.raises(InvalidKey, match=message):
+        keyfile.load(path)
+
+
+def test_unreduced_coefficient_is_refused(keys, tmp_path):
+    from zk.groth16 import InvalidKey
+
+    data = bytearray(keys[3])
+    at = _entry_offset(data, "a_coeffs")
+    data[at : at + 32] = b"\xff" * 32
+    path = tmp_path / "u.pk"
+    path.write_bytes(_resealed(data))
+    with pytest.raises(InvalidKey, match="not reduced"):
+        keyfile.load(path)

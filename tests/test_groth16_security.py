@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
-from zk.curve import G1Point, G2Point, g2_to_array
+from zk.curve import G1Point, G2Point
 from zk.field import Fp2, R
 from zk.formats import snarkjs as S
 from zk.groth16 import InvalidInput, InvalidKey, Proof, VerifyingKey, keyfile, prove, setup, verify, verify_batch

@@ -2,7 +2,6 @@
 (tests/data/snarkjs, see its README), plus every malformed input the readers must refuse."""
 from __future__ import annotations
 
-import copy
 import json
 import pathlib
 
@@ -12,7 +11,7 @@ from zk.curve import G1Point
 from zk.field import P, R
 from zk.formats import snarkjs as S
 from zk.formats.circom import read_r1cs, read_wtns
-from zk.groth16 import InvalidInput, InvalidKey, Proof, prove, setup, verify
+from zk.groth16 import InvalidInput, Proof, prove, setup, verify
 
 DATA = pathlib.Path(__file__).parent / "data" / "snarkjs"
 

@@ -5,7 +5,6 @@ contribution, phase 2 with a contribution and a beacon, verification key, proof)
 """
 from __future__ import annotations
 
-import json
 import pathlib
 import shutil
 import subprocess

@@ -28,7 +28,7 @@ import struct
 
 import numpy as np
 
-from zk.curve import G1Point, G2Point, g1_from_array, g1_to_array, g2_from_array, g2_to_array
+from zk.curve import g1_from_array, g1_to_array, g2_from_array, g2_to_array
 
 from .data import Groth16Error, InvalidKey
 from .keys import ProvingKey, VerifyingKey

@@ -8,7 +8,7 @@ from numba import njit
 
 from zk.curve import G1Point, G2Point, g1_to_array, g2_to_array
 from zk.curve import kernels as CK
-from zk.field import FP, FP2, P
+from zk.field import FP, FP2, P, R
 
 from .data import InvalidInput, InvalidKey, require_g1, require_g2
 from .qap import R1CSMatrices
@@ -145,6 +145,8 @@ class ProvingKey:
             bad = first_off_curve(FP, arr)
             if bad >= 0:
                 raise InvalidKey(f"proving key {name}[{bad}] is not on the G1 curve")
+        for name in "abc":
+            _check_canonical(getattr(m, name).coeffs, f"matrix {name.upper()} coefficients", _R_LIMBS)
         _check_canonical(self.b_g2_query, "b_g2_query")
         bad = first_off_curve(FP2, self.b_g2_query)
         if bad >= 0:
@@ -174,19 +176,24 @@ def _any_zero_rows(arr: np.ndarray) -> bool:
     return bool(flat.shape[0]) and bool((~flat.any(axis=1)).any())
 
 
-_P_LIMBS = np.array([(P >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
+def _limbs(modulus: int) -> np.ndarray:
+    return np.array([(modulus >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
 
 
-def _check_canonical(arr: np.ndarray, name: str) -> None:
-    """Every coordinate's limbs < p (the kernels assume reduced Montgomery values)."""
+_P_LIMBS = _limbs(P)
+_R_LIMBS = _limbs(R)
+
+
+def _check_canonical(arr: np.ndarray, name: str, modulus: np.ndarray = _P_LIMBS) -> None:
+    """Every 4-limb value < the modulus (the kernels assume reduced Montgomery values)."""
     limbs = arr.reshape(-1, 4)
     less = np.zeros(limbs.shape[0], dtype=bool)
     equal = np.ones(limbs.shape[0], dtype=bool)
     for i in (3, 2, 1, 0):
-        less |= equal & (limbs[:, i] < _P_LIMBS[i])
-        equal &= limbs[:, i] == _P_LIMBS[i]
+        less |= equal & (limbs[:, i] < modulus[i])
+        equal &= limbs[:, i] == modulus[i]
     if not less.all():
-        raise InvalidKey(f"proving key {name} holds a coordinate >= p")
+        raise InvalidKey(f"proving key {name} holds a value that is not reduced")
 
 
 @njit(cache=True)

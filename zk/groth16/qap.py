@@ -21,7 +21,7 @@ from numba import njit
 
 from zk.field import FR, R
 from zk.field import arrays as A
-from zk.field.ops import fadd, feq, fload, fmul, fone, fstore, fsub, from_montgomery
+from zk.field.ops import fadd, feq, fload, fmul, fstore, fsub, from_montgomery
 from zk.poly import coset_ntt, intt, root_of_unity
 
 
@@ -75,6 +75,8 @@ class R1CSMatrices:
         if self.n_wires < 1 or not 0 <= self.n_public < self.n_wires:
             raise QAPError(f"inconsistent sizes: {self.n_wires} wires, {self.n_public} public")
         for name, m in (("A", self.a), ("B", self.b), ("C", self.c)):
+            if not (m.rows.dtype == m.cols.dtype == np.int64 and m.coeffs.dtype == np.uint64 and m.rows.ndim == 1):
+                raise QAPError(f"matrix {name}: expected int64 row and column indices and uint64 coefficient limbs")
             k = m.nnz
             if m.cols.shape != (k,) or m.coeffs.shape != (k, 4):
                 raise QAPError(f"matrix {name}: rows, cols and coefficients differ in length")

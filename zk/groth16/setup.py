@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from zk.curve import G1Point, G2Point, g1_from_array, g2_from_array
+from zk.curve import g1_from_array, g2_from_array
 from zk.field import FR, R
 from zk.field import arrays as A
 from zk.poly import lagrange_evaluations
