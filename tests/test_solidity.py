@@ -302,3 +302,29 @@ def test_g2_generator_round_trips_through_words():
     g = G2Point.generator()
     assert g2_words(g) == [g.x.c1.value, g.x.c0.value, g.y.c1.value, g.y.c0.value]
     assert g2_words(G2Point.infinity()) == [0, 0, 0, 0]
+
+
+def test_groth16_verifying_key_object_is_accepted_and_checked():
+    from zk.groth16 import VerifyingKey, setup
+    from zk.r1cs import Circuit, Private, Public, compile
+
+    class Square(Circuit):
+        x = Public()
+        y = Private()
+
+        def define(self, api):
+            api.assert_equal(self.y * self.y, self.x)
+
+    _, vk = setup(compile(Square))
+    assert parse_verification_key(vk).n_public == 1
+    forged = object.__new__(VerifyingKey)
+    fields = {"alpha_g1": vk.alpha_g1, "beta_g2": vk.beta_g2, "gamma_g2": vk.gamma_g2, "delta_g2": vk.delta_g2,
+              "ic": (vk.ic[0], G1Point(1, 3, check=False))}
+    for name, value in fields.items():
+        object.__setattr__(forged, name, value)
+    with pytest.raises(SolidityExportError, match=r"IC\[1\] is not a point"):
+        solidity_verifier(forged)
+    object.__setattr__(forged, "ic", vk.ic)
+    object.__setattr__(forged, "delta_g2", vk.gamma_g2)
+    with pytest.raises(SolidityExportError, match="delta = gamma"):
+        solidity_verifier(forged)

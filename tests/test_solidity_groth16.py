@@ -11,7 +11,7 @@ from evm.runner import Call, evm_available, run_evm
 from zk.cli import cli
 from zk.field import R
 from zk.formats import snarkjs as S
-from zk.formats.solidity import CONTRACT_NAME, calldata_words
+from zk.formats.solidity import CONTRACT_NAME, calldata_words, solidity_verifier
 from zk.groth16 import prove, setup, verify
 from zk.r1cs import Circuit, Output, Private, Public, compile
 
@@ -64,6 +64,8 @@ def evm_results(tmp_path_factory):
 
         cli_output("export", "solidity", work / "verification_key.json", work / "Verifier.sol")
         contracts[f"ours{n}"] = ((work / "Verifier.sol").read_text(), CONTRACT_NAME)
+        # The VerifyingKey object exports the same contract as its JSON file.
+        assert solidity_verifier(vk) == contracts[f"ours{n}"][0]
         # The calldata exactly as printed, parsed the way a user pastes it into a call.
         printed = cli_output("export", "calldata", work / "public.json", work / "proof.json")
         a, b, c, inputs_words = json.loads(f"[{printed}]")
@@ -96,3 +98,4 @@ def test_zk_groth16_wrong_inputs_are_rejected_on_the_evm(evm_results, n):
     assert evm_results[(n, "input+1")].returned_false
     assert evm_results[(n, "input+r")].returned_false
     assert evm_results[(n, "input+r")].gas_used < 10_000
+

@@ -112,12 +112,21 @@ def _point(decode, obj: Any, what: str):
 
 
 def parse_verification_key(obj: Any) -> VerificationKey:
-    """A snarkjs Groth16 ``verification_key.json`` (already parsed from JSON), fully validated.
+    """A snarkjs Groth16 ``verification_key.json`` (already parsed from JSON), fully validated; a
+    :class:`zk.groth16.VerifyingKey` is accepted too (its points are already group elements).
 
     Keys a verifier must not be built from are refused: alpha, beta, gamma or delta at infinity,
     and delta = gamma (what snarkjs writes when no phase-2 contribution was made: with it, anyone
     can move the public-input term into C and prove any public input)."""
     what = "verification key"
+    if not isinstance(obj, dict) and all(hasattr(obj, a) for a in ("alpha_g1", "beta_g2", "gamma_g2", "delta_g2", "ic")):
+        vk = _checked_key(VerificationKey(obj.alpha_g1, obj.beta_g2, obj.gamma_g2, obj.delta_g2, tuple(obj.ic)), what)
+        # Points built with check=False may be anything: hold them to the JSON path's standard.
+        for name, point in (("alpha", vk.alpha), ("beta", vk.beta), ("gamma", vk.gamma), ("delta", vk.delta),
+                            *((f"IC[{i}]", p) for i, p in enumerate(vk.ic))):
+            if not point.is_on_curve() or (isinstance(point, G2Point) and not point.is_in_subgroup()):
+                raise SolidityExportError(f"{what}: {name} is not a point of its group")
+        return vk
     obj = _require_dict(obj, what)
     _check_protocol(obj, what, required=True)
     ic_obj = _field(obj, "IC", what)
@@ -133,6 +142,14 @@ def parse_verification_key(obj: Any) -> VerificationKey:
         _point(g2_from_snarkjs, _field(obj, "vk_delta_2", what), f"{what} vk_delta_2"),
         tuple(_point(g1_from_snarkjs, p, f"{what} IC[{i}]") for i, p in enumerate(ic_obj)),
     )
+    return _checked_key(vk, what)
+
+
+def _checked_key(vk: VerificationKey, what: str) -> VerificationKey:
+    if not vk.ic or not all(isinstance(p, G1Point) for p in (vk.alpha, *vk.ic)) or not all(
+        isinstance(p, G2Point) for p in (vk.beta, vk.gamma, vk.delta)
+    ):
+        raise SolidityExportError(f"{what}: expected G1 points alpha and IC (non-empty), G2 points beta, gamma, delta")
     for name in ("alpha", "beta", "gamma", "delta"):
         if getattr(vk, name).is_infinity():
             raise SolidityExportError(f"{what}: vk_{name} is the point at infinity; such a key is degenerate and not sound")
