@@ -379,6 +379,15 @@ class Ledger:
     def payout_balance(self, payout: int) -> int:
         return self.balance(payout_account(payout))
 
+    def payout_balances(self) -> dict[int, int]:
+        """What each payout address received (the operators' shares)."""
+        rows = self._read("SELECT account, amount FROM balances WHERE account LIKE 'payout:%' ORDER BY account")
+        return {int(account.split(":", 1)[1], 16): int(amount) for account, amount in rows}
+
+    def totals(self) -> dict[str, int]:
+        """payments, operator_payouts, network_from_redemptions, network_from_sweeps."""
+        return {name: int(amount) for name, amount in self._read("SELECT name, amount FROM totals")}
+
     @property
     def network_fund(self) -> int:
         return self.balance(NETWORK_FUND)

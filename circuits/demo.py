@@ -1,0 +1,292 @@
+"""The whole Community Credits story, with real Groth16 proofs: `zk credits demo` or
+`python scripts/demo.py [--home DIR] [--depth N]`.
+
+Purchases from fresh addresses, an assignment of part of them to a group's operator (two notes in,
+change back), the hand-over of the assignment, redemptions split between the operator and the
+network fund, a double spend, a replayed proof and a front-run payout refused, expiry a year
+later and the sweep of what was never redeemed; each step says what the chain sees, how long the
+proof took and whether the ledger's verification accepted it. Ends with balances, the fund split
+and the ledger's invariant checks.
+
+The keys are cached in HOME/keys (shared with `zk credits setup` at the same depth): a second run
+only loads them. The story's ledger and wallets live in HOME/demo and start fresh every run.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+from typing import Callable
+
+from circuits.home import Home, TimedVerifier, default_home, group_id, hex_address, month, simulated_payment
+from circuits.ledger import ASSIGN_TREE, NOTE_TREE, LedgerError, NullifierSpent, InvalidProof
+from circuits.protocol import (
+    DEFAULT_DEPTH, LIFETIME, Assignment, Note, RedeemPublic, epoch_of,
+)
+from circuits.system import CreditsSystem
+from circuits.wallet import BlobError, InsufficientCredits
+from circuits.witness import assign_inputs
+
+START = epoch_of(2026, 11)
+SHARE_BPS = 7000
+PAYOUT = 0x00000000000000000000000000000000C0FFEE01
+ATTACKER_PAYOUT = 0x000000000000000000000000000000000BADBAD0
+
+
+def short(value: int) -> str:
+    text = f"{value:064x}"
+    return f"0x{text[:6]}..{text[-4:]}"
+
+
+class Story:
+    def __init__(self, home: Path, depth: int, echo: Callable[[str], None]):
+        self.echo = echo
+        self.depth = depth
+        self.home_root = Path(home)
+        self.steps = 0
+        self.accepted = 0
+        self.refused = 0
+
+    # ------------------------------------------------------------------ printing
+    def step(self, title: str) -> None:
+        self.steps += 1
+        self.echo(f"\n{self.steps}. {title}")
+
+    def say(self, text: str) -> None:
+        self.echo(f"   {text}")
+
+    def public(self, fields: dict) -> None:
+        parts = []
+        for name, value in fields.items():
+            if name == "payout":
+                parts.append(f"payout={hex_address(value)}")
+            else:
+                parts.append(f"{name}={short(value) if value >= 1 << 64 else value}")
+        self.say("on chain: " + ", ".join(parts))
+
+    def proof_line(self, circuit: str) -> None:
+        timing = self.system.last_timing
+        _, ok, seconds = self.verifier.last
+        self.say(f"{circuit} proof: solve {timing.solve_seconds:.2f} s + prove {timing.prove_seconds:.2f} s; "
+                 f"ledger verification {seconds * 1000:.0f} ms: {'VALID' if ok else 'INVALID'}")
+        if not ok:
+            raise AssertionError(f"an honest {circuit} proof did not verify")
+        self.accepted += 1
+
+    def refused_line(self, what: str, exc: Exception, expected: type) -> None:
+        if not isinstance(exc, expected):
+            raise AssertionError(f"{what}: expected {expected.__name__}, got {type(exc).__name__}: {exc}")
+        self.refused += 1
+        self.say(f"REFUSED ({type(exc).__name__}): {exc}")
+
+    def last_event(self) -> dict:
+        return list(self.ledger.events())[-1][3]
+
+    # ------------------------------------------------------------------ the story
+    def setup(self) -> None:
+        from zk.cli.credits import numba_cache_is_cold
+
+        self.echo(f"Community Credits demo: tree depth {self.depth} (2^{self.depth} notes), "
+                  f"operator share {SHARE_BPS / 100:.0f}%, credits expire {LIFETIME} months after purchase")
+        if numba_cache_is_cold():
+            self.echo("first run on this machine: numba compiles its kernels (tens of seconds; cached afterwards)")
+        key_dir = self.home_root / "keys"
+        t0 = time.perf_counter()
+        self.system = CreditsSystem.load(self.depth, key_dir)
+        cached = not any(k.setup_seconds for k in self.system.keys.values())
+        self.echo(f"circuits compiled and keys {'loaded from' if cached else 'generated into'} {key_dir} "
+                  f"in {time.perf_counter() - t0:.1f} s (single-party setup: development only)")
+        for name, keys in self.system.keys.items():
+            setup = f", setup {keys.setup_seconds:.1f} s" if keys.setup_seconds else ""
+            self.echo(f"   {name:8s} {keys.cs.n_constraints:6d} constraints, {keys.cs.n_public} public inputs{setup}")
+        run_dir = self.home_root / "demo"
+        if run_dir.exists():
+            shutil.rmtree(run_dir)
+        self.home = Home.create(run_dir, self.depth, SHARE_BPS, START)
+        self.verifier = TimedVerifier(self.system)
+        self.ledger = self.home.ledger(self.verifier)
+        self.alice = self.home.wallet("alice", create=True)
+        self.bob = self.home.wallet("bob", create=True)
+        self.op = self.home.wallet("operator", create=True)
+        self.echo(f"fresh ledger and wallets (alice, bob: users; operator: serves the groups) in {run_dir}; "
+                  f"clock {month(self.ledger.now())}")
+
+    def purchase(self, who: str, wallet, amount: int) -> None:
+        payment = simulated_payment(amount)
+        self.step(f"{who} buys {amount} credits, paying {amount} from fresh address {payment.payer[:10]}..")
+        owned = wallet.purchase(self.ledger, self.system, payment)
+        self.public({"note_cm": owned.note.commitment, "amount": amount, "epoch": owned.note.epoch})
+        self.proof_line("purchase")
+        self.say(f"note {owned.leaf} in the note tree; {who} holds {wallet.balance(self.ledger.now())} usable credits")
+
+    def run(self) -> None:
+        self.setup()
+        ledger, system = self.ledger, self.system
+        self.purchase("alice", self.alice, 100)
+        self.purchase("alice", self.alice, 100)
+        self.purchase("bob", self.bob, 50)
+
+        group = "#rust-lang (group link t.me/+rust)"
+        gid = group_id(group)
+        self.step(f"alice assigns 150 credits to group {group!r} served by the operator")
+        self.say(f"the operator gave alice its address {short(self.op.operator)}; group id {short(gid)} "
+                 "(a hash of the link, never on chain)")
+        assignment = self.alice.assign(ledger, system, group=gid, operator=self.op.operator, amount=150)
+        event = self.last_event()
+        self.public({k: int(event[k]) for k in ("note_root", "nf_1", "nf_2", "assign_cm", "change_cm", "now",
+                                                "external_hash")})
+        self.proof_line("assign")
+        change = [n for n in self.alice.notes() if n.leaf == event["change_leaf"]]
+        self.say(f"spent alice's two notes of 100 (their nullifiers are public, not which notes they are); "
+                 f"change note {change[0].note.amount} back to alice; alice holds "
+                 f"{self.alice.balance(ledger.now())} usable")
+        double_spend_proof = self.verifier.last_submission
+
+        self.step("alice hands the assignment to the operator (a checksummed JSON blob, private channel)")
+        blob = self.alice.export_assignment(assignment)
+        tampered = blob.replace(f'"amount": "{assignment.amount}"', '"amount": "1500"')
+        try:
+            self.op.import_assignment(tampered)
+        except BlobError as exc:
+            self.say(f"a copy edited to 1500 credits: {exc}")
+        self.op.import_assignment(blob)
+        self.op.sync(ledger)
+        self.say(f"the operator accepted it: redeemable {self.op.redeemable(ledger.now())}")
+
+        self.step("double spend: alice replays her assign proof")
+        circuit, publics, proof = double_spend_proof
+        from circuits.protocol import AssignPublic
+
+        try:
+            ledger.assign(proof, AssignPublic.from_list(publics), 0, 0)
+        except LedgerError as exc:
+            self.refused_line("replayed assign", exc, NullifierSpent)
+
+        self.step("double spend: a fresh, valid proof spending alice's first (already spent) note again")
+        spent = self.alice.notes("spent")[0]
+        tree = self.alice._tree(NOTE_TREE, self.depth)
+        fake = Assignment.new(gid, self.op.operator, spent.note.amount, spent.note.epoch)
+        values = assign_inputs(self.alice.sk, [(spent.note, tree.proof(spent.leaf))], tree.root, fake,
+                               Note.new(self.alice.owner, 0, spent.note.epoch), ledger.now(), depth=self.depth)
+        fresh_proof, statement = system.prove("assign", values)
+        try:
+            ledger.assign(fresh_proof, statement, 0, 0)
+        except LedgerError as exc:
+            self.say(f"the proof verified ({self.verifier.last[2] * 1000:.0f} ms) but its nullifier "
+                     f"{short(statement.nf_1)} is already in the nullifier set")
+            self.refused_line("double spend", exc, NullifierSpent)
+
+        self.step(f"the operator redeems 100 to its payout address {hex_address(PAYOUT)}")
+        receipt = self.op.redeem(ledger, system, 100, PAYOUT)
+        event = self.last_event()
+        self.public({k: int(event[k]) for k in ("assign_root", "nf", "change_cm", "amount", "payout", "now")})
+        self.proof_line("redeem")
+        self.say(f"split: {receipt['operator_share']} to the operator, {receipt['network_share']} to the network "
+                 f"fund; the change assignment ({self.op.redeemable(ledger.now())}) stays with the operator")
+        _, publics, redeem_proof = self.verifier.last_submission
+
+        self.step(f"front-running: someone copies that redeem proof with payout {hex_address(ATTACKER_PAYOUT)}")
+        stolen = RedeemPublic.from_list(publics)
+        stolen = RedeemPublic(stolen.assign_root, stolen.nf, stolen.change_cm, stolen.amount, ATTACKER_PAYOUT,
+                              stolen.now)
+        try:
+            ledger.redeem(redeem_proof, stolen)
+        except LedgerError as exc:
+            self.refused_line("front-run", exc, InvalidProof)
+
+        self.step("the operator redeems 30 more from the change assignment")
+        self.op.redeem(ledger, system, 30, PAYOUT)
+        self.proof_line("redeem")
+        self.say(f"redeemable left: {self.op.redeemable(ledger.now())}")
+
+        self.home.advance(6)
+        self.echo(f"\n   ... six months pass: clock {month(ledger.now())}")
+        self.purchase("bob", self.bob, 40)
+        self.step("bob assigns 80 credits to another group: refused, his notes are of two different months")
+        try:
+            self.bob.assign(ledger, system, group=group_id("#zk-research"), operator=self.op.operator, amount=80)
+        except InsufficientCredits as exc:
+            self.refused += 1
+            self.say(f"REFUSED by bob's wallet: {exc} (months are never merged: each keeps its own expiry)")
+        self.step("bob assigns 40 (his newest note) to group '#zk-research'")
+        assignment = self.bob.assign(ledger, system, group=group_id("#zk-research"), operator=self.op.operator,
+                                     amount=40, notes=[n for n in self.bob.notes() if n.note.amount == 40])
+        self.proof_line("assign")
+        self.op.import_assignment(self.bob.export_assignment(assignment))
+        self.op.sync(ledger)
+        self.step("the operator accepts bob's assignment and redeems all 40")
+        self.op.redeem(ledger, system, 40, PAYOUT)
+        self.proof_line("redeem")
+        self.say("the ledger debits the oldest open month first (the redemption "
+                 "does not reveal which month the credits were bought in)")
+
+        self.home.set_clock(START + LIFETIME)
+        self.step(f"a year after the first purchases: clock {month(ledger.now())}; the {month(START)} credits "
+                  "have expired")
+        try:
+            self.bob.assign(ledger, system, group=gid, operator=self.op.operator, amount=50)
+        except InsufficientCredits as exc:
+            self.refused += 1
+            self.say(f"bob tries to assign his 50 from {month(START)}: REFUSED by his wallet: {exc}")
+        try:
+            self.op.redeem(ledger, system, 20, PAYOUT)
+        except InsufficientCredits as exc:
+            self.refused += 1
+            self.say(f"the operator tries to redeem its last 20: REFUSED: {exc}")
+        self.sweep()
+        self.say("the 40 redeemed in the spring were debited from the oldest month (FIFO), so this sweep "
+                 "releases less than the 120 truly unredeemed; the rest follows when the spring month expires")
+        self.home.set_clock(START + 6 + LIFETIME)
+        self.step(f"clock {month(ledger.now())}: bob's spring purchase has expired too")
+        self.sweep()
+        self.finish()
+
+    def sweep(self) -> None:
+        swept = self.ledger.sweep_expired()
+        for epoch, amount in swept:
+            self.say(f"sweep: {amount} credits of {month(epoch)} released to the network fund")
+        if not swept:
+            self.say("sweep: nothing expired")
+
+    def finish(self) -> None:
+        from zk.cli.credits import status_lines
+
+        ledger = self.ledger
+        self.echo("\nFinal state")
+        for line in status_lines(ledger, self.home):
+            self.echo(line)
+        totals = ledger.totals()
+        self.echo(f"   fund split: paid in {totals['payments']} = operators {totals['operator_payouts']} "
+                  f"+ network {totals['network_from_redemptions']} (redemptions) "
+                  f"+ network {totals['network_from_sweeps']} (sweeps) + still open "
+                  f"{sum(b.remaining for b in ledger.buckets() if b.open)}")
+        t0 = time.perf_counter()
+        ledger.check_invariants()
+        self.echo(f"   check_invariants: OK ({time.perf_counter() - t0:.2f} s: books balance, both trees "
+                  f"({ledger.leaf_count(NOTE_TREE)} notes, {ledger.leaf_count(ASSIGN_TREE)} assignments) match "
+                  "their leaves)")
+        valid = sum(1 for _, ok, _ in self.verifier.log if ok)
+        self.echo(f"   {self.accepted} honest proofs, every one verified by the ledger; {valid} verifications "
+                  f"passed in all, {self.refused} attempts refused")
+
+
+def run_demo(home: str | Path | None = None, depth: int = DEFAULT_DEPTH,
+             echo: Callable[[str], None] = print) -> None:
+    t0 = time.perf_counter()
+    story = Story(Path(home) if home is not None else default_home(), depth, echo)
+    story.run()
+    echo(f"\ndemo finished in {time.perf_counter() - t0:.1f} s")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="Community Credits: the whole story with real proofs.")
+    parser.add_argument("--home", default=None, help="data directory (keys cached in HOME/keys); "
+                        "default $ZK_CREDITS_HOME or ./.credits")
+    parser.add_argument("--depth", type=int, default=DEFAULT_DEPTH)
+    args = parser.parse_args(argv)
+    run_demo(args.home, args.depth)
+
+
+if __name__ == "__main__":
+    main()

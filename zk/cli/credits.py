@@ -1,0 +1,445 @@
+"""`zk credits ...`: Community Credits (docs/PROTOCOL.md) on a local data directory.
+
+    zk credits init --depth 20 --share 7000          # HOME = --home, $ZK_CREDITS_HOME or ./.credits
+    zk credits setup                                 # Groth16 keys for the three circuits (cached)
+    zk credits wallet create alice ; zk credits wallet create op
+    zk credits purchase --wallet alice --amount 100  # simulated payment from a fresh address
+    zk credits assign --wallet alice --amount 60 --group my-group --to-operator-wallet op
+    zk credits assign ... --operator-address 0x... -o assignment.json ; zk credits accept --wallet op assignment.json
+    zk credits redeem --wallet op --amount 40 --payout 0x1234...
+    zk credits status ; zk credits advance-epoch 12 ; zk credits sweep
+    zk credits demo                                  # the whole story, every proof verified
+
+Every refusal (bad input, unknown wallet, insufficient credits, a ledger check) is one line on
+stderr and exit status 2; the ledger and wallets change only when an operation completes.
+"""
+from __future__ import annotations
+
+import functools
+import sqlite3
+import time
+from pathlib import Path
+
+import click
+
+from zk.cli import UserError, cli
+
+
+def _refusals():
+    from circuits.home import HomeError
+    from circuits.ledger import LedgerError
+    from circuits.protocol import ProtocolError
+    from circuits.system import KeyCacheError
+    from circuits.wallet import WalletError
+    from zk.groth16 import Groth16Error
+    from zk.r1cs import CircuitError, WitnessError
+
+    return (HomeError, LedgerError, WalletError, ProtocolError, KeyCacheError, Groth16Error, CircuitError,
+            WitnessError)
+
+
+def _friendly(command):
+    """Turn the library's refusals into one line and exit status 2 (never a traceback)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from circuits.ledger import InvariantViolation, LedgerError
+
+        try:
+            return command(*args, **kwargs)
+        except _refusals() as exc:
+            prefix = "refused by the ledger: " if isinstance(exc, LedgerError) else ""
+            raise UserError(prefix + str(exc)) from None
+        except InvariantViolation as exc:
+            raise click.ClickException(f"LEDGER INVARIANT VIOLATED: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"database error: {exc} (is the file corrupted or locked?)") from None
+
+    return wrapper
+
+
+class _Progress:
+    """The progress display while proving: each stage on stderr with the elapsed time."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+        self.start = time.perf_counter()
+
+    def restart(self) -> None:
+        self.start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(f"  [{time.perf_counter() - self.start:6.2f} s] {message}", err=True)
+
+
+class _Ctx:
+    def __init__(self, home: str | None, quiet: bool):
+        from circuits.home import Home
+
+        self.home = Home(home)
+        self.progress = _Progress(quiet)
+        self._verifier = None
+
+    @property
+    def verifier(self):
+        from circuits.home import TimedVerifier
+
+        if self._verifier is None:
+            self._verifier = TimedVerifier(self.home.system())
+        return self._verifier
+
+    def system(self):
+        system = self.home.system()
+        system.progress = self.progress
+        return system
+
+    def ledger(self):
+        return self.home.ledger(self.verifier)
+
+    def report_proof(self, circuit: str) -> None:
+        timing = self.home.system().last_timing
+        check = self.verifier.last
+        line = f"{circuit} proof: solve {timing.solve_seconds:.2f} s + prove {timing.prove_seconds:.2f} s"
+        if check is not None:
+            line += f"; verified by the ledger in {check[2] * 1000:.0f} ms: {'valid' if check[1] else 'INVALID'}"
+        click.echo(line)
+
+
+pass_ctx = click.make_pass_decorator(_Ctx)
+
+
+def _positive_amount(amount: int) -> int:
+    from circuits.protocol import MAX_AMOUNT
+
+    if amount <= 0:
+        raise UserError(f"the amount must be positive, got {amount}")
+    if amount > MAX_AMOUNT:
+        raise UserError(f"the amount must be below 2^64, got {amount}")
+    return amount
+
+
+@cli.group("credits")
+@click.option("--home", envvar="ZK_CREDITS_HOME", default=None, metavar="DIR",
+              help="Data directory (ledger, wallets, keys). Default: $ZK_CREDITS_HOME or ./.credits")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines while proving.")
+@click.pass_context
+def credits(ctx: click.Context, home: str | None, quiet: bool) -> None:
+    """Community Credits: prepaid, unlinkable infrastructure credits (docs/PROTOCOL.md)."""
+    ctx.obj = _Ctx(home, quiet)
+
+
+@credits.command("init")
+@click.option("--depth", type=int, default=20, show_default=True, help="Merkle tree depth (2^depth notes).")
+@click.option("--share", type=int, default=7000, show_default=True,
+              help="Operator share of each redemption, basis points (at most 7000).")
+@click.option("--now", "now", metavar="YYYY-MM", default=None, help="Start the simulated clock here (default: this month).")
+@pass_ctx
+@_friendly
+def init_command(ctx: _Ctx, depth: int, share: int, now: str | None) -> None:
+    """Create a ledger in the data directory."""
+    from circuits.home import Home, month, parse_month
+
+    home = Home.create(ctx.home.path, depth, share, parse_month(now) if now else None)
+    click.echo(f"created {home.path}: depth {depth}, operator share {share / 100:.2f}%, clock {month(home.now())}")
+    click.echo("next: `zk credits setup` (Groth16 keys for the three circuits)")
+
+
+@credits.command("setup")
+@click.option("--force", is_flag=True, help="Discard cached keys of these circuits and run setup again.")
+@pass_ctx
+@_friendly
+def setup_command(ctx: _Ctx, force: bool) -> None:
+    """Compile the three circuits and make their Groth16 keys (cached in HOME/keys)."""
+    from circuits.home import export_solidity_verifiers
+    from circuits.system import CreditsSystem, circuit_classes, key_paths, write_manifest
+    from zk.r1cs import compile
+
+    home = ctx.home
+    depth = home.depth
+    if numba_cache_is_cold():
+        click.echo("first run: numba compiles the field, curve and MSM kernels (tens of seconds, cached afterwards)",
+                   err=True)
+    if force:
+        for name, circuit in circuit_classes(depth).items():
+            for path in key_paths(home.key_dir, name, compile(circuit)):
+                path.unlink(missing_ok=True)
+    click.echo("single-party setup: fine for development; production keys need a multi-party ceremony", err=True)
+    system = CreditsSystem.load(depth, home.key_dir, progress=ctx.progress)
+    write_manifest(system, home.key_dir)
+    for name, keys in system.keys.items():
+        how = f"setup {keys.setup_seconds:.1f} s" if keys.setup_seconds else "cached keys checked"
+        click.echo(f"{name:8s} {keys.cs.n_constraints:6d} constraints, {keys.cs.n_public} public inputs ({how})")
+    click.echo(f"keys in {home.key_dir}")
+    for path in export_solidity_verifiers(system, home.path):
+        click.echo(f"wrote {path}")
+
+
+@credits.group("wallet")
+def wallet_group() -> None:
+    """Create and list wallets (one per user or operator)."""
+
+
+@wallet_group.command("create")
+@click.argument("name")
+@pass_ctx
+@_friendly
+def wallet_create(ctx: _Ctx, name: str) -> None:
+    """Create wallet NAME (a spending key and an operator key)."""
+    from circuits.home import hex_field
+
+    wallet = ctx.home.wallet(name, create=True)
+    click.echo(f"wallet {name}: operator address {hex_field(wallet.operator)}")
+    click.echo("  (give the operator address to group owners who assign credits to you; keys stay in the wallet)")
+
+
+@wallet_group.command("list")
+@pass_ctx
+@_friendly
+def wallet_list(ctx: _Ctx) -> None:
+    """List the wallets and their operator addresses."""
+    from circuits.home import hex_field
+
+    for name in ctx.home.wallet_names():
+        wallet = ctx.home.wallet(name)
+        click.echo(f"{name:16s} operator address {hex_field(wallet.operator)}")
+
+
+@credits.command("purchase")
+@click.option("--wallet", "wallet_name", required=True, help="The buyer's wallet.")
+@click.option("--amount", type=int, required=True, help="Credits to buy (smallest unit).")
+@pass_ctx
+@_friendly
+def purchase_command(ctx: _Ctx, wallet_name: str, amount: int) -> None:
+    """Buy credits with a simulated payment from a fresh address."""
+    from circuits.home import month, simulated_payment
+
+    _positive_amount(amount)
+    wallet = ctx.home.wallet(wallet_name)
+    ledger, system = ctx.ledger(), ctx.system()
+    system.keys["purchase"]  # a broken key cache is reported before anything is paid
+    payment = simulated_payment(amount)
+    click.echo(f"simulated payment: {amount} from fresh address {payment.payer} (tx {payment.payment_id})")
+    owned = wallet.purchase(ledger, system, payment)
+    ctx.report_proof("purchase")
+    click.echo(f"note {owned.leaf} bought in {month(owned.note.epoch)}: on chain note_cm, amount {amount}, "
+               f"epoch {owned.note.epoch}; {wallet_name} holds {wallet.balance(ledger.now())} usable credits")
+
+
+@credits.command("assign")
+@click.option("--wallet", "wallet_name", required=True, help="The group owner's wallet.")
+@click.option("--amount", type=int, required=True, help="Credits to assign.")
+@click.option("--group", "group", required=True, help="The group or channel (its name or link; hashed).")
+@click.option("--operator-address", default=None, help="The operator's address (0x-hex or decimal).")
+@click.option("--to-operator-wallet", default=None, help="A local operator wallet: deliver the assignment to it.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the assignment (its opening, for the operator) to this file.")
+@click.option("--fee", type=int, default=0, show_default=True, help="Relayer fee bound by the proof.")
+@pass_ctx
+@_friendly
+def assign_command(ctx: _Ctx, wallet_name: str, amount: int, group: str, operator_address: str | None,
+                   to_operator_wallet: str | None, output: str | None, fee: int) -> None:
+    """Give credits to a group and its operator (spends one or two notes, change comes back)."""
+    from circuits.home import group_id, hex_field, parse_field
+
+    _positive_amount(amount)
+    if (operator_address is None) == (to_operator_wallet is None):
+        raise UserError("give exactly one of --operator-address and --to-operator-wallet")
+    if to_operator_wallet is None and output is None:
+        raise UserError("the operator needs the assignment: give -o FILE (or --to-operator-wallet)")
+    if output is not None and Path(output).exists():
+        raise UserError(f"{output} exists: not overwriting it")
+    if not 0 <= fee < 1 << 64:
+        raise UserError(f"the fee must be in [0, 2^64), got {fee}")
+    wallet = ctx.home.wallet(wallet_name)
+    operator_wallet = ctx.home.wallet(to_operator_wallet) if to_operator_wallet else None
+    operator = operator_wallet.operator if operator_wallet else parse_field(operator_address, "operator address")
+    gid = group_id(group)
+    ledger, system = ctx.ledger(), ctx.system()
+    assignment = wallet.assign(ledger, system, group=gid, operator=operator, amount=amount, fee=fee)
+    ctx.report_proof("assign")
+    blob = wallet.export_assignment(assignment)
+    click.echo(f"assigned {amount} credits to group {group!r} (id {hex_field(gid)[:18]}...) for operator "
+               f"{hex_field(operator)[:18]}...; {wallet_name} keeps {wallet.balance(ledger.now())} usable credits")
+    if output is not None:
+        _write_new(output, blob)
+        click.echo(f"wrote {output}: hand it to the operator over a private channel (`zk credits accept`)")
+    if operator_wallet is not None:
+        operator_wallet.import_assignment(blob)
+        operator_wallet.sync(ledger)
+        click.echo(f"delivered to wallet {to_operator_wallet}")
+
+
+def _write_new(path: str, text: str) -> None:
+    try:
+        with open(path, "x", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@credits.command("accept")
+@click.option("--wallet", "wallet_name", required=True, help="The operator's wallet.")
+@click.argument("assignment_file", metavar="ASSIGNMENT.json", type=click.Path(dir_okay=False))
+@pass_ctx
+@_friendly
+def accept_command(ctx: _Ctx, wallet_name: str, assignment_file: str) -> None:
+    """Import an assignment a group owner made out to this operator."""
+    from circuits.home import month
+
+    try:
+        blob = Path(assignment_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read {assignment_file}: {getattr(exc, 'strerror', None) or exc}") from None
+    wallet = ctx.home.wallet(wallet_name)
+    assignment = wallet.import_assignment(blob)
+    wallet.sync(ctx.home.ledger(_no_verify()))
+    received = {a.assignment.commitment for a in wallet.assignments("unspent")}
+    spent = {a.assignment.commitment for a in wallet.assignments("spent")}
+    state = ("usable" if assignment.commitment in received else "already redeemed" if assignment.commitment in spent
+             else "not on the ledger yet")
+    click.echo(f"accepted {assignment.amount} credits of {month(assignment.epoch)} into {wallet_name} ({state}); "
+               f"redeemable now: {wallet.redeemable(ctx.home.now())}")
+
+
+def _no_verify():
+    from circuits.home import _NoVerifier
+
+    return _NoVerifier()
+
+
+@credits.command("redeem")
+@click.option("--wallet", "wallet_name", required=True, help="The operator's wallet.")
+@click.option("--amount", type=int, required=True, help="Credits to redeem.")
+@click.option("--payout", required=True, help="Chain address that receives the operator's share (0x...).")
+@pass_ctx
+@_friendly
+def redeem_command(ctx: _Ctx, wallet_name: str, amount: int, payout: str) -> None:
+    """Redeem assigned credits: the operator's share to PAYOUT, the rest to the network fund."""
+    from circuits.home import hex_address, parse_payout
+
+    _positive_amount(amount)
+    address = parse_payout(payout)
+    wallet = ctx.home.wallet(wallet_name)
+    ledger, system = ctx.ledger(), ctx.system()
+    receipt = wallet.redeem(ledger, system, amount, address)
+    ctx.report_proof("redeem")
+    click.echo(f"redeemed {amount}: {receipt['operator_share']} to {hex_address(address)}, "
+               f"{receipt['network_share']} to the network fund; {wallet_name} can still redeem "
+               f"{wallet.redeemable(ledger.now())}")
+
+
+@credits.command("sweep")
+@pass_ctx
+@_friendly
+def sweep_command(ctx: _Ctx) -> None:
+    """Release expired months' unredeemed credits to the network fund."""
+    from circuits.home import month
+
+    ledger = ctx.home.ledger(_no_verify())
+    swept = ledger.sweep_expired()
+    if not swept:
+        click.echo(f"nothing expired at {month(ledger.now())}")
+    for epoch, amount in swept:
+        click.echo(f"swept {month(epoch)}: {amount} to the network fund")
+    click.echo(f"network fund: {ledger.network_fund}")
+
+
+@credits.command("advance-epoch")
+@click.argument("months", type=int, default=1)
+@pass_ctx
+@_friendly
+def advance_command(ctx: _Ctx, months: int) -> None:
+    """Move the simulated clock MONTHS months forward (default 1)."""
+    from circuits.home import month
+
+    click.echo(f"clock: {month(ctx.home.advance(months))}")
+
+
+@credits.command("clock")
+@click.option("--now", "now", metavar="YYYY-MM", default=None, help="Set the simulated clock (forward only).")
+@pass_ctx
+@_friendly
+def clock_command(ctx: _Ctx, now: str | None) -> None:
+    """Show (or move forward) the simulated clock."""
+    from circuits.home import month, parse_month
+
+    if now is not None:
+        ctx.home.set_clock(parse_month(now))
+    click.echo(f"clock: {month(ctx.home.now())} (epoch {ctx.home.now()})")
+
+
+@credits.command("status")
+@click.option("--check/--no-check", default=True, show_default=True, help="Run the ledger's invariant checks.")
+@pass_ctx
+@_friendly
+def status_command(ctx: _Ctx, check: bool) -> None:
+    """The ledger (buckets, fund split, payouts) and every wallet's credits."""
+    ledger = ctx.home.ledger(_no_verify())
+    for line in status_lines(ledger, ctx.home):
+        click.echo(line)
+    if check:
+        ledger.check_invariants()
+        click.echo("invariants: OK (books balance, trees match their leaves)")
+
+
+def status_lines(ledger, home) -> list[str]:
+    from circuits.home import hex_address, month
+    from circuits.ledger import ASSIGN_TREE, NOTE_TREE
+    from circuits.protocol import LIFETIME, is_usable
+
+    now = ledger.now()
+    totals = ledger.totals()
+    out = [f"ledger {home.path}: clock {month(now)}, depth {ledger.depth}, operator share "
+           f"{ledger.operator_share_bps / 100:.2f}%, {ledger.leaf_count(NOTE_TREE)} notes, "
+           f"{ledger.leaf_count(ASSIGN_TREE)} assignments"]
+    out.append("  month    purchased  redeemed    swept  remaining  state")
+    for b in ledger.buckets():
+        state = f"open until {month(b.epoch + LIFETIME - 1)}" if b.open else "expired, swept"
+        out.append(f"  {month(b.epoch)} {b.purchased:10d} {b.debited:9d} {b.swept:8d} {b.remaining:10d}  {state}")
+    redeemed = totals["operator_payouts"] + totals["network_from_redemptions"]
+    out.append(f"  paid in {totals['payments']}; redeemed {redeemed}: operators {totals['operator_payouts']}, "
+               f"network {totals['network_from_redemptions']}; swept to network {totals['network_from_sweeps']}; "
+               f"network fund {ledger.network_fund}")
+    for address, amount in ledger.payout_balances().items():
+        out.append(f"  payout {hex_address(address)}: {amount}")
+    for name in home.wallet_names():
+        wallet = home.wallet(name)
+        try:
+            wallet.sync(ledger)
+            notes = wallet.notes()
+            usable = sum(n.note.amount for n in notes if is_usable(n.note.epoch, now))
+            expired = sum(n.note.amount for n in notes if not is_usable(n.note.epoch, now))
+            given = wallet.assignments("given", "given")
+            received = wallet.assignments()
+            parts = [f"notes {usable} usable" + (f" ({expired} expired)" if expired else "")]
+            if given:
+                parts.append(f"assigned {sum(a.assignment.amount for a in given)} in {len(given)} assignment(s)")
+            if received:
+                parts.append(f"redeemable {wallet.redeemable(now)}")
+            out.append(f"  wallet {name}: " + ", ".join(parts))
+        finally:
+            wallet.close()
+    return out
+
+
+@credits.command("demo")
+@click.option("--depth", type=int, default=20, show_default=True, help="Merkle tree depth of the demo ledger.")
+@pass_ctx
+@_friendly
+def demo_command(ctx: _Ctx, depth: int) -> None:
+    """The whole story on a fresh ledger in HOME/demo (keys cached in HOME/keys-dDEPTH)."""
+    from circuits.demo import run_demo
+
+    run_demo(ctx.home.path if ctx.home.path != Path(".credits") else Path(".credits-demo"), depth=depth,
+             echo=click.echo)
+
+
+def numba_cache_is_cold() -> bool:
+    """Heuristic: no cached MSM kernel yet means this run compiles the numba kernels."""
+    import os
+
+    import zk
+
+    roots = [Path(os.environ["NUMBA_CACHE_DIR"])] if os.environ.get("NUMBA_CACHE_DIR") else [Path(zk.__file__).parent]
+    return not any(any(root.rglob("pippenger*.nbi")) for root in roots if root.is_dir())
