@@ -220,3 +220,17 @@ def test_zero_shift_raises():
         coset_ntt(np.zeros((4, 4), dtype=np.uint64), 0)
     with pytest.raises(DomainError):
         coset_intt(np.zeros((4, 4), dtype=np.uint64), R)
+
+
+def test_parallel_auto_choice_follows_load(monkeypatch):
+    from zk.poly import ntt as ntt_module
+
+    monkeypatch.setattr(ntt_module.os, "getloadavg", lambda: (100.0, 0.0, 0.0))
+    assert ntt_module._oversubscribed()
+    monkeypatch.setattr(ntt_module.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not ntt_module._oversubscribed()
+    # Either choice gives the same transform.
+    values = A.to_array(FR, list(range(1 << 14)))
+    idle = ntt(values.copy())
+    monkeypatch.setattr(ntt_module.os, "getloadavg", lambda: (100.0, 0.0, 0.0))
+    assert np.array_equal(ntt(values.copy()), idle)

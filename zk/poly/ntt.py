@@ -11,6 +11,7 @@ Conventions (the same as snarkjs/ffjavascript and arkworks):
 """
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 
@@ -113,7 +114,7 @@ def _transform(values: np.ndarray, dom: Domain, twiddles: np.ndarray, parallel: 
         return
     K.bit_reverse_permute(values, dom.log_size)
     if parallel is None:
-        parallel = dom.size >= PARALLEL_THRESHOLD and numba.get_num_threads() > 1
+        parallel = dom.size >= PARALLEL_THRESHOLD and numba.get_num_threads() > 1 and not _oversubscribed()
     if parallel:
         parts = 1 << (numba.get_num_threads().bit_length() - 1)
         K.butterflies_parallel(FR, values, twiddles, min(parts, dom.size // 2))
@@ -121,8 +122,24 @@ def _transform(values: np.ndarray, dom: Domain, twiddles: np.ndarray, parallel: 
         K.butterflies(FR, values, twiddles)
 
 
+def _oversubscribed() -> bool:
+    """True when the 1-minute load average already fills every CPU.
+
+    A parallel transform has two barriers; when other processes keep the cores busy, each
+    barrier waits for a descheduled thread's next time slice. Measured on the shared 2-core
+    machine at load 8.5: 2^16 took 21 ms on one thread and 45 ms on two (when idle: 16 and 9).
+    """
+    try:
+        return os.getloadavg()[0] >= (os.cpu_count() or 1)
+    except OSError:  # no load average on this platform
+        return False
+
+
 def ntt(values: np.ndarray, *, parallel: bool | None = None) -> np.ndarray:
-    """Coefficients -> evaluations on the size-n domain, in place."""
+    """Coefficients -> evaluations on the size-n domain, in place.
+
+    parallel: None (default) uses all numba threads from 2^14 points unless the machine's
+    load average shows no free CPU; True/False force the choice."""
     dom = _check_values(values)
     _transform(values, dom, dom.twiddles, parallel)
     return values
