@@ -223,7 +223,9 @@ def test_zero_shift_raises():
 
 
 def test_parallel_auto_choice_follows_load(monkeypatch):
-    from zk.poly import ntt as ntt_module
+    import importlib
+
+    ntt_module = importlib.import_module("zk.poly.ntt")  # the module, not the function zk.poly.ntt
 
     monkeypatch.setattr(ntt_module.os, "getloadavg", lambda: (100.0, 0.0, 0.0))
     assert ntt_module._oversubscribed()
