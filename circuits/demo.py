@@ -90,7 +90,8 @@ class Story:
         self.echo(f"Community Credits demo: tree depth {self.depth} (2^{self.depth} notes), "
                   f"operator share {SHARE_BPS / 100:.0f}%, credits expire {LIFETIME} months after purchase")
         if numba_cache_is_cold():
-            self.echo("first run on this machine: numba compiles its kernels (tens of seconds; cached afterwards)")
+            self.echo("first run on this machine: numba compiles its kernels "
+                      "(one to two minutes on a 2-core machine; cached afterwards)")
         key_dir = self.home_root / "keys"
         t0 = time.perf_counter()
         self.system = CreditsSystem.load(self.depth, key_dir)

@@ -158,8 +158,8 @@ def setup_command(ctx: _Ctx, force: bool) -> None:
     home = ctx.home
     depth = home.depth
     if numba_cache_is_cold():
-        click.echo("first run: numba compiles the field, curve and MSM kernels (tens of seconds, cached afterwards)",
-                   err=True)
+        click.echo("first run: numba compiles the field, curve and MSM kernels "
+                   "(one to two minutes on a 2-core machine, cached afterwards)", err=True)
     if force:
         for name, circuit in circuit_classes(depth).items():
             for path in key_paths(home.key_dir, name, compile(circuit)):
@@ -416,7 +416,8 @@ def status_lines(ledger, home) -> list[str]:
             if given:
                 parts.append(f"assigned {sum(a.assignment.amount for a in given)} in {len(given)} assignment(s)")
             if received:
-                parts.append(f"redeemable {wallet.redeemable(now)}")
+                lapsed = sum(a.assignment.amount for a in received if not is_usable(a.assignment.epoch, now))
+                parts.append(f"redeemable {wallet.redeemable(now)}" + (f" ({lapsed} expired)" if lapsed else ""))
             out.append(f"  wallet {name}: " + ", ".join(parts))
         finally:
             wallet.close()
