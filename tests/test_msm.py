@@ -301,3 +301,36 @@ def test_fixed_base_edge_cases():
     out = G1.from_array(fixed_base_g1(None, scalars_from_montgomery(mont)))
     g = G1Point.generator()
     assert out == [g * 5, G1Point.infinity(), -g]
+
+
+# ---------------------------------------------------------------------------------------------
+# Property: points a_i * G with known a_i, so the MSM must equal (sum k_i a_i) * G.
+
+_G1_MULTIPLES = None
+
+
+def _g1_multiples():
+    """(a, a*G) for small a and their negatives, as an affine array (a = 0 is infinity)."""
+    global _G1_MULTIPLES
+    if _G1_MULTIPLES is None:
+        logs = list(range(0, 9)) + [R - a for a in range(1, 9)]
+        _G1_MULTIPLES = (logs, fixed_base_g1(None, logs))
+    return _G1_MULTIPLES
+
+
+_SMALL_OR_EDGE_SCALAR = st.one_of(st.integers(0, 5), st.sampled_from([R - 1, R - 2, (R - 1) // 2, 1 << 253]), st.integers(0, R - 1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 16), _SMALL_OR_EDGE_SCALAR), min_size=0, max_size=40),
+    st.one_of(st.none(), st.integers(2, 16)),
+    st.booleans(),
+)
+def test_msm_property_against_known_discrete_logs(terms, window, parallel):
+    logs, table = _g1_multiples()
+    idx = [i for i, _ in terms]
+    scalars = [k for _, k in terms]
+    points = table[idx] if idx else np.zeros((0, 2, 4), dtype=np.uint64)
+    expected = G1Point.generator() * (sum(logs[i] * k for i, k in terms) % R)
+    assert msm_g1(points, scalars, window=window, parallel=parallel) == expected
