@@ -429,11 +429,10 @@ def status_lines(ledger, home) -> list[str]:
 @pass_ctx
 @_friendly
 def demo_command(ctx: _Ctx, depth: int) -> None:
-    """The whole story on a fresh ledger in HOME/demo (keys cached in HOME/keys-dDEPTH)."""
+    """The whole story with real proofs, on a fresh ledger in HOME/demo (keys cached in HOME/keys)."""
     from circuits.demo import run_demo
 
-    run_demo(ctx.home.path if ctx.home.path != Path(".credits") else Path(".credits-demo"), depth=depth,
-             echo=click.echo)
+    run_demo(ctx.home.path, depth=depth, echo=click.echo)
 
 
 def numba_cache_is_cold() -> bool:
