@@ -6,6 +6,7 @@ import copy
 import json
 import pathlib
 import random
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -280,6 +281,18 @@ def test_cli_bad_input_is_one_clear_error(tmp_path, command, files, message):
     assert message in result.output
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1
     assert not (tmp_path / "out.sol").exists()
+
+
+def test_cli_deep_json_is_an_error_even_with_a_raised_recursion_limit(tmp_path):
+    # Other code in the process may raise the limit; json's C parser would then overflow the C stack.
+    path = _write(tmp_path, "deep.json", "[" * 300000 + "]" * 300000)
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(1_000_000)
+    try:
+        result = invoke("export", "calldata", path, path)
+    finally:
+        sys.setrecursionlimit(previous)
+    assert result.exit_code == 2 and "not valid JSON" in result.output
 
 
 def test_cli_unwritable_output_is_a_clear_error(tmp_path):
