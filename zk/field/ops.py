@@ -169,22 +169,25 @@ def _fload(F, arr, i):
     )
 
 
-@njit(cache=True)
-def _store4(arr, x):
-    arr[0] = x[0]
-    arr[1] = x[1]
-    arr[2] = x[2]
-    arr[3] = x[3]
-
-
 @overload(fstore)
 def _fstore(F, arr, i, x):
+    # Direct indexing: a row view (arr[i]) is reference-counted by numba, which costs more than
+    # the four stores themselves in hot loops.
     def prime(F, arr, i, x):
-        _store4(arr[i], x)
+        arr[i, 0] = x[0]
+        arr[i, 1] = x[1]
+        arr[i, 2] = x[2]
+        arr[i, 3] = x[3]
 
     def quad(F, arr, i, x):
-        _store4(arr[i, 0], x[0])
-        _store4(arr[i, 1], x[1])
+        arr[i, 0, 0] = x[0][0]
+        arr[i, 0, 1] = x[0][1]
+        arr[i, 0, 2] = x[0][2]
+        arr[i, 0, 3] = x[0][3]
+        arr[i, 1, 0] = x[1][0]
+        arr[i, 1, 1] = x[1][1]
+        arr[i, 1, 2] = x[1][2]
+        arr[i, 1, 3] = x[1][3]
 
     return _prime_or_quad(F, prime, quad)
 
