@@ -25,5 +25,8 @@ test: setup npm
 bench: setup npm
 	$(PY) -m pytest bench --benchmark-only --benchmark-columns=min,median,mean,rounds -q -s
 
+demo: setup
+	$(VENV)/bin/zk credits demo
+
 clean:
-	rm -rf $(VENV) node_modules .numba_cache .pytest_cache .benchmarks
+	rm -rf $(VENV) node_modules .numba_cache .pytest_cache .benchmarks .credits
