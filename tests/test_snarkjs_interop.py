@@ -5,6 +5,7 @@ contribution, phase 2 with a contribution and a beacon, verification key, proof)
 """
 from __future__ import annotations
 
+import json
 import pathlib
 import shutil
 import subprocess
@@ -193,3 +194,34 @@ def test_cli_end_to_end_with_snarkjs(pipeline, tmp_path):
     assert result.exit_code == 1
     assert not snarkjs_verifies(tmp_path / "vk.json", pipeline / "snarkjs_public.json",
                                 pipeline / "snarkjs_proof.json", cwd=tmp_path)
+
+
+def test_snarkjs_key_without_phase2_contribution_is_refused(pipeline):
+    """`snarkjs groth16 setup` alone leaves delta = gamma = the G2 generator; snarkjs itself
+    accepts proofs under such a key, including forged ones. We refuse the key."""
+    from click.testing import CliRunner
+
+    import zk.cli.groth16  # noqa: F401
+    from zk.cli import cli
+    from zk.groth16 import InvalidKey
+
+    snarkjs("zkey", "export", "verificationkey", "mul0.zkey", "vk_no_contribution.json", cwd=pipeline)
+    obj = json.loads((pipeline / "vk_no_contribution.json").read_text())
+    assert obj["vk_delta_2"] == obj["vk_gamma_2"]
+    with pytest.raises(InvalidKey, match="delta_2 equals gamma_2"):
+        S.read_vkey(pipeline / "vk_no_contribution.json")
+    result = CliRunner().invoke(cli, ["verify", str(pipeline / "vk_no_contribution.json"),
+                                      str(pipeline / "snarkjs_public.json"), str(pipeline / "snarkjs_proof.json")])
+    assert result.exit_code == 2 and "delta_2 equals gamma_2" in result.output
+
+    # Why: with gamma = delta, (A, B, C) = (alpha, beta, -X) satisfies the pairing equation for
+    # any public input X = IC_0 + sum x_i IC_i. snarkjs accepts this forgery.
+    from zk.curve.encoding import g1_from_snarkjs, g2_from_snarkjs
+
+    alpha, beta = g1_from_snarkjs(obj["vk_alpha_1"]), g2_from_snarkjs(obj["vk_beta_2"])
+    ic = [g1_from_snarkjs(p) for p in obj["IC"]]
+    claimed = [12345, 678]  # any values: the forger needs no witness
+    x = ic[0] + ic[1] * claimed[0] + ic[2] * claimed[1]
+    _write(pipeline, "forged_proof.json", S.proof_to_json(Proof(alpha, beta, -x)))
+    _write(pipeline, "forged_public.json", S.public_to_json(claimed))
+    assert snarkjs_verifies("vk_no_contribution.json", "forged_public.json", "forged_proof.json", cwd=pipeline)
