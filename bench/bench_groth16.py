@@ -3,8 +3,9 @@
 Run (default sizes 2^10..2^12, ZK_BENCH_MAX_LOG=12):
     make bench
     .venv/bin/python -m pytest bench/bench_groth16.py --benchmark-only -q -s
-The 2^16 row (needs a power-16 ptau: `make ptau`, ~20 min once):
+All sizes up to 2^16 (needs a power-16 ptau: `make ptau`, ~20-40 min once), or the 2^16 row alone:
     ZK_BENCH_MAX_LOG=16 .venv/bin/python -m pytest bench/bench_groth16.py --benchmark-only -q -s
+    ZK_BENCH_LOGS=16 .venv/bin/python -m pytest bench/bench_groth16.py --benchmark-only -q -s
 
 Environment:
     ZK_BENCH_MIN_LOG / ZK_BENCH_MAX_LOG   sizes 2^min..2^max, even steps from min (default 10..12)
@@ -14,6 +15,9 @@ Environment:
                                           larger ones are skipped with the command to make them)
     ZK_PTAU_DIR                           ptau cache (default ~/.cache/zk-bench)
     ZK_BENCH_COLD=1                       also measure a cold compile (empty numba cache; minutes)
+    ZK_BENCH_FRESH_SETUP=1                run snarkjs's setup again instead of reusing the zkey cached
+                                          (with its measured time) in $ZK_PTAU_DIR/zkeys: its setup
+                                          costs one scalar mul per non-zero (Poseidon 2^16: ~1 h)
     ZK_BENCH_TABLE=path.md                also write the summary table there
 
 "2^k" is the evaluation domain: the circuit has 2^k - 3 constraints (2 public signals + the
@@ -22,12 +26,15 @@ constant take the other rows), so 2^16 fits a power-16 ptau.
 Ours: in-process ``zk.groth16`` with warm numba caches (best of several rounds); the first call
 in the process is reported apart, and a cold compile (empty numba cache, in a subprocess) once.
 snarkjs: ``groth16 setup`` + one ``zkey contribute`` (CLI wall time; our setup also picks delta);
-prove and verify both as CLI wall time and in-process
-(node script, snarkjs loaded and its curve built before the timed calls). Ratios use the
-in-process figures: ratio = our time / snarkjs time (below 1: we are faster).
+prove and verify both as CLI wall time and in-process (bench/peers.py NodePeer: one node process
+with snarkjs, the zkey and the witness loaded; its first call, which builds the wasm curve, is
+reported apart; its calls alternate with ours so both see the same load). Ratios use the
+in-process figures: ratio = our time / snarkjs time (below 1: we are faster). All times are wall
+clock, best of the rounds; the load column is the 1-minute load average (2 cores, shared).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -54,6 +61,7 @@ except ImportError as exc:  # the prover landed after this harness; keep the sna
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTO_PTAU_MAX = 12
+FRESH_SETUP = os.environ.get("ZK_BENCH_FRESH_SETUP") == "1"
 BATCH = 64
 PROVE_BAR = "<= 0.5x snarkjs at 2^16 (goal 0.25x)"
 VERIFY_BAR = "<= 10 ms (goal 3 ms)"
@@ -104,6 +112,9 @@ class Row:
     snark_prove_cli: float | None = None
     snark_verify: float | None = None
     snark_verify_cli: float | None = None
+    snark_peak_mib: float | None = None
+    snark_setup_cached: bool = False
+    load: float | None = None  # 1-minute load average when the row started (the machine is shared)
     notes: list[str] = field(default_factory=list)
 
 
@@ -112,17 +123,20 @@ EXTRA_LINES: list[str] = []
 
 
 def _table() -> str:
-    head = ("| size | circuit | ours setup | ours prove | ours verify | snarkjs setup (CLI) "
+    head = ("| size (constraints) | circuit | load | ours setup | ours prove | ours verify | snarkjs setup (CLI) "
             "| snarkjs prove in-process (CLI) | snarkjs verify in-process (CLI) | prove ours/snarkjs "
             "| verify ours/snarkjs |")
     lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
     for (log_size, kind), r in sorted(ROWS.items()):
         lines.append(
-            f"| 2^{log_size} ({r.constraints}) | {kind} | {_fmt(r.ours_setup)} | {_fmt(r.ours_prove)} "
-            f"| {_fmt(r.ours_verify)} | {_fmt(r.snark_setup)} | {_fmt(r.snark_prove)} ({_fmt(r.snark_prove_cli)}) "
+            f"| 2^{log_size} ({r.constraints}) | {kind} | {r.load:.1f} | {_fmt(r.ours_setup)} | {_fmt(r.ours_prove)} "
+            f"| {_fmt(r.ours_verify)} | {_fmt(r.snark_setup)}{'*' if r.snark_setup_cached else ''} | {_fmt(r.snark_prove)} ({_fmt(r.snark_prove_cli)}) "
             f"| {_fmt(r.snark_verify)} ({_fmt(r.snark_verify_cli)}) | {_ratio(r.ours_prove, r.snark_prove)} "
             f"| {_ratio(r.ours_verify, r.snark_verify)} |")
     notes = [f"- 2^{r.log_size} {r.kind}: {n}" for (_, _), r in sorted(ROWS.items()) for n in r.notes]
+    if any(r.snark_setup_cached for r in ROWS.values()):
+        notes.append("- *: snarkjs setup measured in an earlier run, key reused from the cache "
+                     "(ZK_BENCH_FRESH_SETUP=1 measures it again)")
     return "\n".join(lines + ([""] + notes if notes else []) + ([""] + EXTRA_LINES if EXTRA_LINES else []))
 
 
@@ -182,29 +196,32 @@ _SNARK: dict[tuple[str, int], peers.SnarkjsRun] = {}
 @pytest.mark.parametrize("kind", KINDS)
 def test_groth16_vs_snarkjs(benchmark, report, workdir, kind, log_size):
     exp = _exported(kind, log_size, workdir)
-    row = ROWS.setdefault((log_size, kind), Row(log_size, kind, exp.n_constraints))
+    row = ROWS.setdefault((log_size, kind), Row(log_size, kind, exp.n_constraints, load=os.getloadavg()[0]))
     print(f"\n{exp.name}: {exp.n_constraints} constraints, {exp.n_wires} wires, "
-          f"built and exported by our API in {exp.build_seconds:.1f} s")
+          f"built and exported by our API in {exp.build_seconds:.1f} s; load average {row.load:.1f}")
 
     snark = None
     try:
         ptau = _ptau_for(log_size)
         snark = _SNARK[kind, log_size] = peers.run_circuit(exp.r1cs, exp.wtns, ptau, workdir / "snarkjs",
-                                                           prove_rounds=_rounds(log_size) + 1)
-        row.snark_setup = snark.setup_s
-        row.snark_prove, row.snark_prove_first, row.snark_prove_cli = snark.prove.best_s, snark.prove.first_s, snark.prove_cli_s
-        row.snark_verify, row.snark_verify_cli = snark.verify.best_s, snark.verify_cli_s
-        print(f"snarkjs ({ptau.name}): setup {_fmt(snark.setup_s)} (CLI groth16 setup + zkey contribute "
-              f"{_fmt(snark.contribute_s)}); prove {_fmt(snark.prove.best_s)} in-process "
-              f"(first call {_fmt(snark.prove.first_s)}), {_fmt(snark.prove_cli_s)} CLI; verify "
-              f"{_fmt(snark.verify.best_s)} in-process, {_fmt(snark.verify_cli_s)} CLI; "
-              f"peak RSS of the in-process prover {snark.prove.max_rss_kb / 1024:.0f} MiB")
+                                                           reuse_setup=not FRESH_SETUP)
+        row.snark_setup, row.snark_prove_cli, row.snark_verify_cli = snark.setup_s, snark.prove_cli_s, snark.verify_cli_s
+        row.snark_setup_cached = snark.setup_reused
+        print(f"snarkjs ({ptau.name}), CLI: setup {_fmt(snark.setup_s)} (groth16 setup + zkey contribute "
+              f"{_fmt(snark.contribute_s)}{'; key and times cached from an earlier run' if snark.setup_reused else ''}); "
+              f"prove {_fmt(snark.prove_cli_s)}; verify {_fmt(snark.verify_cli_s)}")
     except peers.PeerUnavailable as exc:
         row.notes.append(str(exc))
         print(f"SKIP snarkjs: {exc}")
 
     if OURS_MISSING:
         row.notes.append(OURS_MISSING)
+        if snark is not None:
+            with snark.peer(exp.wtns) as peer:
+                row.snark_prove_first = peer.prove()
+                row.snark_prove = min(peer.prove() for _ in range(_rounds(log_size)))
+                peer.verify()
+                row.snark_verify = min(peer.verify() for _ in range(20))
         pytest.skip(OURS_MISSING + ("" if snark is None else "; snarkjs figures are in the table"))
 
     cs = read_r1cs(exp.r1cs)
@@ -219,16 +236,38 @@ def test_groth16_vs_snarkjs(benchmark, report, workdir, kind, log_size):
     assert verify(vk, public, proof)
 
     rounds = _rounds(log_size)
-    proof, public = benchmark.pedantic(prove, args=(pk, witness), rounds=rounds, iterations=1)
-    row.ours_prove = benchmark.stats.stats.min
-    assert verify(vk, public, proof)
-    row.ours_verify, ok = _best_of(lambda: verify(vk, public, proof), 20)
-    assert ok
+    with contextlib.ExitStack() as stack:
+        peer = stack.enter_context(snark.peer(exp.wtns)) if snark else None
+        snark_prove, snark_verify, ours_verify = [], [], []
+        if peer:
+            row.snark_prove_first = peer.prove()
+        # One snarkjs call before each of our rounds (pedantic's untimed setup hook): both provers
+        # see the same load on this shared machine.
+        proof, public = benchmark.pedantic(
+            prove, args=(pk, witness), rounds=rounds, iterations=1,
+            setup=(lambda: snark_prove.append(peer.prove())) if peer else None)
+        row.ours_prove = benchmark.stats.stats.min
+        assert verify(vk, public, proof)
+        if peer:
+            peer.verify()  # first call builds snarkjs's curve objects for verification
+        for _ in range(20):
+            start = time.perf_counter()
+            ok = verify(vk, public, proof)
+            ours_verify.append(time.perf_counter() - start)
+            assert ok
+            if peer:
+                snark_verify.append(peer.verify())
+        row.ours_verify = min(ours_verify)
+        if peer:
+            row.snark_prove, row.snark_verify = min(snark_prove), min(snark_verify)
+            rss = peer.max_rss_kb() / 1024
+            row.snark_peak_mib = rss
     _OURS_KEYS[kind, log_size] = (pk, vk, proof, public, witness)
 
     if snark is not None:
         _cross_check(vk, proof, public, snark, workdir / "cross" / exp.name)
-
+        print(f"snarkjs in-process: prove {_fmt(row.snark_prove)} (first call {_fmt(row.snark_prove_first)}), "
+              f"verify {_fmt(row.snark_verify)}; peak RSS of the node process {row.snark_peak_mib:.0f} MiB")
     print(f"ours: setup {_fmt(row.ours_setup)} (one call); prove first call {_fmt(row.ours_prove_first)} "
           f"(numba disk cache warm, includes loading it)")
     report(f"prove {exp.name} ours vs snarkjs in-process", row.ours_prove * 1e9,
@@ -259,15 +298,13 @@ def test_batch_verify_64(benchmark, report, workdir):
     # Verification cost depends on the number of public inputs, not on the circuit's size.
     log_size, kind = 10, "mul"
     exp = _exported(kind, log_size, workdir)
-    snark_ms = None
-    try:
-        snark = _SNARK.get((kind, log_size))
-        if snark is None:
+    snark = _SNARK.get((kind, log_size))
+    if snark is None:
+        try:
             snark = peers.run_circuit(exp.r1cs, exp.wtns, _ptau_for(log_size), workdir / "snarkjs-batch",
-                                      prove_rounds=1, verify_rounds=2)
-        snark_ms = peers.verify_many(snark.vkey, snark.public, snark.proof, BATCH).best_s
-    except peers.PeerUnavailable as exc:
-        print(f"\nSKIP snarkjs: {exc}")
+                                      reuse_setup=not FRESH_SETUP)
+        except peers.PeerUnavailable as exc:
+            print(f"\nSKIP snarkjs: {exc}")
     if OURS_MISSING:
         pytest.skip(OURS_MISSING)
 
@@ -278,12 +315,24 @@ def test_batch_verify_64(benchmark, report, workdir):
         witness = read_wtns(exp.wtns)
     items = [prove(pk, witness)[::-1] for _ in range(BATCH)]  # (public, proof) pairs
     assert verify_batch(vk, items)
-    benchmark.pedantic(lambda: verify_batch(vk, items), rounds=5, iterations=1, warmup_rounds=1)
-    batch_s = benchmark.stats.stats.min
-    singles_s, ok = _best_of(lambda: all([verify(vk, pub, proof) for pub, proof in items]), 3)
-    assert ok
+    with contextlib.ExitStack() as stack:
+        peer = stack.enter_context(snark.peer(exp.wtns)) if snark else None
+        snark_times, singles = [], []
+        if peer:
+            peer.verify()
+
+        def between_rounds():
+            start = time.perf_counter()
+            assert all([verify(vk, pub, proof) for pub, proof in items])
+            singles.append(time.perf_counter() - start)
+            if peer:
+                snark_times.append(peer.verify(BATCH))
+
+        benchmark.pedantic(lambda: verify_batch(vk, items), rounds=5, iterations=1, setup=between_rounds)
+    batch_s, singles_s = benchmark.stats.stats.min, min(singles)
+    snark_s = min(snark_times) if snark_times else None
     line = (f"verify {BATCH} proofs (2^{log_size} {kind}): ours batch {_fmt(batch_s)}, ours {BATCH} singles "
-            f"{_fmt(singles_s)} ({singles_s / batch_s:.1f}x), snarkjs {BATCH} singles in-process {_fmt(snark_ms)}")
+            f"{_fmt(singles_s)} ({singles_s / batch_s:.1f}x), snarkjs {BATCH} singles in-process {_fmt(snark_s)}")
     EXTRA_LINES.append("- " + line)
     report(f"batch verify {BATCH} ours vs {BATCH} single", batch_s * 1e9, singles_s * 1e9, reference="ours single",
            benchmark=benchmark, extra=line)
@@ -337,8 +386,9 @@ def test_prove_peak_memory(benchmark, report, workdir):
             f"{peak_mib:.0f} MiB (VmHWM; {loaded_mib:.0f} MiB after loading key + witness; "
             f"ru_maxrss {result['ru_maxrss_kib'] / 1024:.0f} MiB)")
     row = ROWS.get((log_size, kind))
-    if row is not None and row.snark_prove is not None:
-        line += "; snarkjs in-process prover peak RSS in its row's log line"
+    if row is not None and row.snark_peak_mib is not None:
+        line += (f"; snarkjs node process (zkey + witness in memory, {_rounds(log_size) + 1} proofs, "
+                 f"21 verifications) {row.snark_peak_mib:.0f} MiB")
     EXTRA_LINES.append("- " + line)
     print("\n" + line)
     benchmark.extra_info["peak_rss_mib"] = peak_mib

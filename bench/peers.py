@@ -3,21 +3,24 @@
 Two kinds of prove/verify figures:
 - CLI: wall time of ``snarkjs groth16 prove|verify`` (node startup, module loading, curve
   building and file reading included: what a user of the command pays);
-- in-process: a node script loads snarkjs once, reads the zkey and witness into memory, calls
-  ``snarkjs.groth16.prove`` / ``verify`` several times and reports each call (the first one
-  also builds the wasm curve and starts the worker threads, so it is reported apart). The
-  ratios in the table use the best in-process figure, the like-for-like counterpart of our
-  in-process ``zk.groth16.prove``.
+- in-process (:class:`NodePeer`): a node process loads snarkjs, the zkey and the witness once,
+  then times each ``snarkjs.groth16.prove`` / ``verify`` call it is asked for (the first one
+  also builds the wasm curve and starts the worker threads, so the bench reports it apart).
+  The bench alternates these calls with ours so both see the same load on a shared machine,
+  and its ratios use the best in-process figure, the counterpart of our in-process
+  ``zk.groth16.prove``.
 
 The powers-of-tau files live outside the repository (``ZK_PTAU_DIR``, default
 ``~/.cache/zk-bench``), made once by ``scripts/prepare_ptau.sh`` (``make ptau``).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,70 +90,111 @@ def cli(*args: str, what: str | None = None) -> tuple[float, str]:
     return _run([str(SNARKJS), *map(str, args)], what or f"snarkjs {' '.join(map(str, args[:2]))}")
 
 
-# Runs inside node. Files are read into memory first so the timed calls do no disk I/O, like
-# our in-process prover working from a loaded key. Prints one JSON object on stdout.
-_NODE_SCRIPT = r"""
+# A small node server: loads snarkjs and the files once, then answers one JSON line per command
+# ("prove", "verify N", "rss"), so the bench can interleave snarkjs calls with ours and both see
+# the same machine load (the machine is shared). Files are held in memory: the timed calls do
+# no disk I/O, like our in-process prover working from a loaded key.
+_NODE_SERVER = r"""
 const fs = require("fs");
+const readline = require("readline");
 const snarkjs = require(process.env.SNARKJS_MODULE);
 const now = () => Number(process.hrtime.bigint()) / 1e6;  // ms
-(async () => {
-  const [mode, rounds, ...files] = process.argv.slice(1);  // node -e: no script path in argv
-  const n = parseInt(rounds, 10);
-  const out = { mode, calls_ms: [] };
-  if (mode === "prove") {
-    const zkey = { type: "mem", data: new Uint8Array(fs.readFileSync(files[0])) };
-    const wtns = { type: "mem", data: new Uint8Array(fs.readFileSync(files[1])) };
-    for (let i = 0; i < n; i++) {
+const [zkeyPath, wtnsPath, vkPath, pubPath, proofPath] = process.argv.slice(1);  // node -e: no script path
+const zkey = { type: "mem", data: new Uint8Array(fs.readFileSync(zkeyPath)) };
+const wtns = { type: "mem", data: new Uint8Array(fs.readFileSync(wtnsPath)) };
+const vk = JSON.parse(fs.readFileSync(vkPath));
+const pub = JSON.parse(fs.readFileSync(pubPath));
+const proof = JSON.parse(fs.readFileSync(proofPath));
+const reply = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
+const rl = readline.createInterface({ input: process.stdin });
+let queue = Promise.resolve();
+rl.on("line", (line) => { queue = queue.then(() => handle(line.trim())); });
+rl.on("close", () => queue.then(() => process.exit(0)));  // worker threads would keep node alive
+async function handle(line) {
+  try {
+    const [cmd, arg] = line.split(" ");
+    if (cmd === "prove") {
       const t = now();
-      const { proof, publicSignals } = await snarkjs.groth16.prove(zkey, wtns);
-      out.calls_ms.push(now() - t);
-      out.proof = proof; out.publicSignals = publicSignals;
-    }
-  } else if (mode === "verify") {
-    const vk = JSON.parse(fs.readFileSync(files[0]));
-    const pub = JSON.parse(fs.readFileSync(files[1]));
-    const proof = JSON.parse(fs.readFileSync(files[2]));
-    const batch = parseInt(files[3] || "1", 10);
-    out.ok = true;
-    for (let i = 0; i < n; i++) {
+      const out = await snarkjs.groth16.prove(zkey, wtns);
+      const ms = now() - t;
+      reply({ ms, public: out.publicSignals });
+    } else if (cmd === "verify") {
+      const count = parseInt(arg || "1", 10);
+      let ok = true;
       const t = now();
-      for (let j = 0; j < batch; j++) out.ok = (await snarkjs.groth16.verify(vk, pub, proof)) && out.ok;
-      out.calls_ms.push(now() - t);
+      for (let i = 0; i < count; i++) ok = (await snarkjs.groth16.verify(vk, pub, proof)) && ok;
+      reply({ ms: now() - t, ok });
+    } else if (cmd === "rss") {
+      reply({ max_rss_kb: process.resourceUsage().maxRSS });
+    } else {
+      reply({ error: "unknown command " + cmd });
     }
-  } else throw new Error("unknown mode " + mode);
-  out.max_rss_kb = process.resourceUsage().maxRSS;
-  process.stdout.write(JSON.stringify(out) + "\n");
-  process.exit(0);  // the curve's worker threads would keep node alive
-})().catch((e) => { console.error(e && e.stack || e); process.exit(1); });
+  } catch (e) {
+    reply({ error: String(e && e.stack || e) });
+  }
+}
+reply({ ready: true });
 """
 
 
-@dataclass
-class InProcess:
-    calls_s: list[float]  # every call, first one included (curve build + worker start)
-    max_rss_kb: int
-    result: dict
+class NodePeer:
+    """snarkjs in a long-lived node process; each call returns its in-process time in seconds.
+    The first prove/verify also builds the wasm curve and starts the worker threads."""
 
-    @property
-    def first_s(self) -> float:
-        return self.calls_s[0]
+    def __init__(self, zkey: Path, wtns: Path, vkey: Path, public: Path, proof: Path):
+        require_snarkjs()
+        env = dict(os.environ, SNARKJS_MODULE=str(SNARKJS_MODULE))
+        # stderr to a file: a pipe nobody reads could fill up and stall node.
+        self._stderr = tempfile.TemporaryFile(mode="w+")
+        self._proc = subprocess.Popen(["node", "-e", _NODE_SERVER, "--", *map(str, (zkey, wtns, vkey, public, proof))],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                                      text=True, env=env, cwd=ROOT)
+        self._read()
 
-    @property
-    def best_s(self) -> float:
-        """Best call after the first (or the only call when there was one)."""
-        warm = self.calls_s[1:] or self.calls_s
-        return min(warm)
+    def _read(self) -> dict:
+        line = self._proc.stdout.readline()
+        if not line:
+            self._proc.wait(timeout=10)
+            self._stderr.seek(0)
+            raise RuntimeError(f"snarkjs node process died:\n{self._stderr.read()[-3000:]}")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RuntimeError(f"snarkjs in-process call failed: {reply['error']}")
+        return reply
 
+    def _ask(self, command: str) -> dict:
+        self._proc.stdin.write(command + "\n")
+        self._proc.stdin.flush()
+        return self._read()
 
-def _node(mode: str, rounds: int, *files) -> InProcess:
-    require_snarkjs()
-    env = dict(os.environ, SNARKJS_MODULE=str(SNARKJS_MODULE))
-    done = subprocess.run(["node", "-e", _NODE_SCRIPT, "--", mode, str(rounds), *map(str, files)],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=3600)
-    if done.returncode != 0:
-        raise RuntimeError(f"snarkjs in-process {mode} failed:\n{done.stderr[-3000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return InProcess([ms / 1e3 for ms in result.pop("calls_ms")], int(result.pop("max_rss_kb")), result)
+    def prove(self) -> float:
+        return self._ask("prove")["ms"] / 1e3
+
+    def verify(self, count: int = 1) -> float:
+        reply = self._ask(f"verify {count}")
+        if not reply["ok"]:
+            raise RuntimeError("snarkjs in-process verify rejected the proof")
+        return reply["ms"] / 1e3
+
+    def max_rss_kb(self) -> int:
+        return int(self._ask("rss")["max_rss_kb"])
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc.stdout.close()
+        self._stderr.close()
+
+    def __enter__(self) -> "NodePeer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 @dataclass
@@ -159,49 +203,74 @@ class SnarkjsRun:
 
     setup_s: float  # groth16 setup + one zkey contribution
     contribute_s: float
+    setup_reused: bool  # the zkey and setup times come from the cache (an earlier run)
     vkey_export_s: float
     prove_cli_s: float
     verify_cli_s: float
-    prove: InProcess
-    verify: InProcess
     zkey: Path
     vkey: Path
     proof: Path
     public: Path
 
+    def peer(self, wtns: Path) -> NodePeer:
+        """snarkjs in-process on this key, witness and (CLI-made) proof."""
+        return NodePeer(self.zkey, wtns, self.vkey, self.public, self.proof)
 
-def run_circuit(r1cs: Path, wtns: Path, ptau: Path, workdir: Path, prove_rounds: int = 3,
-                verify_rounds: int = 20) -> SnarkjsRun:
-    """groth16 setup on ``ptau``, zkey -> vkey, CLI prove + verify, in-process prove + verify."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    stem = workdir / r1cs.stem
-    zkey0, zkey = stem.with_suffix(".0000.zkey"), stem.with_suffix(".zkey")
-    vkey = stem.with_suffix(".vkey.json")
-    proof, public = stem.with_suffix(".proof.json"), stem.with_suffix(".public.json")
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _snarkjs_setup(r1cs: Path, ptau: Path, zkey: Path, reuse: bool) -> tuple[float, float, bool]:
+    """(setup s, contribute s, reused): ``groth16 setup`` + one contribution into ``zkey``.
+
+    snarkjs's setup does one G1 scalar multiplication per non-zero coefficient, so dense circuits
+    (the Poseidon chain has ~28 per constraint) take long: ~1 min at 2^10 and ~1 h at 2^16 on
+    this machine. With ``reuse`` the zkey and its measured times are kept in the ptau cache,
+    keyed by the .r1cs and ptau contents, and later runs report those times."""
+    cache_dir = ptau_dir() / "zkeys"
+    key = f"{_sha256(r1cs)[:20]}-{ptau.stem}"
+    cached, meta_path = cache_dir / f"{key}.zkey", cache_dir / f"{key}.json"
+    if reuse and cached.is_file() and meta_path.is_file():
+        meta = json.loads(meta_path.read_text())
+        shutil.copyfile(cached, zkey)
+        return meta["setup_s"], meta["contribute_s"], True
+    zkey0 = zkey.with_suffix(".0000.zkey")
     setup_s, _ = cli("groth16", "setup", r1cs, ptau, zkey0)
     # Without one phase-2 contribution delta = gamma = 1 and the key accepts forged proofs (our
     # verifier refuses such keys); it is also what our setup does, so it counts as setup time.
     entropy = os.urandom(32).hex()
     contribute_s, _ = cli("zkey", "contribute", zkey0, zkey, "--name=zk-bench", f"-e={entropy}")
+    zkey0.unlink()
+    if reuse:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        shutil.copyfile(zkey, tmp)
+        tmp.replace(cached)
+        meta_path.write_text(json.dumps({"setup_s": setup_s, "contribute_s": contribute_s, "r1cs": r1cs.name,
+                                         "ptau": ptau.name, "measured": time.strftime("%Y-%m-%d %H:%M:%S")}))
+    return setup_s, contribute_s, False
+
+
+def run_circuit(r1cs: Path, wtns: Path, ptau: Path, workdir: Path, reuse_setup: bool = True) -> SnarkjsRun:
+    """groth16 setup on ``ptau`` + one contribution (or the cached key), zkey -> vkey, CLI prove +
+    verify. For the in-process figures open :meth:`SnarkjsRun.peer` on the files this returns."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    stem = workdir / r1cs.stem
+    zkey, vkey = stem.with_suffix(".zkey"), stem.with_suffix(".vkey.json")
+    proof, public = stem.with_suffix(".proof.json"), stem.with_suffix(".public.json")
+    setup_s, contribute_s, reused = _snarkjs_setup(r1cs, ptau, zkey, reuse_setup)
     vkey_s, _ = cli("zkey", "export", "verificationkey", zkey, vkey)
     prove_cli_s, _ = cli("groth16", "prove", zkey, wtns, proof, public)
     verify_cli_s, out = cli("groth16", "verify", vkey, public, proof)
     if "OK" not in out:
         raise RuntimeError(f"snarkjs rejected its own proof for {r1cs.name}:\n{out}")
-    prove = _node("prove", prove_rounds, zkey, wtns)
-    verify = _node("verify", verify_rounds, vkey, public, proof)
-    if not verify.result.get("ok"):
-        raise RuntimeError(f"snarkjs in-process verify rejected the proof for {r1cs.name}")
-    return SnarkjsRun(setup_s + contribute_s, contribute_s, vkey_s, prove_cli_s, verify_cli_s, prove, verify,
+    return SnarkjsRun(setup_s + contribute_s, contribute_s, reused, vkey_s, prove_cli_s, verify_cli_s,
                       zkey, vkey, proof, public)
-
-
-def verify_many(vkey: Path, public: Path, proof: Path, count: int, rounds: int = 3) -> InProcess:
-    """``count`` successive in-process verifications per round (snarkjs has no batch verifier)."""
-    result = _node("verify", rounds, vkey, public, proof, count)
-    if not result.result.get("ok"):
-        raise RuntimeError("snarkjs rejected a proof in the verification loop")
-    return result
 
 
 def verify_json(vkey: Path, public: Path, proof: Path) -> bool:
