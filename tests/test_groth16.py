@@ -102,12 +102,24 @@ def test_unsatisfied_witness_is_refused(cube):
     (lambda w: [w[0], R] + w[2:], r"\[0, r\)"),
     (lambda w: [w[0], -1] + w[2:], r"\[0, r\)"),
     (lambda w: [w[0], "35"] + w[2:], r"\[0, r\)"),
+    (lambda w: [True] + w[1:], r"witness\[0\] = True"),
+    (lambda w: [w[0], 2**256 + 35] + w[2:], r"\[0, r\)"),
 ])
 def test_malformed_witness_is_refused(cube, mutate, message):
     cs, pk, _ = cube
     witness = cs.solve({"x": 3, "y": 35})
     with pytest.raises(WitnessMismatch, match=message):
         prove(pk, mutate(witness))
+
+
+def test_numpy_integer_witness(cube):
+    import numpy as np
+
+    cs, pk, vk = cube
+    witness = [np.uint64(v) if v < 2**64 else v for v in cs.solve({"x": 3, "y": 35})]
+    proof, public = prove(pk, witness)
+    assert public == [35] and type(public[0]) is int
+    assert verify(vk, public, proof)
 
 
 def test_empty_public_statement():

@@ -8,10 +8,10 @@ from numba import njit
 
 from zk.curve import G1Point, G2Point, g1_to_array, g2_to_array
 from zk.curve import kernels as CK
-from zk.field import FP, FP2, P, R
+from zk.field import FP, FP2, P
 
 from .data import InvalidInput, InvalidKey, require_g1, require_g2
-from .qap import R1CSMatrices
+from .qap import R_LIMBS, R1CSMatrices, first_not_below
 
 
 def _require_finite(point, what: str) -> None:
@@ -146,7 +146,7 @@ class ProvingKey:
             if bad >= 0:
                 raise InvalidKey(f"proving key {name}[{bad}] is not on the G1 curve")
         for name in "abc":
-            _check_canonical(getattr(m, name).coeffs, f"matrix {name.upper()} coefficients", _R_LIMBS)
+            _check_canonical(getattr(m, name).coeffs, f"matrix {name.upper()} coefficients", R_LIMBS)
         _check_canonical(self.b_g2_query, "b_g2_query")
         bad = first_off_curve(FP2, self.b_g2_query)
         if bad >= 0:
@@ -176,23 +176,12 @@ def _any_zero_rows(arr: np.ndarray) -> bool:
     return bool(flat.shape[0]) and bool((~flat.any(axis=1)).any())
 
 
-def _limbs(modulus: int) -> np.ndarray:
-    return np.array([(modulus >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
-
-
-_P_LIMBS = _limbs(P)
-_R_LIMBS = _limbs(R)
+_P_LIMBS = np.array([(P >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
 
 
 def _check_canonical(arr: np.ndarray, name: str, modulus: np.ndarray = _P_LIMBS) -> None:
     """Every 4-limb value < the modulus (the kernels assume reduced Montgomery values)."""
-    limbs = arr.reshape(-1, 4)
-    less = np.zeros(limbs.shape[0], dtype=bool)
-    equal = np.ones(limbs.shape[0], dtype=bool)
-    for i in (3, 2, 1, 0):
-        less |= equal & (limbs[:, i] < modulus[i])
-        equal &= limbs[:, i] == modulus[i]
-    if not less.all():
+    if first_not_below(arr.reshape(-1, 4), modulus) >= 0:
         raise InvalidKey(f"proving key {name} holds a value that is not reduced")
 
 

@@ -20,24 +20,44 @@ from zk.field import arrays as A
 from . import _backend as B
 from .data import Groth16Error, Proof, require_g2
 from .keys import ProvingKey
-from .qap import quotient_evaluations
+from .qap import R_LIMBS, first_not_below, montgomery_rows, quotient_evaluations
 
 
 class WitnessMismatch(Groth16Error):
     """A witness that does not fit the proving key (length, constant wire, values >= r)."""
 
 
-def _check_witness(pk: ProvingKey, witness: Sequence[int]) -> list[int]:
+def _first_bad_value(witness) -> int:
+    for i, value in enumerate(witness):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= int(value) < R:
+            return i
+    return -1
+
+
+def _witness_limbs(pk: ProvingKey, witness: Sequence[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """(values, plain limbs for the MSMs, Montgomery limbs for the QAP), checked: the right
+    length, every value an int in [0, r), wire 0 = 1. One pass of Python over the values (the
+    byte conversion); the range check runs on the limbs."""
     witness = list(witness)
     if len(witness) != pk.n_wires:
         raise WitnessMismatch(f"the witness has {len(witness)} values, the circuit has {pk.n_wires} wires")
-    for i, value in enumerate(witness):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= int(value) < R:
-            raise WitnessMismatch(f"witness[{i}] = {value!r} is not a field element in [0, r)")
-    witness = [int(v) for v in witness]
+    plain = None
+    if set(map(type, witness)) <= {int}:  # C-speed type scan; anything else takes the slow path
+        try:
+            plain = A.ints_to_raw(witness)
+        except OverflowError:  # negative or >= 2^256
+            pass
+    elif _first_bad_value(witness) < 0:  # numpy integers and the like
+        witness = [int(v) for v in witness]
+        plain = A.ints_to_raw(witness)
+    bad = _first_bad_value(witness) if plain is None else first_not_below(plain, R_LIMBS)
+    if bad >= 0:
+        raise WitnessMismatch(f"witness[{bad}] = {witness[bad]!r} is not a field element in [0, r)")
     if witness[0] != 1:
-        raise WitnessMismatch(f"witness[0] must be 1 (the constant wire), got {witness[0]}")
-    return witness
+        raise WitnessMismatch(f"witness[0] must be 1 (the constant wire), got {witness[0]!r}")
+    mont = np.empty_like(plain)
+    montgomery_rows(FR, plain, mont)
+    return witness, plain, mont
 
 
 def prove(pk: ProvingKey, witness: Sequence[int], *, origins=None,
@@ -46,15 +66,13 @@ def prove(pk: ProvingKey, witness: Sequence[int], *, origins=None,
     rest, as :meth:`ConstraintSystem.solve` and circom's .wtns give it). ``origins`` (the
     constraint descriptions of a ConstraintSystem) make an unsatisfied-constraint error precise."""
     say = progress or (lambda _msg: None)
-    witness = _check_witness(pk, witness)
+    witness, w_plain, w_mont = _witness_limbs(pk, witness)
     mats = pk.matrices
     n_public = mats.n_public
 
-    w_mont = A.to_array(FR, witness, reduce=False)
     d_plain = quotient_evaluations(mats, pk.prepared()["a_aug"], w_mont, origins)
     say("prove: quotient on the coset")
 
-    w_plain = A.ints_to_raw(witness)
     a_sum = B.msm_g1(pk.a_query, w_plain)
     b1_sum = B.msm_g1(pk.b_g1_query, w_plain)
     say("prove: A and B1 MSMs")
@@ -76,4 +94,4 @@ def prove(pk: ProvingKey, witness: Sequence[int], *, origins=None,
     # saying so here points at the key instead of at the witness.
     require_g2(proof_b, "the computed proof point B (the proving key's b_g2_query is corrupt)")
     say("prove: done")
-    return Proof(proof_a, proof_b, proof_c), witness[1 : n_public + 1]
+    return Proof(proof_a, proof_b, proof_c), [int(v) for v in witness[1 : n_public + 1]]

@@ -21,7 +21,7 @@ from numba import njit
 
 from zk.field import FR, R
 from zk.field import arrays as A
-from zk.field.ops import fadd, feq, fload, fmul, fstore, fsub, from_montgomery
+from zk.field.ops import fadd, feq, fload, fmul, fstore, fsub, from_montgomery, to_montgomery
 from zk.poly import coset_ntt, intt, root_of_unity
 
 
@@ -158,6 +158,26 @@ def linear_combination3(F, x, y, z, cx, cy, scale, out):
     for i in range(x.shape[0]):
         t = fadd(F, fadd(F, fmul(F, cx, fload(F, x, i)), fmul(F, cy, fload(F, y, i))), fload(F, z, i))
         fstore(F, out, i, fmul(F, t, scale))
+
+
+@njit(cache=True)
+def montgomery_rows(F, plain, out):
+    for i in range(plain.shape[0]):
+        fstore(F, out, i, to_montgomery(F, fload(F, plain, i)))
+
+
+R_LIMBS = np.array([(R >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
+
+
+def first_not_below(limbs: np.ndarray, modulus: np.ndarray) -> int:
+    """Index of the first 4-limb row >= modulus (compared as 256-bit integers), or -1."""
+    less = np.zeros(limbs.shape[0], dtype=bool)
+    equal = np.ones(limbs.shape[0], dtype=bool)
+    for i in (3, 2, 1, 0):
+        less |= equal & (limbs[:, i] < modulus[i])
+        equal &= limbs[:, i] == modulus[i]
+    bad = np.flatnonzero(~less)
+    return int(bad[0]) if bad.size else -1
 
 
 def to_plain(mont: np.ndarray) -> np.ndarray:
