@@ -362,6 +362,9 @@ def solidity_verifier(vk_json: Any, *, contract_name: str = CONTRACT_NAME, pairi
     out.append("""\
         assembly {
             // Reject malformed proofs before any precompile call, for the price of a few hundred gas.
+            // A, B and C are adjacent in calldata (static arrays are encoded in place): one copy.
+            // Some coordinates are read back from calldata instead (same cost) so that solc sees
+            // _pB and _pC used.
             calldatacopy(0x000, _pA, 0x100)
             let valid
             {
