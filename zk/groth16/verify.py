@@ -31,6 +31,7 @@ BATCH_SCALAR_BITS = 128
 
 
 def check_public_inputs(vk: VerifyingKey, public_inputs: Sequence[int]) -> list[int]:
+    """The public inputs as ints, after checking their number and that each is in [0, r)."""
     values = list(public_inputs)
     if len(values) != vk.n_public:
         raise InvalidInput(f"the verifying key expects {vk.n_public} public inputs, got {len(values)}")
@@ -56,6 +57,8 @@ def _check_proof(proof: Proof) -> Proof:
 
 
 def verify(vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof) -> bool:
+    """True when the proof is valid for these public inputs (outputs first, then public inputs, as
+    in public.json). Raises :class:`InvalidInput` for malformed input (see the module doc)."""
     values = check_public_inputs(vk, public_inputs)
     _check_proof(proof)
     vk_x = _public_combination(vk, values)
