@@ -310,3 +310,25 @@ def test_random_statements_verify(mixed, a, s0, s1):
     proof, public = prove(pk, witness)
     assert verify(vk, public, proof)
     assert not verify(vk, [public[0], public[1], (public[2] + 1) % R], proof)
+
+
+def test_proof_satisfies_the_equation_under_py_ecc(cube):
+    """An independent pairing (py_ecc) agrees: e(A, B) == e(alpha, beta) e(X, gamma) e(C, delta)."""
+    from py_ecc import optimized_bn128 as bn
+
+    from zk.curve import to_py_ecc
+
+    cs, pk, vk = cube
+    proof, public = prove(pk, cs.solve({"x": 3, "y": 35}))
+    x = vk.ic[0] + vk.ic[1] * public[0]
+
+    def product(pairs):
+        acc = bn.FQ12.one()
+        for p, q in pairs:
+            acc = acc * bn.pairing(to_py_ecc(q), to_py_ecc(p), final_exponentiate=False)
+        return bn.final_exponentiate(acc)
+
+    rhs = [(vk.alpha_g1, vk.beta_g2), (x, vk.gamma_g2), (proof.c, vk.delta_g2)]
+    assert product([(-proof.a, proof.b)] + rhs) == bn.FQ12.one()
+    assert product([(-proof.a, proof.b), (vk.alpha_g1, vk.beta_g2), (x + G1Point.generator(), vk.gamma_g2),
+                    (proof.c, vk.delta_g2)]) != bn.FQ12.one()
