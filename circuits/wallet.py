@@ -24,6 +24,7 @@ from circuits.protocol import (
 )
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
 from zk.gadgets import MerkleTree
+from zk.formats.jsonio import parse_json
 
 BLOB_FORMAT = "zk-credits/assignment"
 BLOB_VERSION = 1
@@ -329,7 +330,7 @@ def export_assignment(assignment: Assignment) -> str:
 
 def import_assignment(blob: str) -> Assignment:
     try:
-        data = json.loads(blob)
+        data = parse_json(blob)
     except (TypeError, ValueError) as exc:
         raise BlobError(f"not an assignment blob: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != BLOB_FORMAT:

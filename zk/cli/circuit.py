@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
 import os
 import pathlib
 import sys
@@ -12,6 +11,7 @@ import warnings
 import click
 
 from zk.cli import UserError, cli
+from zk.formats.jsonio import parse_json
 
 
 def load_circuit_class(spec: str):
@@ -125,11 +125,11 @@ def witness_command(circuit: str, input_json: str, output: str) -> None:
     from zk.r1cs import CircuitError, InputError, WitnessError
 
     try:
-        with open(input_json, encoding="utf-8") as fh:
-            inputs = json.load(fh)
+        with open(input_json, "rb") as fh:
+            inputs = parse_json(fh.read())
     except OSError as exc:
         raise UserError(f"cannot read {input_json}: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # JSONDecodeError, bad UTF-8, nesting too deep
         raise UserError(f"{input_json} is not valid JSON: {exc}") from None
     if not isinstance(inputs, dict):
         raise UserError(f"{input_json} must hold a JSON object mapping input names to values")

@@ -1,14 +1,12 @@
 """`zk export`: Groth16 artefacts for the EVM (a Solidity verifier, the call arguments)."""
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import sys
 
 import click
 
 from zk.cli import UserError, cli
+from zk.formats.jsonio import parse_json
 from zk.formats.solidity import (
     CONTRACT_NAME,
     PAIRING_GAS_EIP1108,
@@ -30,26 +28,9 @@ def _read_json(path: str, what: str):
     except OSError as exc:
         raise UserError(f"cannot read {what} {path!r}: {exc.strerror or exc}") from None
     try:
-        with _shallow_recursion():
-            return json.loads(data)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, over-long integers
+        return parse_json(data)
+    except ValueError as exc:  # JSONDecodeError, bad UTF-8, over-long integers, nesting too deep
         raise UserError(f"{what} {path!r} is not valid JSON: {exc}") from None
-
-
-@contextlib.contextmanager
-def _shallow_recursion(headroom: int = 500):
-    """json's C parser recurses once per nesting level and stops at the recursion limit; if some
-    other code raised that limit far above the default, "[[[[..." 100k deep overflows the C stack
-    and crashes the process. Keys and proofs nest 4 deep, so parse with the limit kept small."""
-    depth, frame = 0, sys._getframe()
-    while frame is not None:
-        depth, frame = depth + 1, frame.f_back
-    previous = sys.getrecursionlimit()
-    sys.setrecursionlimit(min(previous, depth + headroom))
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(previous)
 
 
 def _exported(function, *args, **kwargs):

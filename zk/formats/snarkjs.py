@@ -22,6 +22,7 @@ from zk.curve import CurveError
 from zk.curve.constants import BN_X
 from zk.curve.encoding import g1_from_snarkjs, g1_to_snarkjs, g2_from_snarkjs, g2_to_snarkjs
 from zk.field import R
+from zk.formats.jsonio import parse_json
 
 PROTOCOL = "groth16"
 CURVE = "bn128"
@@ -56,8 +57,8 @@ def read_json(path, what: str) -> Any:
     except OSError as exc:
         raise SnarkjsFormatError(f"cannot read {what} {os.fspath(path)!r}: {exc.strerror or exc}") from None
     try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return parse_json(data)
+    except ValueError as exc:  # JSONDecodeError, bad UTF-8, nesting too deep
         raise SnarkjsFormatError(f"{what} {os.fspath(path)!r} is not valid JSON: {exc}") from None
 
 

@@ -33,6 +33,7 @@ from zk.curve import g1_from_array, g1_to_array, g2_from_array, g2_to_array
 from .data import Groth16Error, InvalidKey
 from .keys import ProvingKey, VerifyingKey
 from .qap import Matrix, QAPError, R1CSMatrices
+from zk.formats.jsonio import parse_json
 
 MAGIC = b"ZKG16PK\x00"
 VERSION = 1
@@ -160,7 +161,7 @@ def parse(data, what: str = "proving key", *, deep: bool = True) -> ProvingKey:
         raise KeyFileError(f"{what} is corrupted: its SHA-256 checksum does not match")
     body_start = _PREFIX.size + header_len
     try:
-        header = json.loads(bytes(data[_PREFIX.size : body_start]))
+        header = parse_json(bytes(data[_PREFIX.size : body_start]))
         arrays = _read_arrays(header, data[body_start:], body_len)
         n_wires, n_public, n_constraints = (int(header[k]) for k in ("n_wires", "n_public", "n_constraints"))
     except (KeyError, TypeError, ValueError) as exc:
