@@ -15,14 +15,14 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from zk.field import FP, P, Fp, Fp2
+from zk.field import FP, FP2, P, Fp, Fp2
 from zk.field import arrays as A
 from zk.field.element import PrimeFieldElement
+from zk.curve.subgroup import batch_g2_subgroup_check
 
 from . import kernels as K
 from .constants import TWIST_B
 from .fp12 import Fp12
-from .subgroup import g2_subgroup_flags
 
 _TWIST_B = Fp2(*TWIST_B)
 
@@ -138,10 +138,9 @@ def g2_affine_ints(point, what: str = "G2 point"):
 def _check_g2_subgroup(coords: Sequence, names: Sequence[str]) -> None:
     if not coords:
         return
-    flags = g2_subgroup_flags(_g2_array(coords))
-    for ok, name in zip(flags, names):
-        if not ok:
-            raise PairingInputError(f"{name}: on the twist but not in the order-r subgroup G2")
+    bad = batch_g2_subgroup_check(FP2, _g2_array(coords))
+    if bad >= 0:
+        raise PairingInputError(f"{names[bad]}: on the twist but not in the order-r subgroup G2")
 
 
 def _g1_array(coords) -> np.ndarray:
