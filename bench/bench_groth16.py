@@ -3,7 +3,7 @@
 Run (default sizes 2^10..2^12, ZK_BENCH_MAX_LOG=12):
     make bench
     .venv/bin/python -m pytest bench/bench_groth16.py --benchmark-only -q -s
-All sizes up to 2^16 (needs a power-16 ptau: `make ptau`, ~20-40 min once), or the 2^16 row alone:
+All sizes up to 2^16 (needs a power-16 ptau: `make ptau`, 20-60 min once), or the 2^16 row alone:
     ZK_BENCH_MAX_LOG=16 .venv/bin/python -m pytest bench/bench_groth16.py --benchmark-only -q -s
     ZK_BENCH_LOGS=16 .venv/bin/python -m pytest bench/bench_groth16.py --benchmark-only -q -s
 
@@ -17,7 +17,7 @@ Environment:
     ZK_BENCH_COLD=1                       also measure a cold compile (empty numba cache; minutes)
     ZK_BENCH_FRESH_SETUP=1                run snarkjs's setup again instead of reusing the zkey cached
                                           (with its measured time) in $ZK_PTAU_DIR/zkeys: its setup
-                                          costs one scalar mul per non-zero (Poseidon 2^16: ~1 h)
+                                          is slow on dense circuits (Poseidon 2^16: ~6 min)
     ZK_BENCH_TABLE=path.md                also write the summary table there
 
 "2^k" is the evaluation domain: the circuit has 2^k - 3 constraints (2 public signals + the
@@ -175,7 +175,7 @@ def _ptau_for(log_size: int) -> Path:
         return peers.prepare_ptau(max(log_size, AUTO_PTAU_MAX), log=lambda m: print("\n" + m, flush=True))
     raise peers.PeerUnavailable(
         f"no powers-of-tau file for 2^{log_size} in {peers.ptau_dir()}: snarkjs comparison skipped at this size. "
-        f"Prepare it once with `make ptau` (power 16, ~20 min on 2 cores) or "
+        f"Prepare it once with `make ptau` (power 16: 20-60 min on 2 cores, once) or "
         f"`scripts/prepare_ptau.sh {max(log_size, 16)}`, or rerun with ZK_BENCH_PREPARE_PTAU=1.")
 
 

@@ -55,10 +55,10 @@ def find_ptau(log_size: int) -> Path | None:
 
 
 def prepare_ptau(power: int, log=print) -> Path:
-    """Run scripts/prepare_ptau.sh for one power (minutes: ~1 at 12, ~4 at 14, ~20 at 16)."""
+    """Run scripts/prepare_ptau.sh for one power (here, under load: 287 s at 12, 3621 s at 16)."""
     require_snarkjs()
     log(f"snarkjs: preparing powers of tau 2^{power} into {ptau_path(power)} once "
-        f"(about 1 min at 12, 4 min at 14, 20 min at 16 on 2 cores) ...")
+        f"(on 2 cores: 1-5 min at 12, ~4 min at 14, 20-60 min at 16, longer under load) ...")
     start = time.perf_counter()
     env = dict(os.environ, ZK_PTAU_DIR=str(ptau_dir()), SNARKJS=str(SNARKJS))
     done = subprocess.run(["bash", str(PREPARE_PTAU), str(power)], env=env, capture_output=True, text=True)
@@ -228,9 +228,10 @@ def _sha256(path: Path) -> str:
 def _snarkjs_setup(r1cs: Path, ptau: Path, zkey: Path, reuse: bool) -> tuple[float, float, bool]:
     """(setup s, contribute s, reused): ``groth16 setup`` + one contribution into ``zkey``.
 
-    snarkjs's setup does one G1 scalar multiplication per non-zero coefficient, so dense circuits
-    (the Poseidon chain has ~28 per constraint) take long: ~1 min at 2^10 and ~1 h at 2^16 on
-    this machine. With ``reuse`` the zkey and its measured times are kept in the ptau cache,
+    snarkjs's setup does, per wire, a multi-exponentiation of Lagrange points by that wire's
+    coefficients, so circuits with many full-size coefficients take long (the Poseidon chain:
+    90 s at 2^14 and 343 s at 2^16 on a quiet 2-core machine, vs 7 s and 23 s for ``mul``,
+    whose coefficients are 1). With ``reuse`` the zkey and its measured times are kept in the ptau cache,
     keyed by the .r1cs and ptau contents, and later runs report those times."""
     cache_dir = ptau_dir() / "zkeys"
     key = f"{_sha256(r1cs)[:20]}-{ptau.stem}"

@@ -4,7 +4,8 @@
 # Usage: scripts/prepare_ptau.sh POWER [POWER...]
 #   ZK_PTAU_DIR   cache directory (default ~/.cache/zk-bench); kept outside the
 #                 repository because the files are large and slow to make
-#                 (power 14 ~4 min, power 16 ~20 min, power 17 ~40 min on 2 cores).
+#                 (2 cores, shared: power 12 took 287 s, power 16 3621 s under load;
+#                 power 14 ~4 min and power 17 ~39 min reported on a quieter machine).
 #   SNARKJS       snarkjs binary (default node_modules/.bin/snarkjs)
 #
 # A prepared pot{N}_final.ptau serves every circuit whose domain is <= 2^N, so
