@@ -231,8 +231,9 @@ def _snarkjs_setup(r1cs: Path, ptau: Path, zkey: Path, reuse: bool) -> tuple[flo
     snarkjs's setup does, per wire, a multi-exponentiation of Lagrange points by that wire's
     coefficients, so circuits with many full-size coefficients take long (the Poseidon chain:
     90 s at 2^14 and 343 s at 2^16 on a quiet 2-core machine, vs 7 s and 23 s for ``mul``,
-    whose coefficients are 1). With ``reuse`` the zkey and its measured times are kept in the ptau cache,
-    keyed by the .r1cs and ptau contents, and later runs report those times."""
+    whose coefficients are 1). The zkey and its measured times are kept in the ptau cache, keyed
+    by the .r1cs contents and the ptau's name (a fresh measurement replaces them); with ``reuse`` a cached
+    key is used and its times are reported."""
     cache_dir = ptau_dir() / "zkeys"
     key = f"{_sha256(r1cs)[:20]}-{ptau.stem}"
     cached, meta_path = cache_dir / f"{key}.zkey", cache_dir / f"{key}.json"
@@ -247,13 +248,12 @@ def _snarkjs_setup(r1cs: Path, ptau: Path, zkey: Path, reuse: bool) -> tuple[flo
     entropy = os.urandom(32).hex()
     contribute_s, _ = cli("zkey", "contribute", zkey0, zkey, "--name=zk-bench", f"-e={entropy}")
     zkey0.unlink()
-    if reuse:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
-        shutil.copyfile(zkey, tmp)
-        tmp.replace(cached)
-        meta_path.write_text(json.dumps({"setup_s": setup_s, "contribute_s": contribute_s, "r1cs": r1cs.name,
-                                         "ptau": ptau.name, "measured": time.strftime("%Y-%m-%d %H:%M:%S")}))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".tmp")
+    shutil.copyfile(zkey, tmp)
+    tmp.replace(cached)
+    meta_path.write_text(json.dumps({"setup_s": setup_s, "contribute_s": contribute_s, "r1cs": r1cs.name,
+                                     "ptau": ptau.name, "measured": time.strftime("%Y-%m-%d %H:%M:%S")}))
     return setup_s, contribute_s, False
 
 
