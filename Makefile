@@ -2,8 +2,12 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+# Benchmarks beside snarkjs up to 2^12 by default; the 2^16 row needs `make ptau` once (about an hour).
+PTAU_POWER ?= 16
+ZK_BENCH_MAX_LOG ?= 12
+export ZK_BENCH_MAX_LOG
 
-.PHONY: setup npm test bench demo clean
+.PHONY: setup npm test bench demo ptau clean
 
 setup: $(VENV)/.installed
 
@@ -24,6 +28,9 @@ test: setup npm
 
 bench: setup npm
 	$(PY) -m pytest bench --benchmark-only --benchmark-columns=min,median,mean,rounds -q -s
+
+ptau: npm
+	scripts/prepare_ptau.sh $(PTAU_POWER)
 
 demo: setup
 	$(VENV)/bin/zk credits demo
