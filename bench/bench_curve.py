@@ -12,8 +12,8 @@ import random
 import time
 
 import numpy as np
+import fieldref
 import pytest
-from numba import njit
 from py_ecc import optimized_bn128 as bn
 
 from zk.curve import G1Point, G2Point, g1_to_array, g2_to_array
@@ -22,7 +22,6 @@ from zk.curve.glv import batch_glv_scalar_mul, glv_halves
 from zk.curve.subgroup import batch_g2_subgroup_check
 from zk.field import FP, FP2, R
 from zk.field import arrays as A
-from zk.field.ops import fload, fmul, fstore
 
 rng = random.Random(11)
 MADD_POINTS = 1 << 12
@@ -30,22 +29,10 @@ G1_MULS = 16
 G2_MULS = 4
 
 
-@njit(cache=True)
-def _fp_mul_chain(F, x, n, out):
-    a = fload(F, x, 0)
-    b = fload(F, x, 1)
-    for _ in range(n):
-        a = fmul(F, a, b)
-    fstore(F, out, 0, a)
 
 
-def _fp_mul_ns() -> float:
-    x = A.to_array(FP, [rng.randrange(1, 1 << 250) for _ in range(2)])
-    out = np.empty_like(x)
-    _fp_mul_chain(FP, x, 10, out)
-    n = 1 << 12
-    best = min(_timed(_fp_mul_chain, FP, x, n, out) for _ in range(300))
-    return best / n * 1e9
+
+
 
 
 def _timed(fn, *args) -> float:
@@ -88,7 +75,7 @@ def test_mixed_addition(benchmark, report, group):
     # the one that ran without being preempted, which is the figure of interest.
     benchmark.pedantic(K.sum_affine, args=(F, points, acc), rounds=300, iterations=1, warmup_rounds=5)
     ns = benchmark.stats.stats.min / n * 1e9
-    mul_ns = _fp_mul_ns()
+    mul_ns = fieldref.mul_ns()
     x, y = bn.normalize(bn.multiply(bn.G1 if group == "G1" else bn.G2, 5))
     start_point = bn.multiply(bn.G1 if group == "G1" else bn.G2, 7)
     # py_ecc has no mixed addition; its projective add is the closest comparison.

@@ -15,40 +15,22 @@ import tempfile
 import time
 
 import numba
-import numpy as np
+import fieldref
 import pytest
-from numba import njit
 from py_ecc import optimized_bn128 as bn
 
-from zk.field import FP, R
+from zk.field import R
 from zk.field import arrays as A
-from zk.field.ops import fload, fmul, fstore
 from zk.msm import G1, G2, choose_window, fixed_base_g1, fixed_base_g2, msm_jacobian, scalars_from_ints
 
 rng = random.Random(2024)
 LOG_SIZES = [12, 14, 16] + ([18] if os.environ.get("ZK_BENCH_LARGE") else [])
 
 
-@njit(cache=True)
-def _fp_mul_chain(F, x, n, out):
-    a = fload(F, x, 0)
-    b = fload(F, x, 1)
-    for _ in range(n):
-        a = fmul(F, a, b)
-    fstore(F, out, 0, a)
 
 
-def fp_mul_ns() -> float:
-    x = A.to_array(FP, [rng.randrange(1, 1 << 250) for _ in range(2)])
-    out = np.empty_like(x)
-    _fp_mul_chain(FP, x, 10, out)
-    n = 1 << 20
-    best = float("inf")
-    for _ in range(5):
-        start = time.process_time()
-        _fp_mul_chain(FP, x, n, out)
-        best = min(best, time.process_time() - start)
-    return best / n * 1e9
+
+
 
 
 _cache: dict = {}
@@ -92,7 +74,7 @@ def test_msm(benchmark, report, group_name, log_n):
     serial_cpu = min(_cpu_timed(msm_jacobian, group, points, scalars, parallel=False) for _ in range(2))
     benchmark.pedantic(msm_jacobian, args=(group, points, scalars), kwargs={"parallel": True}, rounds=3, iterations=1, warmup_rounds=0)
     ns = benchmark.stats.stats.min * 1e9
-    mul = fp_mul_ns()
+    mul = fieldref.mul_ns()
     bar = None
     if group_name == "G1" and log_n == 16:
         bar = "<= 200 ms, goal 120 ms on 2 threads"

@@ -11,37 +11,21 @@ import random
 import time
 
 import numba
-import numpy as np
+import fieldref
 import pytest
-from numba import njit
 
 from zk.field import FR, R
 from zk.field import arrays as A
-from zk.field.ops import fload, fmul, fstore
 from zk.poly import coset_intt, coset_ntt, domain, intt, ntt, root_of_unity
 
 rng = random.Random(7)
 
 
-@njit(cache=True)
-def _fp_mul_chain(F, x, n, out):
-    a = fload(F, x, 0)
-    b = fload(F, x, 1)
-    for _ in range(n):
-        a = fmul(F, a, b)
-    fstore(F, out, 0, a)
 
 
-def fp_mul_ns() -> float:
-    x = A.to_array(FR, [rng.randrange(1, R) for _ in range(2)])
-    out = np.empty_like(x)
-    _fp_mul_chain(FR, x, 10, out)
-    best = float("inf")
-    for _ in range(5):
-        start = time.process_time()
-        _fp_mul_chain(FR, x, 1 << 20, out)
-        best = min(best, time.process_time() - start)
-    return best / (1 << 20) * 1e9
+
+
+
 LOG_SIZES = [12, 14, 16] + ([18] if os.environ.get("ZK_BENCH_LARGE") else [])
 
 
@@ -101,7 +85,7 @@ def test_ntt(benchmark, report, log_n):
         ref = (time.perf_counter() - start) * 1e9
         assert A.from_array(FR, ntt(original.copy())) == expected
     butterflies = n // 2 * log_n
-    mul = fp_mul_ns()
+    mul = fieldref.mul_ns(FR)
     report(
         f"NTT 2^{log_n} (1 thread)",
         serial * 1e9,
