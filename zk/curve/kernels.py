@@ -25,6 +25,7 @@ from zk.field.bn254 import MONTGOMERY_R, P
 from zk.field.spec import PrimeFieldType, QuadraticFieldType
 
 from .constants import B_G1, B_G2
+from .rows import load_point, store_point
 
 
 def montgomery_limbs(value: int) -> list[int]:
@@ -292,15 +293,12 @@ def jac_scalar_mul(F, p, k):
 
 @njit(cache=True)
 def load_affine(F, arr, i):
-    row = arr[i]
-    return (fload(F, row, 0), fload(F, row, 1))
+    return load_point(F, arr, i)
 
 
 @njit(cache=True)
 def store_affine(F, arr, i, q):
-    row = arr[i]
-    fstore(F, row, 0, q[0])
-    fstore(F, row, 1, q[1])
+    store_point(F, arr, i, q)
 
 
 @njit(cache=True)

@@ -19,14 +19,16 @@ def _modulus(F: FieldSpec) -> int:
 
 
 @njit(cache=True)
-def _to_montgomery_rows(F, raw, out):
+def to_montgomery_rows(F, raw, out):
+    """out[i] = raw[i] in Montgomery form (raw: plain limbs below the modulus)."""
     for i in range(raw.shape[0]):
         x = (raw[i, 0], raw[i, 1], raw[i, 2], raw[i, 3])
         fstore(F, out, i, to_montgomery(F, x))
 
 
 @njit(cache=True)
-def _from_montgomery_rows(F, mont, out):
+def from_montgomery_rows(F, mont, out):
+    """out[i] = mont[i] as plain limbs (the canonical integer)."""
     for i in range(mont.shape[0]):
         fstore(F, out, i, from_montgomery(F, fload(F, mont, i)))
 
@@ -62,7 +64,7 @@ def to_array(F: FieldSpec, values: Iterable[int], *, reduce: bool = True) -> np.
                 raise ValueError(f"value {v} is not a canonical element of {F.numba_type.label} (must be in [0, p))")
     raw = ints_to_raw(values)
     out = np.empty_like(raw)
-    _to_montgomery_rows(F, raw, out)
+    to_montgomery_rows(F, raw, out)
     return out
 
 
@@ -70,7 +72,7 @@ def from_array(F: FieldSpec, arr: np.ndarray) -> list[int]:
     """(n, 4) Montgomery limbs of a prime field -> Python ints in [0, p)."""
     arr = np.ascontiguousarray(arr, dtype=np.uint64).reshape(-1, 4)
     out = np.empty_like(arr)
-    _from_montgomery_rows(F, arr, out)
+    from_montgomery_rows(F, arr, out)
     return raw_to_ints(out)
 
 

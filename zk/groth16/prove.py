@@ -20,7 +20,7 @@ from zk.field import arrays as A
 from . import _backend as B
 from .data import Groth16Error, Proof, require_g2
 from .keys import ProvingKey
-from .qap import R_LIMBS, first_not_below, montgomery_rows, quotient_evaluations
+from .qap import R_LIMBS, first_not_below, quotient_evaluations
 
 
 class WitnessMismatch(Groth16Error):
@@ -56,7 +56,7 @@ def _witness_limbs(pk: ProvingKey, witness: Sequence[int]) -> tuple[list[int], n
     if witness[0] != 1:
         raise WitnessMismatch(f"witness[0] must be 1 (the constant wire), got {witness[0]!r}")
     mont = np.empty_like(plain)
-    montgomery_rows(FR, plain, mont)
+    A.to_montgomery_rows(FR, plain, mont)
     return witness, plain, mont
 
 

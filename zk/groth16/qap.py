@@ -21,7 +21,7 @@ from numba import njit
 
 from zk.field import FR, R
 from zk.field import arrays as A
-from zk.field.ops import fadd, feq, fload, fmul, fstore, fsub, from_montgomery, to_montgomery
+from zk.field.ops import fadd, feq, fload, fmul, fstore, fsub, from_montgomery
 from zk.poly import coset_ntt, intt, root_of_unity
 
 
@@ -147,23 +147,11 @@ def mul_sub_plain(F, a, b, c, out):
 
 
 @njit(cache=True)
-def plain_rows(F, mont, out):
-    for i in range(mont.shape[0]):
-        fstore(F, out, i, from_montgomery(F, fload(F, mont, i)))
-
-
-@njit(cache=True)
 def linear_combination3(F, x, y, z, cx, cy, scale, out):
     """out[i] = (cx * x[i] + cy * y[i] + z[i]) * scale."""
     for i in range(x.shape[0]):
         t = fadd(F, fadd(F, fmul(F, cx, fload(F, x, i)), fmul(F, cy, fload(F, y, i))), fload(F, z, i))
         fstore(F, out, i, fmul(F, t, scale))
-
-
-@njit(cache=True)
-def montgomery_rows(F, plain, out):
-    for i in range(plain.shape[0]):
-        fstore(F, out, i, to_montgomery(F, fload(F, plain, i)))
 
 
 R_LIMBS = np.array([(R >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
@@ -182,7 +170,7 @@ def first_not_below(limbs: np.ndarray, modulus: np.ndarray) -> int:
 
 def to_plain(mont: np.ndarray) -> np.ndarray:
     out = np.empty_like(mont)
-    plain_rows(FR, mont, out)
+    A.from_montgomery_rows(FR, mont, out)
     return out
 
 

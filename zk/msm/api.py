@@ -23,7 +23,7 @@ from zk.field import arrays as A
 
 from . import fixed_base as FB
 from . import pippenger as PK
-from ._rows import load_point
+from zk.curve.rows import load_point
 from .scalars import as_scalar_array, first_non_canonical, num_windows
 
 # Relative cost of one bucket in the running-sum aggregation (a mixed plus a full Jacobian

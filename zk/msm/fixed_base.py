@@ -16,9 +16,9 @@ from zk.curve.kernels import (
     jac_double,
     store_jac,
 )
-from zk.field.ops import finv, fis_zero, fload, fmul, fneg, fone
+from zk.field.ops import finv, fis_zero, fload, fmul, fneg, fone, fstore
 
-from ._rows import load_point, store_element, store_point
+from zk.curve.rows import load_point, store_point
 from .batch_affine import pair_add, pair_denominator
 from .scalars import signed_digit
 
@@ -61,7 +61,7 @@ def _lanes(F, table, w, windows, scalars, lo, hi, out):
             if d == 0:
                 continue
             dd = pair_denominator(F, load_point(F, out, i), _table_point(F, table, j, half, d))
-            store_element(F, prefix, i - lo, product)
+            fstore(F, prefix, i - lo, product)
             if not fis_zero(F, dd):
                 product = fmul(F, product, dd)
         inv = finv(F, product)

@@ -23,9 +23,9 @@ from zk.curve.kernels import (
     load_jac,
     store_jac,
 )
-from zk.field.ops import finv, fis_zero, fload, fmul, fneg, fone, fsub
+from zk.field.ops import finv, fis_zero, fload, fmul, fneg, fone, fstore, fsub
 
-from ._rows import load_point, store_element, store_point
+from zk.curve.rows import load_point, store_point
 from .batch_affine import generic_add, generic_pair, pair_add, pair_denominator
 from .scalars import signed_digit
 
@@ -71,7 +71,7 @@ def reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi):
                 i = s + 2 * j * stride
                 p = load_point(F, pts, i)
                 q = load_point(F, pts, i + stride)
-                store_element(F, prefix, pairs, product)
+                fstore(F, prefix, pairs, product)
                 if generic_pair(F, p, q):
                     special[pairs] = 0
                     product = fmul(F, product, fsub(F, q[0], p[0]))

@@ -13,18 +13,12 @@ from numba import njit
 
 from zk.field import FR, R
 from zk.field import arrays as A
-from zk.field.ops import fload, fstore, from_montgomery
+from zk.field.ops import fload
 from zk.field._llvm import limbs_less_than, prime_modulus
 
 
 class ScalarError(ValueError):
     """Scalars that are not canonical elements of Fr, or not shaped like an (n, 4) limb array."""
-
-
-@njit(cache=True)
-def _from_montgomery_rows(F, mont, out):
-    for i in range(mont.shape[0]):
-        fstore(F, out, i, from_montgomery(F, fload(F, mont, i)))
 
 
 @njit(cache=True)
@@ -92,7 +86,7 @@ def scalars_from_montgomery(mont: np.ndarray) -> np.ndarray:
     if mont.ndim != 2 or mont.shape[1] != 4:
         raise ScalarError(f"expected an (n, 4) uint64 Fr array, got shape {mont.shape}")
     out = np.empty_like(mont)
-    _from_montgomery_rows(FR, mont, out)
+    A.from_montgomery_rows(FR, mont, out)
     return out
 
 

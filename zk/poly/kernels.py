@@ -9,17 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from zk.field.ops import fadd, fload, fmul, fone, fsub
-
-
-@njit(inline="always")
-def fstore(F, arr, i, x):
-    """Row i of an (n, 4) array, indexed directly: ``zk.field.ops.fstore`` goes through a row
-    view, whose reference counting costs about 15% of a butterfly."""
-    arr[i, 0] = x[0]
-    arr[i, 1] = x[1]
-    arr[i, 2] = x[2]
-    arr[i, 3] = x[3]
+from zk.field.ops import fadd, fload, fmul, fone, fstore, fsub
 
 
 @njit(cache=True)

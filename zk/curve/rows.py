@@ -1,9 +1,8 @@
 """Row access for the hot loops, by direct indexing.
 
-``zk.curve.kernels.load_affine`` and ``zk.field.ops.fstore`` take a row view (``arr[i]``) first;
-in numba each view is a reference-counted object, and in loops that touch millions of rows (with
-two threads sharing the counters' cache lines) that costs more than the arithmetic. These helpers
-index the array directly, so a row load or store is only the limb moves.
+A row view (``arr[i]``) is a reference-counted object in numba; in loops that touch millions of
+rows (with two threads sharing the counters' cache lines) that costs more than the arithmetic.
+These helpers index the array directly, so a row load or store is only the limb moves.
 """
 from __future__ import annotations
 
@@ -22,7 +21,6 @@ def _stub(name):
 
 load_point = _stub("load_point")
 store_point = _stub("store_point")
-store_element = _stub("store_element")
 
 
 @overload(load_point, inline="always")
@@ -71,32 +69,6 @@ def _store_point(F, arr, i, q):
                     arr[i, k, h, 1] = e[1]
                     arr[i, k, h, 2] = e[2]
                     arr[i, k, h, 3] = e[3]
-
-        return quad
-    return None
-
-
-@overload(store_element, inline="always")
-def _store_element(F, arr, i, x):
-    """Element i of an (n, 4) (prime field) or (n, 2, 4) (Fp2) array."""
-    if isinstance(F, PrimeFieldType):
-
-        def prime(F, arr, i, x):
-            arr[i, 0] = x[0]
-            arr[i, 1] = x[1]
-            arr[i, 2] = x[2]
-            arr[i, 3] = x[3]
-
-        return prime
-    if isinstance(F, QuadraticFieldType):
-
-        def quad(F, arr, i, x):
-            for h in range(2):
-                e = x[h]
-                arr[i, h, 0] = e[0]
-                arr[i, h, 1] = e[1]
-                arr[i, h, 2] = e[2]
-                arr[i, h, 3] = e[3]
 
         return quad
     return None
