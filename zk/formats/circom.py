@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO, Sequence
+from typing import Sequence
+
+from zk.formats.binio import BoundedReader, read_container, read_file, write_container
 
 from zk.r1cs.field import R
 from zk.r1cs.system import ConstraintSystem
@@ -33,63 +35,39 @@ class Symbol:
 
 
 # ---------------------------------------------------------------------------------------- binary helpers
-class _Reader:
-    def __init__(self, data: bytes, what: str, start: int = 0, end: int | None = None):
-        self.data, self.what = data, what
-        self.pos = start
-        self.end = len(data) if end is None else end
-
-    def take(self, n: int) -> bytes:
-        if self.pos + n > self.end:
-            raise CircomFormatError(f"{self.what}: truncated (needed {n} bytes at offset {self.pos}, "
-                                    f"only {self.end - self.pos} left)")
-        chunk = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return chunk
-
-    def u32(self) -> int:
-        return struct.unpack("<I", self.take(4))[0]
-
-    def u64(self) -> int:
-        return struct.unpack("<Q", self.take(8))[0]
-
-    def element(self, n8: int, prime: int) -> int:
-        value = int.from_bytes(self.take(n8), "little")
-        if value >= prime:
-            raise CircomFormatError(f"{self.what}: field element at offset {self.pos - n8} is not below the prime")
-        return value
+# Labels a header may declare: far beyond any circuit this toolkit can prove, and small enough that
+# len() of the label map never overflows.
+MAX_LABELS = 1 << 40
 
 
-def _read_sections(data: bytes, magic: bytes, versions: Sequence[int], what: str) -> dict[int, tuple[int, int]]:
-    reader = _Reader(data, what)
-    found = reader.take(4) if len(data) >= 4 else data
-    if found != magic:
-        raise CircomFormatError(f"{what}: not a {magic.decode()} file (magic {found!r}, expected {magic!r})")
-    version = reader.u32()
-    if version not in versions:
-        raise CircomFormatError(f"{what}: unsupported {magic.decode()} version {version} (supported: {list(versions)})")
-    sections: dict[int, tuple[int, int]] = {}
-    for _ in range(reader.u32()):
-        kind, size = reader.u32(), reader.u64()
-        if reader.pos + size > len(data):
-            raise CircomFormatError(f"{what}: truncated (section {kind} claims {size} bytes, "
-                                    f"{len(data) - reader.pos} remain)")
-        if kind in sections:
-            raise CircomFormatError(f"{what}: section {kind} appears twice")
-        sections[kind] = (reader.pos, size)
-        reader.pos += size
-    if reader.pos != len(data):
-        raise CircomFormatError(f"{what}: {len(data) - reader.pos} unexpected bytes after the last section")
-    return sections
+class LabelMap(Sequence):
+    """label -> wire (-1 for a signal the compiler eliminated), for the ``n_labels`` labels a
+    .r1cs header declares. The header's count is not backed by bytes in the file, so only the
+    wire -> label map (8 bytes per wire) is stored; this reads like the dense list it replaces."""
+
+    def __init__(self, wire_to_label: Sequence[int], n_labels: int):
+        self.n_labels = n_labels
+        self.wire_of = {label: wire for wire, label in enumerate(wire_to_label)}
+
+    def __len__(self) -> int:
+        return self.n_labels
+
+    def __getitem__(self, label):
+        if isinstance(label, slice):
+            return [self[i] for i in range(*label.indices(self.n_labels))]
+        if label < 0:
+            label += self.n_labels
+        if not 0 <= label < self.n_labels:
+            raise IndexError(label)
+        return self.wire_of.get(label, -1)
+
+    def __eq__(self, other):
+        return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None
 
 
-def _section(sections: dict, kind: int, name: str, what: str) -> tuple[int, int]:
-    if kind not in sections:
-        raise CircomFormatError(f"{what}: missing {name} section (type {kind})")
-    return sections[kind]
-
-
-def _field_header(reader: _Reader) -> tuple[int, int]:
+def _field_header(reader: BoundedReader) -> tuple[int, int]:
     n8 = reader.u32()
     if n8 == 0 or n8 % 8:
         raise CircomFormatError(f"{reader.what}: invalid field element size {n8}")
@@ -100,22 +78,11 @@ def _field_header(reader: _Reader) -> tuple[int, int]:
 
 
 def _read_bytes(path) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise CircomFormatError(f"{path}: cannot read ({exc.strerror})") from None
+    return read_file(path, CircomFormatError)
 
 
 def _element_bytes(value: int) -> bytes:
     return value.to_bytes(N8, "little")
-
-
-def _write_sections(fh: BinaryIO, magic: bytes, version: int, sections: Sequence[tuple[int, bytes]]) -> None:
-    fh.write(magic + struct.pack("<II", version, len(sections)))
-    for kind, payload in sections:
-        fh.write(struct.pack("<IQ", kind, len(payload)))
-        fh.write(payload)
 
 
 # ---------------------------------------------------------------------------------------- .r1cs
@@ -127,31 +94,51 @@ def read_r1cs(path, sym_path=None) -> ConstraintSystem:
 
 
 def parse_r1cs(data: bytes, what: str = "r1cs", symbols: Sequence[Symbol] | None = None) -> ConstraintSystem:
-    sections = _read_sections(data, R1CS_MAGIC, (R1CS_VERSION,), what)
+    """Every count in the header is checked against the bytes that back it before anything is
+    built from it: constraints (at least 12 bytes each), terms (4 + n8 bytes each), wires (the
+    wire2label section, 8 bytes each). The label count has no bytes behind it and is kept as a
+    number (see :class:`LabelMap`)."""
+    container = read_container(data, R1CS_MAGIC, (R1CS_VERSION,), what, CircomFormatError)
     for kind in _CUSTOM_GATES:
-        if kind in sections:
+        if container.has(kind):
             raise CircomFormatError(f"{what}: uses custom gates (section {kind}), which R1CS/Groth16 cannot express")
-    start, size = _section(sections, _HEADER, "header", what)
-    header = _Reader(data, what + " header", start, start + size)
+    header = container.reader(_HEADER, "header")
     n8, prime = _field_header(header)
     n_wires, n_pub_out, n_pub_in, n_prv_in = (header.u32() for _ in range(4))
     n_labels, n_constraints = header.u64(), header.u32()
-    if header.pos != header.end:
-        raise CircomFormatError(f"{what}: header section has {header.end - header.pos} unexpected bytes")
+    header.expect_end(f"{what}: header section")
     if n_wires < 1 or 1 + n_pub_out + n_pub_in + n_prv_in > n_wires:
         raise CircomFormatError(f"{what}: inconsistent header ({n_wires} wires, {n_pub_out} outputs, "
                                 f"{n_pub_in} public and {n_prv_in} private inputs)")
     if n_labels < n_wires:
         raise CircomFormatError(f"{what}: {n_labels} labels for {n_wires} wires")
+    if n_labels > MAX_LABELS:
+        raise CircomFormatError(f"{what}: {n_labels} labels is more than the {MAX_LABELS} supported")
 
-    start, size = _section(sections, _CONSTRAINTS, "constraints", what)
-    body = _Reader(data, what + " constraints", start, start + size)
+    labels_reader = container.reader(_WIRE2LABEL, "wire2label")
+    if labels_reader.remaining != 8 * n_wires:
+        raise CircomFormatError(f"{what}: wire2label section has {labels_reader.remaining} bytes, "
+                                f"expected {8 * n_wires} for {n_wires} wires")
+    wire_to_label = [labels_reader.u64() for _ in range(n_wires)]
+    if wire_to_label[0] != 0:
+        raise CircomFormatError(f"{what}: wire 0 (the constant 1) has label {wire_to_label[0]}, expected 0")
+    seen: set[int] = set()
+    for wire, label in enumerate(wire_to_label):
+        if label >= n_labels:
+            raise CircomFormatError(f"{what}: wire2label gives wire {wire} label {label}, beyond the {n_labels} labels")
+        if label in seen:
+            raise CircomFormatError(f"{what}: wire2label gives label {label} to two wires")
+        seen.add(label)
+
+    body = container.reader(_CONSTRAINTS, "constraints")
+    body.count(n_constraints, 12, "constraints")
+    term_bytes = 4 + n8
     constraints = []
     for _ in range(n_constraints):
         lcs = []
         for _ in range(3):
             terms = []
-            for _ in range(body.u32()):
+            for _ in range(body.count(body.u32(), term_bytes, "terms")):
                 wire = body.u32()
                 if wire >= n_wires:
                     raise CircomFormatError(f"{what}: constraint {len(constraints)} uses wire {wire} of {n_wires}")
@@ -160,37 +147,52 @@ def parse_r1cs(data: bytes, what: str = "r1cs", symbols: Sequence[Symbol] | None
                     terms.append((wire, coeff))
             lcs.append(sorted(terms))
         constraints.append(tuple(lcs))
-    if body.pos != body.end:
-        raise CircomFormatError(f"{what}: constraints section has {body.end - body.pos} bytes more than "
+    if body.remaining:
+        raise CircomFormatError(f"{what}: constraints section has {body.remaining} bytes more than "
                                 f"its {n_constraints} constraints")
 
-    wire_to_label = list(range(n_wires))
-    if _WIRE2LABEL in sections:
-        start, size = sections[_WIRE2LABEL]
-        if size != 8 * n_wires:
-            raise CircomFormatError(f"{what}: wire2label section has {size} bytes, expected {8 * n_wires}")
-        labels_reader = _Reader(data, what + " wire2label", start, start + size)
-        wire_to_label = [labels_reader.u64() for _ in range(n_wires)]
-        if any(label >= n_labels for label in wire_to_label):
-            raise CircomFormatError(f"{what}: wire2label refers to a label beyond {n_labels}")
-    raw_to_wire = [-1] * n_labels
-    for wire, label in enumerate(wire_to_label):
-        raw_to_wire[label] = wire
-
-    names = {s.label: s.name for s in symbols or ()}
+    names = {}
+    for s in symbols or ():
+        if s.label >= n_labels:
+            raise CircomFormatError(f"{what}: the symbol file names label {s.label}, beyond the {n_labels} labels")
+        names[s.label] = s.name
     labels = ["one"] + [names.get(wire_to_label[w], f"wire{w}") for w in range(1, n_wires)]
     base = os.path.basename(what)
     return ConstraintSystem(
         n_wires=n_wires, n_outputs=n_pub_out, n_public_inputs=n_pub_in, n_private_inputs=n_prv_in,
         constraints=constraints, origins=[f"{base} constraint {k}" for k in range(n_constraints)],
-        labels=labels, prime=prime, raw_to_wire=raw_to_wire,
-        raw_labels=[names.get(i, f"label{i}") for i in range(n_labels)] if symbols else [],
+        labels=labels, prime=prime, raw_to_wire=LabelMap(wire_to_label, n_labels),
+        raw_labels=_RawLabels(n_labels, names) if symbols else [],
     )
+
+
+class _RawLabels(Sequence):
+    """Names of all ``n`` labels, from the .sym file where it has one (``label<i>`` otherwise)."""
+
+    def __init__(self, n: int, names: dict[int, str]):
+        self.n, self.names = n, names
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self.n))]
+        if i < 0:
+            i += self.n
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return self.names.get(i, f"label{i}")
 
 
 def _wire_to_label(cs: ConstraintSystem) -> tuple[list[int], int]:
     if not cs.raw_to_wire:
         return list(range(cs.n_wires)), cs.n_wires
+    if isinstance(cs.raw_to_wire, LabelMap):
+        out = [0] * cs.n_wires
+        for label, wire in cs.raw_to_wire.wire_of.items():
+            out[wire] = label
+        return out, len(cs.raw_to_wire)
     out = [0] * cs.n_wires
     for label, wire in enumerate(cs.raw_to_wire):
         if wire >= 0:
@@ -212,7 +214,7 @@ def r1cs_bytes(cs: ConstraintSystem) -> bytes:
     import io
 
     out = io.BytesIO()
-    _write_sections(out, R1CS_MAGIC, R1CS_VERSION, [(_HEADER, header), (_CONSTRAINTS, bytes(body)), (_WIRE2LABEL, labels)])
+    write_container(out, R1CS_MAGIC, R1CS_VERSION, [(_HEADER, header), (_CONSTRAINTS, bytes(body)), (_WIRE2LABEL, labels)])
     return out.getvalue()
 
 
@@ -227,17 +229,14 @@ def read_wtns(path) -> list[int]:
 
 
 def parse_wtns(data: bytes, what: str = "wtns") -> list[int]:
-    sections = _read_sections(data, WTNS_MAGIC, (WTNS_VERSION,), what)
-    start, size = _section(sections, 1, "header", what)
-    header = _Reader(data, what + " header", start, start + size)
+    container = read_container(data, WTNS_MAGIC, (WTNS_VERSION,), what, CircomFormatError)
+    header = container.reader(1, "header")
     n8, prime = _field_header(header)
     count = header.u32()
-    if header.pos != header.end:
-        raise CircomFormatError(f"{what}: header section has {header.end - header.pos} unexpected bytes")
-    start, size = _section(sections, 2, "witness", what)
-    if size != count * n8:
-        raise CircomFormatError(f"{what}: witness section has {size} bytes, expected {count} values of {n8} bytes")
-    body = _Reader(data, what + " witness", start, start + size)
+    header.expect_end(f"{what}: header section")
+    body = container.reader(2, "witness")
+    if body.remaining != count * n8:
+        raise CircomFormatError(f"{what}: witness section has {body.remaining} bytes, expected {count} values of {n8} bytes")
     return [body.element(n8, prime) for _ in range(count)]
 
 
@@ -249,7 +248,7 @@ def wtns_bytes(witness: Sequence[int]) -> bytes:
             raise CircomFormatError(f"witness[{i}] = {value!r} is not a field element")
     header = struct.pack("<I", N8) + R.to_bytes(N8, "little") + struct.pack("<I", len(witness))
     out = io.BytesIO()
-    _write_sections(out, WTNS_MAGIC, WTNS_VERSION, [(1, header), (2, b"".join(_element_bytes(v) for v in witness))])
+    write_container(out, WTNS_MAGIC, WTNS_VERSION, [(1, header), (2, b"".join(_element_bytes(v) for v in witness))])
     return out.getvalue()
 
 
