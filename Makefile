@@ -14,7 +14,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[dev]'
+	$(VENV)/bin/pip install -q -e '.[dev,chain]'
 	touch $@
 
 npm: node_modules/.installed
@@ -36,4 +36,4 @@ demo: setup
 	$(VENV)/bin/zk credits demo
 
 clean:
-	rm -rf $(VENV) node_modules .numba_cache .pytest_cache .benchmarks .credits
+	rm -rf $(VENV) node_modules .numba_cache .pytest_cache .benchmarks .credits .solc_cache
