@@ -67,7 +67,7 @@ def test_unsimplified_system_keeps_linear_constraint():
     ({"x": 9}, "missing input 'y'"),
     ({"x": 9, "y": 3, "z": 1}, "input 'z' is not declared"),
     ({"x": R, "y": 3}, "is not below the field modulus"),
-    ({"x": "nine", "y": 3}, "is not an integer"),
+    ({"x": "nine", "y": 3}, "is not a decimal string"),
     ({"x": [9], "y": 3}, "expected a single value"),
     ({"x": 9.0, "y": 3}, "expected an integer"),
     ({"x": True, "y": 3}, "expected an integer"),

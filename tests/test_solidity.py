@@ -84,7 +84,7 @@ def test_calldata_encodes_infinity_as_the_precompiles_do():
         (lambda p, s: p.pop("pi_b"), "pi_b"),
         (lambda p, s: s.__setitem__(0, str(R)), "below the scalar field"),
         (lambda p, s: s.__setitem__(0, str(R + 5)), "below the scalar field"),
-        (lambda p, s: s.__setitem__(0, "9" * 5000), "below the scalar field"),
+        (lambda p, s: s.__setitem__(0, "9" * 5000), "5000 digits is longer than any 256-bit value"),
         (lambda p, s: s.__setitem__(0, "-1"), "canonical"),
         (lambda p, s: s.__setitem__(0, "007"), "canonical"),
         (lambda p, s: s.__setitem__(0, "0x10"), "canonical"),

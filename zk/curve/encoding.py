@@ -25,9 +25,8 @@ G2, points outside the order-r subgroup, with a :class:`~zk.curve.errors.CurveEr
 """
 from __future__ import annotations
 
-import re
-
 from zk.field import P, Fp, Fp2
+from zk.field.decimal import parse_decimal
 
 from .errors import CurveError, PointEncodingError
 from .points import G1Point, G2Point
@@ -191,20 +190,8 @@ def g2_from_compressed(data) -> G2Point:
 # ---------------------------------------------------------------------------------------------
 # snarkjs JSON
 
-_DECIMAL = re.compile(r"(0|[1-9][0-9]*)\Z")
-
-
 def _decimal(value, what: str) -> int:
-    if isinstance(value, bool):
-        raise PointEncodingError(f"{what}: expected a decimal string, got a bool")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str):
-        if not _DECIMAL.match(value):
-            raise PointEncodingError(f"{what}: {value!r} is not a canonical decimal string")
-        number = int(value)
-    else:
-        raise PointEncodingError(f"{what}: expected a decimal string, got {type(value).__name__}")
+    number = parse_decimal(value, what, PointEncodingError)
     if not 0 <= number < P:
         raise PointEncodingError(f"{what} is not a canonical field element: {number} is not in [0, p)")
     return number

@@ -12,6 +12,8 @@ import json
 import sys
 from typing import Any
 
+from zk.field.decimal import check_json_int
+
 MAX_NESTING = 200
 
 
@@ -29,9 +31,10 @@ def _shallow_recursion(headroom: int = MAX_NESTING):
 
 
 def parse_json(data: bytes | str) -> Any:
-    """json.loads that raises ValueError (never RecursionError, never a crash) on bad input."""
+    """json.loads that raises ValueError (never RecursionError, never a crash) on bad input;
+    integers longer than 78 digits are bad input too (see :mod:`zk.field.decimal`)."""
     try:
         with _shallow_recursion():
-            return json.loads(data)
+            return json.loads(data, parse_int=check_json_int)
     except RecursionError:
         raise ValueError(f"nested more than about {MAX_NESTING} levels deep") from None

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from typing import Any, Sequence
 
 from zk.curve import CurveError
 from zk.curve.constants import BN_X
 from zk.curve.encoding import g1_from_snarkjs, g1_to_snarkjs, g2_from_snarkjs, g2_to_snarkjs
 from zk.field import R
+from zk.field.decimal import parse_decimal
 from zk.formats.jsonio import parse_json
 
 PROTOCOL = "groth16"
@@ -29,8 +29,6 @@ CURVE = "bn128"
 # Names snarkjs's getCurveFromName accepts for BN254 (compared case-insensitively).
 _CURVE_ALIASES = {"bn128", "bn254", "altbn128"}
 ALPHABETA_EXPONENT = 2 * BN_X * (6 * BN_X * BN_X + 3 * BN_X + 1)
-
-_DECIMAL = re.compile(r"(0|[1-9][0-9]*)\Z")
 
 
 class SnarkjsFormatError(ValueError):
@@ -183,19 +181,7 @@ def public_from_json(obj) -> list[int]:
     with a precise message (snarkjs's verifier also refuses them)."""
     if not isinstance(obj, list):
         raise SnarkjsFormatError(f"public signals must be a JSON list of decimal strings, got {type(obj).__name__}")
-    out = []
-    for i, value in enumerate(obj):
-        if isinstance(value, bool):
-            raise SnarkjsFormatError(f"public signal {i}: expected a decimal string, got a bool")
-        if isinstance(value, int):
-            if value < 0:
-                raise SnarkjsFormatError(f"public signal {i} is negative: {value}")
-            out.append(value)
-        elif isinstance(value, str) and _DECIMAL.match(value):
-            out.append(int(value))
-        else:
-            raise SnarkjsFormatError(f"public signal {i}: {value!r} is not a canonical decimal string")
-    return out
+    return [parse_decimal(value, f"public signal {i}", SnarkjsFormatError) for i, value in enumerate(obj)]
 
 
 # ---------------------------------------------------------------------------------------------

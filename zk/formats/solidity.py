@@ -43,6 +43,7 @@ from zk.curve import G1Point, G2Point
 from zk.curve.constants import B_G2
 from zk.curve.encoding import g1_from_snarkjs, g2_from_snarkjs
 from zk.field import P, R
+from zk.field.decimal import parse_decimal
 
 CONTRACT_NAME = "Groth16Verifier"
 PROTOCOL = "groth16"
@@ -51,7 +52,6 @@ CURVE_NAMES = {"bn128", "bn254", "altbn128"}
 # EIP-1108 price of the pairing precompile: 45000 + 34000 per pair; a Groth16 check has 4 pairs.
 PAIRING_GAS_EIP1108 = 45000 + 4 * 34000
 
-_DECIMAL = re.compile(r"(0|[1-9][0-9]*)\Z")
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 
 
@@ -179,14 +179,7 @@ def parse_public_signals(obj: Any) -> list[int]:
         raise SolidityExportError(f"public signals must be a JSON list of decimal strings, got {type(obj).__name__}")
     values = []
     for i, value in enumerate(obj):
-        if isinstance(value, str) and _DECIMAL.match(value):
-            if len(value) > 80:  # far above r; int() would refuse thousands of digits anyway
-                raise SolidityExportError(f"public signal {i} is not below the scalar field modulus r: {value[:20]}...")
-            number = int(value)
-        elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            number = value
-        else:
-            raise SolidityExportError(f"public signal {i}: {value!r} is not a canonical decimal string")
+        number = parse_decimal(value, f"public signal {i}", SolidityExportError)
         if number >= R:
             raise SolidityExportError(f"public signal {i} is not below the scalar field modulus r: {number}")
         values.append(number)

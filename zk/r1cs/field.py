@@ -19,16 +19,11 @@ def parse_element(raw, what: str) -> int:
     """
     from zk.r1cs.errors import InputError
 
+    from zk.field.decimal import parse_decimal
+
     if isinstance(raw, bool) or not isinstance(raw, (int, str)):
         raise InputError(f"{what}: expected an integer or a decimal string, got {type(raw).__name__} {raw!r}")
-    if isinstance(raw, str):
-        text = raw.strip()
-        try:
-            value = int(text, 16) if text.lower().startswith(("0x", "-0x")) else int(text, 10)
-        except ValueError:
-            raise InputError(f"{what}: {raw!r} is not an integer") from None
-    else:
-        value = raw
+    value = parse_decimal(raw, what, InputError, lenient=True)
     if value >= R:
         raise InputError(f"{what} = {value} is not below the field modulus r = {R}")
     if value <= -R:
