@@ -29,6 +29,9 @@ class VerifyingKey:
     gamma_g2: G2Point
     delta_g2: G2Point
     ic: tuple
+    # A key from a snarkjs setup without phase-2 contributions has delta = gamma. It may be loaded
+    # for development only when the caller says so explicitly (`--insecure-dev-key`).
+    insecure_dev_key: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "ic", tuple(self.ic))
@@ -66,7 +69,7 @@ class VerifyingKey:
             _require_finite(point, what)
         for i, p in enumerate(self.ic):
             _require_finite(p, f"vk IC[{i}]")
-        if self.delta_g2 == self.gamma_g2:
+        if self.delta_g2 == self.gamma_g2 and not self.insecure_dev_key:
             raise InvalidKey("vk delta_2 equals gamma_2: such a key accepts forged proofs (C can absorb the public-input term)")
 
 
@@ -146,6 +149,8 @@ class ProvingKey:
             if bad >= 0:
                 raise InvalidKey(f"proving key {name}[{bad}] is not on the G1 curve")
         for name in "abc":
+            if getattr(m, name) is None:
+                continue
             _check_canonical(getattr(m, name).coeffs, f"matrix {name.upper()} coefficients", R_LIMBS)
         _check_canonical(self.b_g2_query, "b_g2_query")
         bad = first_off_curve(FP2, self.b_g2_query)

@@ -65,7 +65,7 @@ class R1CSMatrices:
     n_constraints: int
     a: Matrix
     b: Matrix
-    c: Matrix
+    c: Matrix | None  # None for keys from a snarkjs .zkey, which stores only A and B
 
     @property
     def domain_size(self) -> int:
@@ -75,6 +75,8 @@ class R1CSMatrices:
         if self.n_wires < 1 or not 0 <= self.n_public < self.n_wires:
             raise QAPError(f"inconsistent sizes: {self.n_wires} wires, {self.n_public} public")
         for name, m in (("A", self.a), ("B", self.b), ("C", self.c)):
+            if m is None and name == "C":
+                continue
             if not (m.rows.dtype == m.cols.dtype == np.int64 and m.coeffs.dtype == np.uint64 and m.rows.ndim == 1):
                 raise QAPError(f"matrix {name}: expected int64 row and column indices and uint64 coefficient limbs")
             k = m.nnz
@@ -189,7 +191,10 @@ def evaluate_rows(mats: R1CSMatrices, a_aug: Matrix, witness_mont: np.ndarray, n
     out = []
     for m in (a_aug, mats.b, mats.c):
         v = np.empty((n, 4), dtype=np.uint64)
-        sparse_accumulate(FR, m.rows, m.cols, m.coeffs, witness_mont, v)
+        if m is None:  # no C matrix: C = A*B on every row, as snarkjs's prover takes it
+            A.mul(FR, out[0], out[1], v)
+        else:
+            sparse_accumulate(FR, m.rows, m.cols, m.coeffs, witness_mont, v)
         out.append(v)
     return out
 
@@ -198,7 +203,8 @@ def quotient_evaluations(mats: R1CSMatrices, a_aug: Matrix, witness_mont: np.nda
     """D = A·B - C on the odd points w2^(2i+1) of the size-2n domain, as plain scalars for the H MSM.
 
     Checks the witness first: a violated constraint raises :class:`UnsatisfiedWitness` instead
-    of producing a proof that cannot verify.
+    of producing a proof that cannot verify. Without a C matrix (a snarkjs .zkey) there is nothing
+    to check here: the caller must verify the proof.
     """
     n = mats.domain_size
     a, b, c = evaluate_rows(mats, a_aug, witness_mont, n)
