@@ -129,30 +129,10 @@ def _map(path) -> np.ndarray:
 
 
 def read_sections(data: np.ndarray, magic: bytes, what: str) -> dict[int, tuple[int, int]]:
-    """{section id: (offset, size)} of a binfileutils container, every size checked against the
-    bytes present; a repeated section or trailing bytes are errors."""
-    size = data.shape[0]
-    if size < 12 or bytes(data[:4]) != magic:
-        found = bytes(data[:4])
-        raise ZkeyFormatError(f"{what}: not a {magic.decode()} file (magic {found!r})")
-    version, count = struct.unpack("<II", bytes(data[4:12]))
-    if version != VERSION:
-        raise ZkeyFormatError(f"{what}: unsupported {magic.decode()} version {version} (supported: {VERSION})")
-    pos, sections = 12, {}
-    for _ in range(count):
-        if pos + 12 > size:
-            raise ZkeyFormatError(f"{what}: truncated in the section table ({size} bytes)")
-        kind, length = struct.unpack("<IQ", bytes(data[pos:pos + 12]))
-        pos += 12
-        if length > size - pos:
-            raise ZkeyFormatError(f"{what}: truncated: section {kind} claims {length} bytes, {size - pos} remain")
-        if kind in sections:
-            raise ZkeyFormatError(f"{what}: section {kind} appears twice")
-        sections[kind] = (pos, length)
-        pos += length
-    if pos != size:
-        raise ZkeyFormatError(f"{what}: {size - pos} unexpected bytes after the last section")
-    return sections
+    """{section id: (offset, size)} of the container, every size checked against the bytes present."""
+    from zk.formats.binio import read_container
+
+    return read_container(data, magic, (VERSION,), what, ZkeyFormatError).sections
 
 
 def _section(data, sections, kind: int, expected: int | None, what: str) -> np.ndarray:
