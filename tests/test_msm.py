@@ -27,6 +27,7 @@ from zk.msm import (
     scalars_from_ints,
     scalars_from_montgomery,
 )
+from zk.msm import endomorphism as E
 from zk.msm.api import FixedBaseTable
 from zk.msm.scalars import num_windows, signed_digit
 
@@ -197,6 +198,9 @@ def test_msm_matches_double_and_add_reference(group_name):
     assert msm(points, scalars, parallel=False) == expected
     assert msm(points, scalars, parallel=True) == expected
     assert msm(points, scalars, window=7) == expected
+    for endomorphism in (False, True):
+        assert msm(points, scalars, endomorphism=endomorphism) == expected
+        assert msm(points, scalars, endomorphism=endomorphism, window=3, parallel=False) == expected
     jac = msm_jacobian(group, points, scalars)
     assert group.from_array(jac[None])[0] == expected
 
@@ -334,3 +338,49 @@ def test_msm_property_against_known_discrete_logs(terms, window, parallel):
     points = table[idx] if idx else np.zeros((0, 2, 4), dtype=np.uint64)
     expected = G1Point.generator() * (sum(logs[i] * k for i, k in terms) % R)
     assert msm_g1(points, scalars, window=window, parallel=parallel) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Endomorphism split (GLV)
+
+
+def _split_rows(values):
+    out = np.empty((len(values), 6), dtype=np.uint64)
+    E.split_scalars(scalars_from_ints(values), out)
+    return [((int(r[0]) | int(r[1]) << 64) * (-1 if r[2] else 1), (int(r[3]) | int(r[4]) << 64) * (-1 if r[5] else 1)) for r in out]
+
+
+def test_glv_split_kernel_matches_reference_and_bounds():
+    rng = random.Random(5)
+    values = [0, 1, 2, R - 1, R - 2, E.LAMBDA, R - E.LAMBDA, (R - 1) // 2, R // 3, (1 << 128) - 1, 1 << 127,
+              (1 << 253), R - (1 << 128)] + [rng.randrange(R) for _ in range(500)]
+    for k, (k1, k2) in zip(values, _split_rows(values)):
+        assert (k1, k2) == E.split_reference(k)
+        assert (k1 + k2 * E.LAMBDA - k) % R == 0
+        assert abs(k1) < 1 << E.HALF_BITS and abs(k2) < 1 << E.HALF_BITS
+    # small scalars (bits, booleans, counters) stay whole: their second half is zero
+    assert _split_rows([0, 1, 5, (1 << 100) + 3]) == [(0, 0), (1, 0), (5, 0), ((1 << 100) + 3, 0)]
+
+
+@given(st.integers(min_value=0, max_value=R - 1))
+@settings(max_examples=200, deadline=None)
+def test_glv_split_property(k):
+    (k1, k2), = _split_rows([k])
+    assert (k1 + k2 * E.LAMBDA - k) % R == 0 and max(abs(k1), abs(k2)) < 1 << E.HALF_BITS
+
+
+@pytest.mark.parametrize("group", ["G1", "G2"])
+def test_cube_root_acts_as_lambda(group):
+    cls = G1Point if group == "G1" else G2Point
+    c = A.from_array(FP, E.cube_root(group))[0]
+    for p in (cls.generator(), cls.generator() * 12345):
+        assert cls(p.x * c, p.y) == p * E.LAMBDA
+
+
+def test_msm_windows_stop_at_the_scalars_bit_length():
+    g = G2Point.generator()
+    points = [g * 3, g * 5, g * 7]
+    for values in ([1, 1, 1], [2, 3, 0], [(1 << 127) + 1, 3, 2], [R - 1, R - 2, 1]):
+        expected = g * ((3 * values[0] + 5 * values[1] + 7 * values[2]) % R)
+        assert msm_g2(points, values) == expected
+        assert msm_g2(points, values, window=2) == expected

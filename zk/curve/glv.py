@@ -62,6 +62,11 @@ def _short_basis(n: int, lam: int):
 
 
 (_A1, _B1), (_A2, _B2) = _short_basis(R, LAMBDA)
+
+
+def lattice_basis() -> tuple[tuple[int, int], tuple[int, int]]:
+    """The short basis ((a1, b1), (a2, b2)) of {(x, y): x + y LAMBDA = 0 mod r} the split uses."""
+    return (_A1, _B1), (_A2, _B2)
 _DET = _A1 * _B2 - _A2 * _B1
 
 

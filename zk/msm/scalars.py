@@ -62,9 +62,10 @@ def _bits(scalars, i, lo, count):
     return np.int64(value & np.uint64((1 << count) - 1))
 
 
-def num_windows(c: int) -> int:
-    # Scalars are < r < 2^254, so the carry out of the window holding bit 254 is always 0.
-    return -(-255 // c)
+def num_windows(c: int, bits: int = 254) -> int:
+    """Signed windows of c bits for scalars below 2^bits: they must cover bits + 1 positions, so
+    that the carry out of the top window is always 0 (scalars below r < 2^254 by default)."""
+    return -(-(bits + 1) // c)
 
 
 def scalars_from_ints(values: Sequence[int]) -> np.ndarray:

@@ -1,0 +1,179 @@
+"""Setup / prove / verify figures for one circuit, ours beside snarkjs and rapidsnark.
+
+All runs use the same ``.r1cs`` and ``.wtns`` files, written into a working directory. Ours are
+measured twice: in-process (what a long-lived program or ``zk serve`` pays) and as whole ``zk``
+processes (what a command-line user waits for, start-up included, with the process's peak RSS).
+The peers run as whole processes: snarkjs when node and snarkjs are installed and a zkey is at
+hand (given, or made from a powers-of-tau file), rapidsnark when ``RAPIDSNARK`` names its
+``prover`` binary and a zkey is at hand. Every peer's proof is checked with our verifier.
+The machine's load average is recorded with the figures: on a shared machine compare ratios.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from .process import run_measured
+
+
+class BenchError(RuntimeError):
+    """A step of the benchmark failed (a peer's command, a proof that did not verify)."""
+
+
+def zk_command() -> list[str]:
+    """How to start our own CLI as a separate process: the ``zk`` script beside this Python."""
+    script = Path(sys.executable).with_name("zk")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from zk.cli import main; main()"]
+
+
+def find_snarkjs() -> str | None:
+    candidate = os.environ.get("SNARKJS") or str(Path.cwd() / "node_modules" / ".bin" / "snarkjs")
+    if shutil.which("node") and Path(candidate).exists():
+        return candidate
+    return None
+
+
+def _best(values: list[float]) -> float:
+    return min(values)
+
+
+def _checked(measured, what: str):
+    # snarkjs prints "[ERROR]" and exits 0 on some failures: both count as failures.
+    if measured.returncode != 0 or "[ERROR]" in measured.stdout or "[ERROR]" in measured.stderr:
+        raise BenchError(f"{what} failed (exit {measured.returncode}): {(measured.stderr or measured.stdout).strip()[-500:]}")
+    return measured
+
+
+def _timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return time.perf_counter() - start, out
+
+
+def bench_circuit(cs, witness: list[int], workdir: Path, *, rounds: int = 3, zkey: Path | None = None,
+                  ptau: Path | None = None, rapidsnark: str | None = None, snarkjs: str | None = None,
+                  cli_rounds: int = 2, log: Callable[[str], None] | None = None) -> dict:
+    """Measure one circuit; returns a JSON-ready dict (seconds, MiB)."""
+    from zk.formats.circom import write_r1cs, write_wtns
+    from zk.formats.snarkjs import read_proof, read_public, read_vkey, write_proof, write_public, write_vkey
+    from zk.groth16 import keyfile, prove, setup, verify
+
+    say = log or (lambda _line: None)
+    workdir.mkdir(parents=True, exist_ok=True)
+    r1cs, wtns = workdir / "circuit.r1cs", workdir / "witness.wtns"
+    write_r1cs(cs, r1cs)
+    write_wtns(witness, wtns)
+    result: dict = {
+        "constraints": cs.n_constraints, "wires": cs.n_wires, "public": cs.n_public,
+        "load_average": list(os.getloadavg()), "rounds": rounds, "zk": {}, "peers": {},
+    }
+    zk: dict = result["zk"]
+
+    say("zk: setup")
+    zk["setup_s"], (pk, vk) = _timed(setup, cs)
+    pk_path, vk_path = workdir / "circuit.pk", workdir / "verification_key.json"
+    keyfile.save(pk, pk_path)
+    write_vkey(vk, vk_path)
+    result["domain"] = pk.matrices.domain_size
+
+    say("zk: prove in-process")
+    prove(pk, witness)  # the first call in a process loads the kernels: not part of a proof
+    times, proof, public = [], None, None
+    for _ in range(rounds):
+        t, (proof, public) = _timed(prove, pk, witness)
+        times.append(t)
+    zk["prove_s"] = _best(times)
+    zk["prove_median_s"] = statistics.median(times)
+    zk["verify_s"] = _best([_timed(verify, vk, public, proof)[0] for _ in range(rounds)])
+    proof_path, public_path = workdir / "proof.json", workdir / "public.json"
+    write_proof(proof, proof_path)
+    write_public(public, public_path)
+
+    say("zk: prove and verify as whole processes")
+    cmd = zk_command()
+    runs = [_checked(run_measured([*cmd, "prove", str(pk_path), str(wtns), str(workdir / "cli_proof.json"),
+                                   str(workdir / "cli_public.json")]), "zk prove") for _ in range(cli_rounds)]
+    zk["prove_cli_s"] = _best([m.seconds for m in runs])
+    zk["prove_cli_rss_mib"] = max((m.peak_rss_mib or 0) for m in runs) or None
+    runs = [_checked(run_measured([*cmd, "verify", str(vk_path), str(public_path), str(proof_path)]), "zk verify")
+            for _ in range(cli_rounds)]
+    zk["verify_cli_s"] = _best([m.seconds for m in runs])
+    zk["verify_cli_rss_mib"] = max((m.peak_rss_mib or 0) for m in runs) or None
+    del pk
+
+    snarkjs = snarkjs or find_snarkjs()
+    if zkey is None and ptau is not None and snarkjs:
+        say("snarkjs: groth16 setup + one contribution (for the peers' key)")
+        zkey0, zkey = workdir / "circuit_0000.zkey", workdir / "circuit.zkey"
+        setup_run = _checked(run_measured([snarkjs, "groth16", "setup", str(r1cs), str(ptau), str(zkey0)]), "snarkjs groth16 setup")
+        contribute = _checked(run_measured([snarkjs, "zkey", "contribute", str(zkey0), str(zkey), "--name=zk-bench",
+                                            f"-e={os.urandom(16).hex()}"]), "snarkjs zkey contribute")
+        result["peers"]["snarkjs"] = {"setup_s": setup_run.seconds + contribute.seconds}
+    peer_vk = None
+    if zkey is not None and snarkjs:
+        peer_vk_path = workdir / "peer_verification_key.json"
+        _checked(run_measured([snarkjs, "zkey", "export", "verificationkey", str(zkey), str(peer_vk_path)]), "snarkjs zkey export")
+        peer_vk = read_vkey(peer_vk_path)
+
+    def check_peer(name: str, proof_file: Path, public_file: Path) -> None:
+        if peer_vk is None:
+            return
+        if not verify(peer_vk, read_public(public_file), read_proof(proof_file)):
+            raise BenchError(f"{name}'s proof does not verify under the zkey's verification key")
+
+    if zkey is not None and snarkjs:
+        say("snarkjs: prove and verify")
+        entry = result["peers"].setdefault("snarkjs", {})
+        runs = [_checked(run_measured([snarkjs, "groth16", "prove", str(zkey), str(wtns), str(workdir / "snarkjs_proof.json"),
+                                       str(workdir / "snarkjs_public.json")]), "snarkjs groth16 prove") for _ in range(cli_rounds)]
+        entry["prove_cli_s"] = _best([m.seconds for m in runs])
+        entry["prove_cli_rss_mib"] = max((m.peak_rss_mib or 0) for m in runs) or None
+        check_peer("snarkjs", workdir / "snarkjs_proof.json", workdir / "snarkjs_public.json")
+        runs = [_checked(run_measured([snarkjs, "groth16", "verify", str(workdir / "peer_verification_key.json"),
+                                       str(workdir / "snarkjs_public.json"), str(workdir / "snarkjs_proof.json")]),
+                         "snarkjs groth16 verify") for _ in range(cli_rounds)]
+        entry["verify_cli_s"] = _best([m.seconds for m in runs])
+
+    rapidsnark = rapidsnark or os.environ.get("RAPIDSNARK")
+    if rapidsnark and zkey is not None:
+        say("rapidsnark: prove")
+        runs = [_checked(run_measured([rapidsnark, str(zkey), str(wtns), str(workdir / "rapidsnark_proof.json"),
+                                       str(workdir / "rapidsnark_public.json")]), "rapidsnark") for _ in range(max(cli_rounds, rounds))]
+        result["peers"]["rapidsnark"] = {"prove_cli_s": _best([m.seconds for m in runs]),
+                                         "prove_cli_rss_mib": max((m.peak_rss_mib or 0) for m in runs) or None}
+        check_peer("rapidsnark", workdir / "rapidsnark_proof.json", workdir / "rapidsnark_public.json")
+    result["load_average_after"] = list(os.getloadavg())
+    return result
+
+
+def format_table(result: dict) -> str:
+    """A plain-text summary; ratios are ours / peer's (below 1: we are faster)."""
+    def s(x):
+        return "-" if x is None else (f"{x * 1e3:.1f} ms" if x < 1 else f"{x:.2f} s")
+
+    def mib(x):
+        return "-" if not x else f"{x:.0f} MiB"
+
+    zk = result["zk"]
+    lines = [
+        f"circuit: {result['constraints']} constraints, {result['wires']} wires, {result['public']} public, domain {result.get('domain')}",
+        f"load average: {result['load_average'][0]:.2f} before, {result['load_average_after'][0]:.2f} after",
+        f"{'':12} {'setup':>10} {'prove':>10} {'prove CLI':>10} {'peak RSS':>9} {'verify':>10} {'verify CLI':>10}",
+        f"{'zk':12} {s(zk['setup_s']):>10} {s(zk['prove_s']):>10} {s(zk['prove_cli_s']):>10} {mib(zk['prove_cli_rss_mib']):>9} "
+        f"{s(zk['verify_s']):>10} {s(zk['verify_cli_s']):>10}",
+    ]
+    for name, peer in result["peers"].items():
+        lines.append(f"{name:12} {s(peer.get('setup_s')):>10} {'-':>10} {s(peer.get('prove_cli_s')):>10} "
+                     f"{mib(peer.get('prove_cli_rss_mib')):>9} {'-':>10} {s(peer.get('verify_cli_s')):>10}")
+        if peer.get("prove_cli_s"):
+            lines.append(f"{'':12} zk prove CLI / {name}: {zk['prove_cli_s'] / peer['prove_cli_s']:.2f}x, "
+                         f"zk in-process / {name}: {zk['prove_s'] / peer['prove_cli_s']:.2f}x")
+    return "\n".join(lines)
+
