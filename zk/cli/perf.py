@@ -48,9 +48,8 @@ def _circuit_and_witness(circuit: str, witness_path: str | None, input_path: str
     from zk.r1cs import CircuitError, InputError, WitnessError
 
     if circuit.endswith(".zkey"):
-        raise UserError("zk bench CIRCUIT.zkey needs zk.formats.zkey, which this build lacks: pass the .r1cs "
-                        "and the zkey with --zkey instead")
-    if circuit.endswith(".r1cs"):
+        cs = None  # the key is the circuit: bench_circuit reads it
+    elif circuit.endswith(".r1cs"):
         try:
             cs = read_r1cs(circuit)
         except CircomFormatError as exc:
@@ -77,7 +76,7 @@ def _circuit_and_witness(circuit: str, witness_path: str | None, input_path: str
             raise UserError(str(exc)) from None
     else:
         raise UserError("zk bench needs a witness: --witness W.wtns, or --input INPUT.json for MODULE:CLASS")
-    if len(witness) != cs.n_wires:
+    if cs is not None and len(witness) != cs.n_wires:
         raise UserError(f"the witness has {len(witness)} values, the circuit has {cs.n_wires} wires")
     return cs, witness
 
@@ -94,14 +93,18 @@ def _circuit_and_witness(circuit: str, witness_path: str | None, input_path: str
 def bench_command(circuit, witness_path, input_path, zkey, ptau, rounds, workdir, as_json) -> None:
     """Setup / prove / verify times and peak memory for CIRCUIT (.r1cs or MODULE:CLASS), beside
     snarkjs and rapidsnark (RAPIDSNARK=/path/to/prover) when they and a zkey are available."""
+    from zk.formats.zkey import ZkeyFormatError
+    from zk.groth16 import Groth16Error
     from zk.perf.bench import BenchError, bench_circuit, format_table
 
     cs, witness = _circuit_and_witness(circuit, witness_path, input_path)
+    if cs is None:
+        zkey = circuit
     say = (lambda line: click.echo(f"bench: {line}", err=True))
     try:
         with tempfile.TemporaryDirectory(prefix="zk-bench-") as tmp:
             result = bench_circuit(cs, witness, Path(workdir or tmp), rounds=rounds, zkey=Path(zkey) if zkey else None,
                                    ptau=Path(ptau) if ptau else None, log=say)
-    except BenchError as exc:
+    except (BenchError, ZkeyFormatError, Groth16Error) as exc:
         raise UserError(str(exc)) from None
     click.echo(json.dumps(result, indent=1) if as_json else format_table(result))

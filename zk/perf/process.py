@@ -23,6 +23,7 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    cpu_s: float | None  # user + system CPU of the child (with GNU time): steadier than wall time under load
 
 
 def _gnu_time() -> str | None:
@@ -30,7 +31,8 @@ def _gnu_time() -> str | None:
     if not path:
         return None
     probe = subprocess.run([path, "-f", "%M", "true"], capture_output=True, text=True)
-    return path if probe.returncode == 0 and probe.stderr.strip().splitlines()[-1].isdigit() else None
+    lines = probe.stderr.strip().splitlines()
+    return path if probe.returncode == 0 and lines and lines[-1].isdigit() else None
 
 
 def run_measured(args: list[str], *, env: dict | None = None, cwd: str | None = None, timeout: float = 3600) -> Measured:
@@ -39,12 +41,14 @@ def run_measured(args: list[str], *, env: dict | None = None, cwd: str | None = 
     if gnu_time:
         with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
             start = time.perf_counter()
-            done = subprocess.run([gnu_time, "-f", "%M", "-o", report.name, *args], capture_output=True, text=True,
-                                  env=env, cwd=cwd, timeout=timeout)
+            done = subprocess.run([gnu_time, "-f", "zk-measured %M %U %S", "-o", report.name, *args], capture_output=True,
+                                  text=True, env=env, cwd=cwd, timeout=timeout)
             seconds = time.perf_counter() - start
-            lines = [line for line in open(report.name).read().splitlines() if line.strip().isdigit()]
-        rss = int(lines[-1]) / 1024 if lines else None
-        return Measured(seconds, rss, done.returncode, done.stdout, done.stderr)
+            lines = [line.split() for line in open(report.name).read().splitlines() if line.startswith("zk-measured ")]
+        if lines:
+            _, rss_kb, user, system = lines[-1]
+            return Measured(seconds, int(rss_kb) / 1024, done.returncode, done.stdout, done.stderr, float(user) + float(system))
+        return Measured(seconds, None, done.returncode, done.stdout, done.stderr, None)
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     peak = 0
@@ -61,4 +65,4 @@ def run_measured(args: list[str], *, env: dict | None = None, cwd: str | None = 
             proc.kill()
         time.sleep(0.01)
     out, err = proc.communicate()
-    return Measured(time.perf_counter() - start, peak / 1024 if peak else None, proc.returncode, out, err)
+    return Measured(time.perf_counter() - start, peak / 1024 if peak else None, proc.returncode, out, err, None)
