@@ -7,7 +7,7 @@ PTAU_POWER ?= 16
 ZK_BENCH_MAX_LOG ?= 12
 export ZK_BENCH_MAX_LOG
 
-.PHONY: setup npm test bench demo ptau clean
+.PHONY: setup npm test fuzz bench demo ptau clean
 
 setup: $(VENV)/.installed
 
@@ -25,6 +25,11 @@ node_modules/.installed: package.json package-lock.json
 
 test: setup npm
 	$(PY) -m pytest -q tests
+
+# The parser fuzz tests with a long budget (`make test` runs them with 30 examples each).
+ZK_FUZZ_EXAMPLES ?= 3000
+fuzz: setup
+	ZK_FUZZ_EXAMPLES=$(ZK_FUZZ_EXAMPLES) $(PY) -m pytest -q tests/test_fuzz_parsers.py
 
 bench: setup npm
 	$(PY) -m pytest bench --benchmark-only --benchmark-columns=min,median,mean,rounds -q -s

@@ -244,8 +244,10 @@ def test_quotient_evaluations_match_reference():
 def test_degenerate_toxic_waste_is_refused():
     mats = qap.from_constraint_system(compile(Cube))
     n = mats.domain_size
-    with pytest.raises(InvalidKey, match="delta = gamma"):
+    with pytest.raises(InvalidKey, match=r"delta = \+-gamma"):
         _keys(mats, _ToxicWaste(tau=5, alpha=2, beta=3, gamma=7, delta=7), None)
+    with pytest.raises(InvalidKey, match=r"delta = \+-gamma"):
+        _keys(mats, _ToxicWaste(tau=5, alpha=2, beta=3, gamma=7, delta=R - 7), None)
     with pytest.raises(InvalidKey):
         _keys(mats, _ToxicWaste(tau=root_of_unity(2 * n), alpha=2, beta=3, gamma=7, delta=8), None)
     with pytest.raises(InvalidKey):

@@ -134,7 +134,7 @@ def _bad_keys(vk):
         "gamma coordinate >= p": ({**vk, "vk_gamma_2": [[str(P), "0"], *vk["vk_gamma_2"][1:]]}, "vk_gamma_2"),
         "alpha infinity": ({**vk, "vk_alpha_1": ["0", "1", "0"]}, "infinity"),
         "gamma infinity": ({**vk, "vk_gamma_2": [["0", "0"], ["1", "0"], ["0", "0"]]}, "infinity"),
-        "delta = gamma": ({**vk, "vk_delta_2": vk["vk_gamma_2"]}, "delta = gamma"),
+        "delta = gamma": ({**vk, "vk_delta_2": vk["vk_gamma_2"]}, "delta_2 equals gamma_2"),
         "not an object": ([vk], "JSON object"),
     }
     return cases
@@ -183,14 +183,10 @@ def test_contract_has_snarkjs_abi_and_embeds_the_key(n):
         assert str(P - int(y0)) in source and str(P - int(y1)) in source
 
 
-def test_ic_at_infinity_is_skipped_not_multiplied():
+def test_ic_at_infinity_is_refused():
     td = Trapdoor.random(3, random.Random(2), zero_ic=[2])
-    source = solidity_verifier(td.vk_json())
-    # IC2 belongs to the second input, at calldata offset 32: still range checked, never multiplied.
-    assert "lt(calldataload(add(_pubSignals, 32)), r)" in source
-    assert "let s := calldataload(add(_pubSignals, 32))" not in source
-    assert "let s := calldataload(add(_pubSignals, 64))" in source
-    assert source.count("0x07,") == 2
+    with pytest.raises(SolidityExportError, match=r"IC\[2\] is the point at infinity"):
+        solidity_verifier(td.vk_json())
 
 
 def test_no_public_inputs_drops_the_argument():
@@ -339,5 +335,5 @@ def test_groth16_verifying_key_object_is_accepted_and_checked():
         solidity_verifier(forged)
     object.__setattr__(forged, "ic", vk.ic)
     object.__setattr__(forged, "delta_g2", vk.gamma_g2)
-    with pytest.raises(SolidityExportError, match="delta = gamma"):
+    with pytest.raises(SolidityExportError, match="delta_2 equals gamma_2"):
         solidity_verifier(forged)

@@ -115,9 +115,9 @@ def parse_verification_key(obj: Any) -> VerificationKey:
     """A snarkjs Groth16 ``verification_key.json`` (already parsed from JSON), fully validated; a
     :class:`zk.groth16.VerifyingKey` is accepted too (its points are already group elements).
 
-    Keys a verifier must not be built from are refused: alpha, beta, gamma or delta at infinity,
-    and delta = gamma (what snarkjs writes when no phase-2 contribution was made: with it, anyone
-    can move the public-input term into C and prove any public input)."""
+    Keys a verifier must not be built from are refused (:func:`zk.groth16.keys.degenerate_key_problem`):
+    alpha, beta, gamma, delta or an IC point at infinity, delta = +-gamma (delta = gamma is what
+    snarkjs writes when no phase-2 contribution was made), two IC points equal up to sign."""
     what = "verification key"
     if not isinstance(obj, dict) and all(hasattr(obj, a) for a in ("alpha_g1", "beta_g2", "gamma_g2", "delta_g2", "ic")):
         vk = _checked_key(VerificationKey(obj.alpha_g1, obj.beta_g2, obj.gamma_g2, obj.delta_g2, tuple(obj.ic)), what)
@@ -150,14 +150,12 @@ def _checked_key(vk: VerificationKey, what: str) -> VerificationKey:
         isinstance(p, G2Point) for p in (vk.beta, vk.gamma, vk.delta)
     ):
         raise SolidityExportError(f"{what}: expected G1 points alpha and IC (non-empty), G2 points beta, gamma, delta")
-    for name in ("alpha", "beta", "gamma", "delta"):
-        if getattr(vk, name).is_infinity():
-            raise SolidityExportError(f"{what}: vk_{name} is the point at infinity; such a key is degenerate and not sound")
-    if vk.gamma == vk.delta:
-        raise SolidityExportError(
-            f"{what}: delta = gamma (a zkey without a phase-2 contribution); proofs for any public "
-            "input can be forged with it. Contribute to the zkey first"
-        )
+    from zk.groth16.keys import degenerate_key_problem
+
+    problem = degenerate_key_problem(vk.alpha, vk.beta, vk.gamma, vk.delta, vk.ic)
+    if problem:
+        hint = " (a zkey without a phase-2 contribution: contribute to it first)" if vk.gamma == vk.delta else ""
+        raise SolidityExportError(f"{what}: {problem}{hint}")
     return vk
 
 
@@ -235,8 +233,8 @@ def solidity_calldata(public_json: Any, proof_json: Any) -> str:
 # e(A, B) = e(alpha, beta) e(vk_x, gamma) e(C, delta) is checked as
 # e(A, B) e(C, -delta) e(alpha, -beta) e(vk_x, -gamma) = 1, negating the key at export time so the
 # contract does no arithmetic on the proof. vk_x = IC0 + sum input_i IC_i is accumulated in place
-# at 0x240 with 0x280.. as the ecMul scratch, so nothing is copied; terms with input 0 or with IC_i
-# at infinity are skipped. (Skipping the ecMul for input 1 too would cost every other input a
+# at 0x240 with 0x280.. as the ecMul scratch, so nothing is copied; terms with input 0 are
+# skipped. (Skipping the ecMul for input 1 too would cost every other input a
 # second branch, about 25 gas.)
 
 _HEADER = """\
@@ -389,9 +387,8 @@ def solidity_verifier(vk_json: Any, *, contract_name: str = CONTRACT_NAME, pairi
             mstore(0x240, IC0_X)
             mstore(0x260, IC0_Y)
 """)
-    for index in range(1, n + 1):
-        if not vk.ic[index].is_infinity():
-            out.append(_accumulate_term(index, vk.ic[index]))
+    for index in range(1, n + 1):  # no IC point is at infinity: degenerate keys were refused
+        out.append(_accumulate_term(index, vk.ic[index]))
     gas = "gas()" if pairing_gas is None else str(pairing_gas)
     out.append(f"""\
             mstore(0x100, NEG_DELTA_X1)

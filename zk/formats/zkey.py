@@ -539,7 +539,7 @@ def verifying_key(z: Zkey, *, insecure_dev_key: bool = False):
     from zk.groth16.keys import VerifyingKey
 
     return VerifyingKey(z.alpha_g1, z.beta_g2, z.gamma_g2, z.delta_g2, tuple(g1_from_array(z.ic)),
-                        insecure_dev_key=insecure_dev_key)
+                        allow_degenerate=insecure_dev_key)
 
 
 def to_proving_key(z: Zkey, *, insecure_dev_key: bool = False):

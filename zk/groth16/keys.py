@@ -19,19 +19,64 @@ def _require_finite(point, what: str) -> None:
         raise InvalidKey(f"{what} is the point at infinity: the key is degenerate")
 
 
+def degenerate_key_problem(alpha_g1, beta_g2, gamma_g2, delta_g2, ic) -> str | None:
+    """The one home of the degenerate-key rule (used by the verifier, the prover, the key-file
+    loader, the CLI, the Solidity exporter and the .zkey reader): why a verification key with
+    these points must not be used to prove, verify or export, or None when it may. Each case
+    lets someone without a witness produce a proof the key accepts (tests/test_degenerate_keys.py
+    forges one for each):
+
+    - alpha_1 or beta_2 at infinity: e(alpha, beta) = 1, and (A, B, C) = (X, gamma, 0) verifies
+      for any public inputs, X = IC_0 + sum x_i IC_i;
+    - gamma_2 at infinity: (alpha, beta, 0) verifies for any public inputs;
+    - delta_2 at infinity: C drops out of the check, so it carries none of the witness;
+    - delta_2 = gamma_2 or delta_2 = -gamma_2: (alpha, beta, -X) or (alpha, beta, X) verifies;
+    - IC_i at infinity: public input i is not bound by the proof (IC_0 too: an honest setup never
+      produces one);
+    - IC_i = +-IC_j (i != j): inputs i and j can trade value (x_i + t, x_j -+ t).
+    """
+    for point, name in ((alpha_g1, "alpha_1"), (beta_g2, "beta_2"), (gamma_g2, "gamma_2"), (delta_g2, "delta_2")):
+        if point.is_infinity():
+            return f"vk {name} is the point at infinity: the key is degenerate and accepts forged proofs"
+    if delta_g2 == gamma_g2:
+        return "vk delta_2 equals gamma_2: such a key accepts forged proofs (C can absorb the public-input term)"
+    if delta_g2 == -gamma_g2:
+        return "vk delta_2 equals -gamma_2: such a key accepts forged proofs (C can cancel the public-input term)"
+    seen: dict = {}
+    for i, point in enumerate(ic):
+        if point.is_infinity():
+            return f"vk IC[{i}] is the point at infinity: the key is degenerate (that public input is not bound by proofs)"
+        for other, sign in ((point, "equals"), (-point, "equals minus")):
+            if other in seen:
+                return (f"vk IC[{i}] {sign} IC[{seen[other]}]: the key is degenerate "
+                        "(those public inputs can trade values in a proof)")
+        seen[point] = i
+    return None
+
+
+def require_sound_key(alpha_g1, beta_g2, gamma_g2, delta_g2, ic, error=InvalidKey) -> None:
+    """Raise ``error`` (the caller's own error class) when :func:`degenerate_key_problem` finds one."""
+    problem = degenerate_key_problem(alpha_g1, beta_g2, gamma_g2, delta_g2, ic)
+    if problem:
+        raise error(problem)
+
+
 @dataclass(frozen=True)
 class VerifyingKey:
     """[alpha]_1, [beta]_2, [gamma]_2, [delta]_2 and IC_i = [(beta u_i + alpha v_i + w_i) / gamma]_1
-    for the constant wire and each public signal."""
+    for the constant wire and each public signal.
+
+    Construction refuses degenerate keys (:func:`degenerate_key_problem`) unless
+    ``allow_degenerate=True``: a ceremony's initial key has gamma = delta by construction and must
+    load so that contributions can replace delta. Proving, verifying and exporting call
+    :meth:`require_sound`, which refuses such a key whatever the flag."""
 
     alpha_g1: G1Point
     beta_g2: G2Point
     gamma_g2: G2Point
     delta_g2: G2Point
     ic: tuple
-    # A key from a snarkjs setup without phase-2 contributions has delta = gamma. It may be loaded
-    # for development only when the caller says so explicitly (`--insecure-dev-key`).
-    insecure_dev_key: bool = field(default=False, repr=False, compare=False)
+    allow_degenerate: bool = field(default=False, compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "ic", tuple(self.ic))
@@ -50,9 +95,8 @@ class VerifyingKey:
         return cached
 
     def validate(self) -> None:
-        """Refuse keys no honest setup produces: a point outside its group, a point at infinity
-        (alpha = 0, gamma = 0, ... or IC_i = 0, which the independence rows rule out), or
-        delta = gamma, which lets anyone move public-input terms into C and forge proofs."""
+        """Points in their groups and IC non-empty; unless ``allow_degenerate``, also
+        :meth:`require_sound`."""
         try:
             require_g1(self.alpha_g1, "vk alpha_1")
             require_g2(self.beta_g2, "vk beta_2")
@@ -64,13 +108,15 @@ class VerifyingKey:
                 require_g1(p, f"vk IC[{i}]")
         except InvalidInput as exc:
             raise InvalidKey(str(exc)) from None
-        for point, what in ((self.alpha_g1, "vk alpha_1"), (self.beta_g2, "vk beta_2"),
-                            (self.gamma_g2, "vk gamma_2"), (self.delta_g2, "vk delta_2")):
-            _require_finite(point, what)
-        for i, p in enumerate(self.ic):
-            _require_finite(p, f"vk IC[{i}]")
-        if self.delta_g2 == self.gamma_g2 and not self.insecure_dev_key:
-            raise InvalidKey("vk delta_2 equals gamma_2: such a key accepts forged proofs (C can absorb the public-input term)")
+        if not self.allow_degenerate:
+            self.require_sound()
+
+    def require_sound(self) -> None:
+        """Raise :class:`InvalidKey` for a degenerate key (see :func:`degenerate_key_problem`);
+        checked once per key object."""
+        if not self.__dict__.get("_sound"):
+            require_sound_key(self.alpha_g1, self.beta_g2, self.gamma_g2, self.delta_g2, self.ic)
+            object.__setattr__(self, "_sound", True)
 
 
 @dataclass

@@ -66,6 +66,7 @@ def prove(pk: ProvingKey, witness: Sequence[int], *, origins=None,
     rest, as :meth:`ConstraintSystem.solve` and circom's .wtns give it). ``origins`` (the
     constraint descriptions of a ConstraintSystem) make an unsatisfied-constraint error precise."""
     say = progress or (lambda _msg: None)
+    pk.vk.require_sound()
     witness, w_plain, w_mont = _witness_limbs(pk, witness)
     mats = pk.matrices
     n_public = mats.n_public

@@ -58,8 +58,9 @@ def _sample_toxic_waste(n: int) -> _ToxicWaste:
         if pow(tau, 2 * n, R) != 1:
             break
     alpha, beta, gamma, delta = (_nonzero_scalar() for _ in range(4))
-    # gamma and delta are independent; equal, C could absorb the public-input term (forgery).
-    while delta == gamma:
+    # gamma and delta are independent; delta = +-gamma lets C absorb or cancel the public-input
+    # term (forgery, see zk.groth16.keys.degenerate_key_problem).
+    while delta in (gamma, R - gamma):
         delta = _nonzero_scalar()
     return _ToxicWaste(tau, alpha, beta, gamma, delta)
 
@@ -80,8 +81,8 @@ def _keys(mats: R1CSMatrices, toxic: _ToxicWaste, progress: Progress | None) -> 
     n = mats.domain_size
     n_public = mats.n_public
     tau, alpha, beta, gamma, delta = toxic.tau, toxic.alpha, toxic.beta, toxic.gamma, toxic.delta
-    if delta == gamma or 0 in (tau, alpha, beta, gamma, delta) or pow(tau, 2 * n, R) == 1:
-        raise InvalidKey("degenerate toxic waste: zero scalar, delta = gamma, or tau in the evaluation domain")
+    if delta in (gamma, R - gamma) or 0 in (tau, alpha, beta, gamma, delta) or pow(tau, 2 * n, R) == 1:
+        raise InvalidKey("degenerate toxic waste: zero scalar, delta = +-gamma, or tau in the evaluation domain")
 
     say(f"setup: {mats.n_constraints} constraints, {mats.n_wires} wires, {n_public} public, domain 2^{n.bit_length() - 1}")
     a_aug = mats.a_with_public_rows()

@@ -59,6 +59,7 @@ def _check_proof(proof: Proof) -> Proof:
 def verify(vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof) -> bool:
     """True when the proof is valid for these public inputs (outputs first, then public inputs, as
     in public.json). Raises :class:`InvalidInput` for malformed input (see the module doc)."""
+    vk.require_sound()
     values = check_public_inputs(vk, public_inputs)
     _check_proof(proof)
     vk_x = _public_combination(vk, values)
@@ -69,6 +70,7 @@ def verify(vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof) -> bool
 
 def verify_batch(vk: VerifyingKey, items: Iterable[tuple[Sequence[int], Proof]]) -> bool:
     """True when every (public inputs, proof) pair verifies (up to 2^-128 error); an empty batch is True."""
+    vk.require_sound()
     checked = []
     for k, item in enumerate(items):
         try:
