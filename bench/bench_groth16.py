@@ -341,7 +341,8 @@ def test_batch_verify_64(benchmark, report, workdir):
 _MEMORY_SCRIPT = textwrap.dedent("""
     import json, sys, time
     from zk.formats.circom import read_wtns
-    from zk.groth16 import keyfile, prove
+    from zk.formats import keyfile
+    from zk.groth16 import prove
     def hwm_kib():
         for line in open("/proc/self/status"):
             if line.startswith("VmHWM:"):
@@ -363,7 +364,7 @@ def test_prove_peak_memory(benchmark, report, workdir):
     process would report the parent's size."""
     if OURS_MISSING:
         pytest.skip(OURS_MISSING)
-    from zk.groth16 import keyfile
+    from zk.formats import keyfile
 
     log_size, kind = SIZES[-1], "mul"
     exp = _exported(kind, log_size, workdir)

@@ -1,3 +1,4 @@
-"""Community Credits (docs/PROTOCOL.md): purchase / assign / redeem circuits, the ledger model and
-wallets. Entry points: circuits.system.CreditsSystem, circuits.ledger.Ledger, circuits.wallet.Wallet
-(see docs/credits.md)."""
+"""Community Credits (docs/PROTOCOL.md), built on zk: the purchase / assign / redeem circuits and
+the protocol primitives they share (circuits.protocol, circuits.witness). The application that
+runs them (keys, ledger, wallets, the data directory, the demo, `zk credits`) is circuits.app.
+See docs/credits.md."""

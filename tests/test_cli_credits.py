@@ -8,9 +8,11 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-import zk.cli.credits  # noqa: F401  (attaches the commands)
-from circuits.home import Home, group_id
-from zk.cli import cli
+from circuits.app.home import Home, group_id
+from zk.cli import _register_commands, cli
+
+# `zk credits` reaches the library's command line only through the `zk.commands` entry point.
+_register_commands()
 
 DEPTH = 4
 PAYOUT = "0x00000000000000000000000000000000000000ab"

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from circuits.ledger import (
+from circuits.app.ledger import (
     ASSIGN_TREE, NOTE_TREE, InvalidProof, Ledger, Payment, UnknownRoot,
 )
 from circuits.protocol import AssignPublic, RedeemPublic, external_hash, random_field_element
@@ -233,7 +233,7 @@ def test_fifo_invariant_J_against_true_months(sequence):
 _CHILD = textwrap.dedent("""
     import os, sys, time
     sys.path.insert(0, {root!r})
-    from circuits.ledger import Ledger, Payment, NullifierSpent, ASSIGN_TREE
+    from circuits.app.ledger import Ledger, Payment, NullifierSpent, ASSIGN_TREE
     from circuits.protocol import RedeemPublic, random_field_element
 
     class AcceptValid:

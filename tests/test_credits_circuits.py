@@ -326,7 +326,7 @@ def test_redeem_group_owner_cannot_redeem(redeem_cs, assign_tree):
 
 def test_prover_refuses_overflow_witnesses(note_tree, assign_tree):
     """The Groth16 prover checks the witness: an overflowing assignment or redemption gets no proof."""
-    from circuits.system import CreditsSystem
+    from circuits.app.system import CreditsSystem
     from zk.groth16 import UnsatisfiedWitness
 
     system = CreditsSystem.shared(DEPTH)

@@ -1,8 +1,8 @@
-"""The demo's story (circuits/demo.py) at depth 4: it runs to the end, every honest proof verifies,
+"""The demo's story (circuits/app/demo.py) at depth 4: it runs to the end, every honest proof verifies,
 every attack is refused for the expected reason, the books balance; a second run reuses the keys."""
 from __future__ import annotations
 
-from circuits.demo import run_demo
+from circuits.app.demo import run_demo
 
 
 def test_demo_story_and_key_reuse(tmp_path):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from circuits.ledger import ASSIGN_TREE, NOTE_TREE, Ledger, Payment
+from circuits.app.ledger import ASSIGN_TREE, NOTE_TREE, Ledger, Payment
 from circuits.protocol import Assignment, Note
-from circuits.system import CreditsSystem
-from circuits.wallet import Wallet, export_assignment
+from circuits.app.system import CreditsSystem
+from circuits.app.wallet import Wallet, export_assignment
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
 from zk.formats.snarkjs import proof_to_json, public_to_json
 from zk.formats.solidity import calldata_words, solidity_verifier

@@ -1,4 +1,4 @@
-"""The key cache (circuits/system.py): zk's checksummed .pk files and snarkjs verification keys,
+"""The key cache (circuits/app/system.py): zk's checksummed .pk files and snarkjs verification keys,
 never pickles; every corrupted, tampered or mismatched file is a KeyCacheError naming it."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from circuits.protocol import Note, current_epoch
-from circuits.system import (
+from circuits.app.system import (
     MANIFEST, CachedCreditsSystem, CreditsSystem, KeyCacheError, circuit_classes, compile, key_paths,
     write_manifest,
 )

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from circuits.ledger import (
+from circuits.app.ledger import (
     ASSIGN_TREE, NOTE_TREE, BadPublicInput, InvalidProof, Ledger, NullifierSpent, Payment, PaymentMismatch,
     UnknownRoot, WrongEpoch,
 )
@@ -15,8 +15,8 @@ from circuits.protocol import (
     Assignment, AssignPublic, Note, PurchasePublic, RedeemPublic, assignment_commitment, external_hash, operator_address,
     owner_address, random_field_element,
 )
-from circuits.system import CreditsSystem
-from circuits.wallet import Wallet, export_assignment
+from circuits.app.system import CreditsSystem
+from circuits.app.wallet import Wallet, export_assignment
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
 from zk.gadgets import MerkleTree
 from zk.r1cs import WitnessError

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from circuits.ledger import Ledger, Payment, WrongEpoch
+from circuits.app.ledger import Ledger, Payment, WrongEpoch
 from circuits.protocol import Assignment, operator_address
-from circuits.system import CreditsSystem
-from circuits.wallet import BlobError, InsufficientCredits, Wallet, export_assignment, import_assignment
+from circuits.app.system import CreditsSystem
+from circuits.app.wallet import BlobError, InsufficientCredits, Wallet, export_assignment, import_assignment
 
 DEPTH = 4
 EPOCH = 24322

@@ -11,6 +11,7 @@ from py_ecc import optimized_bn128 as bn
 
 from zk.curve import CurveError, G1Point, G2Point, PointEncodingError, from_py_ecc
 from zk.curve import encoding as E
+from zk.formats import snarkjs as snarkjs_json
 from zk.field import P, R, Fp, Fp2
 
 rng = random.Random(99)
@@ -75,14 +76,14 @@ def test_infinity_encodings():
     assert E.g2_to_bytes(G2Point.infinity()) == bytes(128)
     assert E.g1_to_compressed(G1Point.infinity()) == b"\x40" + bytes(31)
     assert E.g2_to_compressed(G2Point.infinity()) == b"\x40" + bytes(63)
-    assert E.g1_to_snarkjs(G1Point.infinity()) == ["0", "1", "0"]
-    assert E.g2_to_snarkjs(G2Point.infinity()) == [["0", "0"], ["1", "0"], ["0", "0"]]
+    assert snarkjs_json.g1_to_snarkjs(G1Point.infinity()) == ["0", "1", "0"]
+    assert snarkjs_json.g2_to_snarkjs(G2Point.infinity()) == [["0", "0"], ["1", "0"], ["0", "0"]]
     assert E.g1_from_bytes(bytes(64)).is_infinity()
     assert E.g2_from_bytes(bytes(128)).is_infinity()
     assert E.g1_from_compressed(b"\x40" + bytes(31)).is_infinity()
     assert E.g2_from_compressed(b"\x40" + bytes(63)).is_infinity()
-    assert E.g1_from_snarkjs(["0", "1", "0"]).is_infinity()
-    assert E.g2_from_snarkjs([["0", "0"], ["1", "0"], ["0", "0"]]).is_infinity()
+    assert snarkjs_json.g1_from_snarkjs(["0", "1", "0"]).is_infinity()
+    assert snarkjs_json.g2_from_snarkjs([["0", "0"], ["1", "0"], ["0", "0"]]).is_infinity()
 
 
 def test_compressed_generator_and_flags():
@@ -95,16 +96,16 @@ def test_compressed_generator_and_flags():
 
 
 def test_snarkjs_generator():
-    assert E.g1_to_snarkjs(G1_GEN) == ["1", "2", "1"]
+    assert snarkjs_json.g1_to_snarkjs(G1_GEN) == ["1", "2", "1"]
     (x0, x1), (y0, y1) = ([int(c) for c in v.coeffs] for v in bn.normalize(bn.G2))
-    assert E.g2_to_snarkjs(G2_GEN) == [[str(x0), str(x1)], [str(y0), str(y1)], ["1", "0"]]
+    assert snarkjs_json.g2_to_snarkjs(G2_GEN) == [[str(x0), str(x1)], [str(y0), str(y1)], ["1", "0"]]
 
 
 # ---------------------------------------------------------------------------------------------
 # Round trips
 
-G1_CODECS = [(E.g1_to_bytes, E.g1_from_bytes), (E.g1_to_compressed, E.g1_from_compressed), (E.g1_to_snarkjs, E.g1_from_snarkjs)]
-G2_CODECS = [(E.g2_to_bytes, E.g2_from_bytes), (E.g2_to_compressed, E.g2_from_compressed), (E.g2_to_snarkjs, E.g2_from_snarkjs)]
+G1_CODECS = [(E.g1_to_bytes, E.g1_from_bytes), (E.g1_to_compressed, E.g1_from_compressed), (snarkjs_json.g1_to_snarkjs, snarkjs_json.g1_from_snarkjs)]
+G2_CODECS = [(E.g2_to_bytes, E.g2_from_bytes), (E.g2_to_compressed, E.g2_from_compressed), (snarkjs_json.g2_to_snarkjs, snarkjs_json.g2_from_snarkjs)]
 CODEC_IDS = ["uncompressed", "compressed", "snarkjs"]
 
 
@@ -314,88 +315,88 @@ def test_g2_compressed_rejects_point_outside_subgroup():
 )
 def test_g1_snarkjs_rejects_wrong_shape(obj):
     with pytest.raises(PointEncodingError, match="expected a list of 3"):
-        E.g1_from_snarkjs(obj)
+        snarkjs_json.g1_from_snarkjs(obj)
 
 
 @pytest.mark.parametrize("text", ["0x1", "01", "-1", " 1", "1 ", "+1", "1_0", "1.0", "", "١"])
 def test_snarkjs_rejects_non_canonical_decimal(text):
     with pytest.raises(PointEncodingError, match="canonical decimal"):
-        E.g1_from_snarkjs([text, "2", "1"])
+        snarkjs_json.g1_from_snarkjs([text, "2", "1"])
 
 
 @pytest.mark.parametrize("value", [1.0, True, None, b"1"])
 def test_snarkjs_rejects_non_string_values(value):
     with pytest.raises(PointEncodingError, match="decimal string"):
-        E.g1_from_snarkjs([value, "2", "1"])
+        snarkjs_json.g1_from_snarkjs([value, "2", "1"])
 
 
 def test_snarkjs_accepts_python_ints():
-    assert E.g1_from_snarkjs([1, 2, 1]) == G1_GEN
+    assert snarkjs_json.g1_from_snarkjs([1, 2, 1]) == G1_GEN
 
 
 @pytest.mark.parametrize("value", [P, P + 1, 2**256])
 def test_g1_snarkjs_rejects_non_canonical_coordinate(value):
     with pytest.raises(PointEncodingError, match="not a canonical field element"):
-        E.g1_from_snarkjs([str(value), "2", "1"])
+        snarkjs_json.g1_from_snarkjs([str(value), "2", "1"])
 
 
 @pytest.mark.parametrize("z", ["2", str(P - 1)])
 def test_g1_snarkjs_rejects_unnormalised_z(z):
     with pytest.raises(PointEncodingError, match="normalised"):
-        E.g1_from_snarkjs(["1", "2", z])
+        snarkjs_json.g1_from_snarkjs(["1", "2", z])
 
 
 @pytest.mark.parametrize("xy", [("1", "2"), ("0", "0"), ("1", "1")])
 def test_g1_snarkjs_rejects_non_standard_infinity(xy):
     with pytest.raises(PointEncodingError, match="infinity"):
-        E.g1_from_snarkjs([*xy, "0"])
+        snarkjs_json.g1_from_snarkjs([*xy, "0"])
 
 
 def test_g1_snarkjs_rejects_off_curve():
     with pytest.raises(CurveError, match="not on the G1 curve"):
-        E.g1_from_snarkjs(["1", "3", "1"])
+        snarkjs_json.g1_from_snarkjs(["1", "3", "1"])
 
 
 def test_g2_snarkjs_rejects_wrong_shapes():
-    good = E.g2_to_snarkjs(G2_GEN)
+    good = snarkjs_json.g2_to_snarkjs(G2_GEN)
     with pytest.raises(PointEncodingError, match="list of 3"):
-        E.g2_from_snarkjs(good[:2])
+        snarkjs_json.g2_from_snarkjs(good[:2])
     with pytest.raises(PointEncodingError, match="snarkjs G2 x: expected a list of 2"):
-        E.g2_from_snarkjs([good[0][:1], good[1], good[2]])
+        snarkjs_json.g2_from_snarkjs([good[0][:1], good[1], good[2]])
     with pytest.raises(PointEncodingError, match="snarkjs G2 y: expected a list of 2"):
-        E.g2_from_snarkjs([good[0], good[1] + ["0"], good[2]])
+        snarkjs_json.g2_from_snarkjs([good[0], good[1] + ["0"], good[2]])
 
 
 def test_g2_snarkjs_rejects_non_canonical_coordinate():
-    good = E.g2_to_snarkjs(G2_GEN)
+    good = snarkjs_json.g2_to_snarkjs(G2_GEN)
     good[1][1] = str(P)
     with pytest.raises(PointEncodingError, match="G2 y.c1 is not a canonical"):
-        E.g2_from_snarkjs(good)
+        snarkjs_json.g2_from_snarkjs(good)
 
 
 @pytest.mark.parametrize("z", [["2", "0"], ["1", "1"], ["0", "1"]])
 def test_g2_snarkjs_rejects_unnormalised_z(z):
-    good = E.g2_to_snarkjs(G2_GEN)
+    good = snarkjs_json.g2_to_snarkjs(G2_GEN)
     with pytest.raises(PointEncodingError, match="normalised"):
-        E.g2_from_snarkjs([good[0], good[1], z])
+        snarkjs_json.g2_from_snarkjs([good[0], good[1], z])
 
 
 def test_g2_snarkjs_rejects_non_standard_infinity():
-    good = E.g2_to_snarkjs(G2_GEN)
+    good = snarkjs_json.g2_to_snarkjs(G2_GEN)
     with pytest.raises(PointEncodingError, match="infinity"):
-        E.g2_from_snarkjs([good[0], good[1], ["0", "0"]])
+        snarkjs_json.g2_from_snarkjs([good[0], good[1], ["0", "0"]])
 
 
 def test_g2_snarkjs_rejects_off_curve():
-    good = E.g2_to_snarkjs(G2_GEN)
+    good = snarkjs_json.g2_to_snarkjs(G2_GEN)
     good[1][0] = str((int(good[1][0]) + 1) % P)
     with pytest.raises(CurveError, match="not on the twist"):
-        E.g2_from_snarkjs(good)
+        snarkjs_json.g2_from_snarkjs(good)
 
 
 def test_g2_snarkjs_rejects_point_outside_subgroup():
     with pytest.raises(CurveError, match="not in the order-r subgroup"):
-        E.g2_from_snarkjs(E.g2_to_snarkjs(twist_point_outside_g2()))
+        snarkjs_json.g2_from_snarkjs(snarkjs_json.g2_to_snarkjs(twist_point_outside_g2()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,13 +416,13 @@ def test_snarkjs_files_decode_and_re_encode_identically():
     vk = json.loads((base / "verification_key.json").read_text())
     proof = json.loads((base / "proof.json").read_text())
     for key in ("vk_alpha_1",):
-        assert E.g1_to_snarkjs(E.g1_from_snarkjs(vk[key])) == vk[key]
+        assert snarkjs_json.g1_to_snarkjs(snarkjs_json.g1_from_snarkjs(vk[key])) == vk[key]
     for key in ("vk_beta_2", "vk_gamma_2", "vk_delta_2"):
-        assert E.g2_to_snarkjs(E.g2_from_snarkjs(vk[key])) == vk[key]
+        assert snarkjs_json.g2_to_snarkjs(snarkjs_json.g2_from_snarkjs(vk[key])) == vk[key]
     for point in vk["IC"]:
-        assert E.g1_to_snarkjs(E.g1_from_snarkjs(point)) == point
-    assert E.g1_to_snarkjs(E.g1_from_snarkjs(proof["pi_a"])) == proof["pi_a"]
-    assert E.g2_to_snarkjs(E.g2_from_snarkjs(proof["pi_b"])) == proof["pi_b"]
-    assert E.g1_to_snarkjs(E.g1_from_snarkjs(proof["pi_c"])) == proof["pi_c"]
+        assert snarkjs_json.g1_to_snarkjs(snarkjs_json.g1_from_snarkjs(point)) == point
+    assert snarkjs_json.g1_to_snarkjs(snarkjs_json.g1_from_snarkjs(proof["pi_a"])) == proof["pi_a"]
+    assert snarkjs_json.g2_to_snarkjs(snarkjs_json.g2_from_snarkjs(proof["pi_b"])) == proof["pi_b"]
+    assert snarkjs_json.g1_to_snarkjs(snarkjs_json.g1_from_snarkjs(proof["pi_c"])) == proof["pi_c"]
     # snarkjs's vk_gamma_2 is the G2 generator.
-    assert E.g2_from_snarkjs(vk["vk_gamma_2"]) == G2_GEN
+    assert snarkjs_json.g2_from_snarkjs(vk["vk_gamma_2"]) == G2_GEN

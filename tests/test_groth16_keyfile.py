@@ -6,8 +6,9 @@ import struct
 import numpy as np
 import pytest
 
-from zk.groth16 import keyfile, prove, setup, verify
-from zk.groth16.keyfile import KeyFileError
+from zk.formats import keyfile
+from zk.groth16 import prove, setup, verify
+from zk.formats.keyfile import KeyFileError
 from zk.r1cs import Circuit, Private, Public, compile
 
 

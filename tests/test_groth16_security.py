@@ -8,7 +8,8 @@ import pytest
 from zk.curve import G1Point, G2Point
 from zk.field import Fp2, R
 from zk.formats import snarkjs as S
-from zk.groth16 import InvalidInput, InvalidKey, Proof, VerifyingKey, keyfile, prove, setup, verify, verify_batch
+from zk.formats import keyfile
+from zk.groth16 import InvalidInput, InvalidKey, Proof, VerifyingKey, prove, setup, verify, verify_batch
 from zk.r1cs import Circuit, Private, Public, compile
 
 

@@ -5,7 +5,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from circuits.wallet import BlobError, import_assignment
+from circuits.app.wallet import BlobError, import_assignment
 from zk.cli import _register_commands, cli
 from zk.formats.jsonio import parse_json
 

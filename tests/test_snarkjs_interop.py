@@ -216,7 +216,7 @@ def test_snarkjs_key_without_phase2_contribution_is_refused(pipeline):
 
     # Why: with gamma = delta, (A, B, C) = (alpha, beta, -X) satisfies the pairing equation for
     # any public input X = IC_0 + sum x_i IC_i. snarkjs accepts this forgery.
-    from zk.curve.encoding import g1_from_snarkjs, g2_from_snarkjs
+    from zk.formats.snarkjs import g1_from_snarkjs, g2_from_snarkjs
 
     alpha, beta = g1_from_snarkjs(obj["vk_alpha_1"]), g2_from_snarkjs(obj["vk_beta_2"])
     ic = [g1_from_snarkjs(p) for p in obj["IC"]]

@@ -15,7 +15,7 @@ import zk.cli.export  # noqa: F401  (attaches the commands)
 from evm.synthetic import Trapdoor, twist_point_outside_g2
 from zk.cli import cli
 from zk.curve import G1Point, G2Point
-from zk.curve.encoding import g1_to_snarkjs, g2_to_snarkjs
+from zk.formats.snarkjs import g1_to_snarkjs, g2_to_snarkjs
 from zk.field import P, R
 from zk.formats.solidity import (
     PAIRING_GAS_EIP1108,

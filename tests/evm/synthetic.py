@@ -14,7 +14,7 @@ from typing import Sequence
 
 from zk.curve import G1Point, G2Point
 from zk.curve.constants import B_G2
-from zk.curve.encoding import g1_to_snarkjs, g2_to_snarkjs
+from zk.formats.snarkjs import g1_to_snarkjs, g2_to_snarkjs
 from zk.field import Fp2, R
 
 

@@ -1,11 +1,15 @@
-"""`zk setup`, `zk prove`, `zk verify`, `zk vkey`: Groth16 from the command line, shaped like snarkjs.
+"""`zk groth16 prove|verify`, the development `zk setup`, `zk vkey`: Groth16 from the command line,
+shaped like snarkjs.
 
-    zk setup circuit.r1cs circuit.pk --vkey verification_key.json
-    zk prove circuit.pk witness.wtns proof.json public.json
-    zk verify verification_key.json public.json proof.json     # exit 0 valid, 1 invalid, 2 bad input
+    zk setup circuit.r1cs circuit.pk --vkey verification_key.json        # development setup
+    zk groth16 prove circuit.pk witness.wtns proof.json public.json
+    zk groth16 verify verification_key.json public.json proof.json      # exit 0 valid, 1 invalid, 2 bad input
+
+`zk prove` and `zk verify` are the same commands under their older names. `zk groth16 setup` is
+the ceremony's setup (circuit, powers of tau, zkey), as snarkjs's.
 
 Keys, proofs and public signals are snarkjs-compatible JSON; the proving key is zk's own file
-(:mod:`zk.groth16.keyfile`). Stage lines go to stderr; --verbose adds timings.
+(:mod:`zk.formats.keyfile`). Stage lines go to stderr; --verbose adds timings.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ import time
 
 import click
 
-from zk.cli import UserError, cli
+from zk.cli import UserError, cli, groth16_group
 
 
 class _Stages:
@@ -66,14 +70,15 @@ def _read_witness(path: str) -> list[int]:
               default="verification_key.json", show_default=True, help="Where to write the snarkjs verification key.")
 @click.option("-v", "--verbose", is_flag=True, help="Print timings for each stage.")
 def setup_command(r1cs: str, proving_key: str, vkey_path: str, verbose: bool) -> None:
-    """Generate Groth16 keys for a circuit (.r1cs from circom or `zk compile`).
+    """Development setup: Groth16 keys for a circuit (.r1cs from circom or `zk compile`).
 
     A single-party setup: the toxic waste is drawn from the OS's CSPRNG and discarded, so only
-    this process ever knew it. For production, use a multi-party ceremony (snarkjs powersoftau +
-    zkey contribute)."""
+    this process ever knew it, but whoever ran it must be trusted. For production keys, use a
+    multi-party ceremony (powers of tau, then a zkey with contributions)."""
     from zk.formats.circom import read_r1cs
     from zk.formats.snarkjs import write_vkey
-    from zk.groth16 import keyfile, setup
+    from zk.formats import keyfile
+    from zk.groth16 import setup
 
     stages = _Stages(verbose)
     try:
@@ -89,16 +94,19 @@ def setup_command(r1cs: str, proving_key: str, vkey_path: str, verbose: bool) ->
     stages(f"wrote {proving_key} ({os.path.getsize(proving_key)} bytes) and {vkey_path}")
 
 
-@cli.command("prove")
+@groth16_group.command("prove")
 @click.argument("proving_key", metavar="CIRCUIT.pk", type=click.Path(dir_okay=False))
 @click.argument("witness", metavar="WITNESS.wtns", type=click.Path(dir_okay=False))
 @click.argument("proof_path", metavar="PROOF.json", type=click.Path(dir_okay=False, writable=True))
 @click.argument("public_path", metavar="PUBLIC.json", type=click.Path(dir_okay=False, writable=True))
 @click.option("-v", "--verbose", is_flag=True, help="Print timings for each stage.")
 def prove_command(proving_key: str, witness: str, proof_path: str, public_path: str, verbose: bool) -> None:
-    """Prove with a key from `zk setup` and a full witness (.wtns, or a JSON list of decimals)."""
+    """Prove with a key from `zk setup` and a full witness (.wtns, or a JSON list of decimals).
+
+    Also available as `zk prove`."""
     from zk.formats.snarkjs import write_proof, write_public
-    from zk.groth16 import keyfile, prove
+    from zk.formats import keyfile
+    from zk.groth16 import prove
 
     stages = _Stages(verbose)
     try:
@@ -116,14 +124,16 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
     stages(f"wrote {proof_path} and {public_path}")
 
 
-@cli.command("verify")
+@groth16_group.command("verify")
 @click.argument("vkey_path", metavar="VERIFICATION_KEY.json", type=click.Path(dir_okay=False))
 @click.argument("public_path", metavar="PUBLIC.json", type=click.Path(dir_okay=False))
 @click.argument("proof_path", metavar="PROOF.json", type=click.Path(dir_okay=False))
 @click.option("-v", "--verbose", is_flag=True, help="Print timings.")
 @click.pass_context
 def verify_command(ctx: click.Context, vkey_path: str, public_path: str, proof_path: str, verbose: bool) -> None:
-    """Verify a Groth16 proof (snarkjs JSON files). Exit status 0: valid; 1: invalid; 2: bad input."""
+    """Verify a Groth16 proof (snarkjs JSON files). Exit status 0: valid; 1: invalid; 2: bad input.
+
+    Also available as `zk verify`."""
     from zk.formats.snarkjs import read_proof, read_public, read_vkey
     from zk.groth16 import verify
 
@@ -146,13 +156,18 @@ def verify_command(ctx: click.Context, vkey_path: str, public_path: str, proof_p
     ctx.exit(1)
 
 
+# The names these commands had before the command tree; documented, so they stay.
+cli.add_command(prove_command, "prove")
+cli.add_command(verify_command, "verify")
+
+
 @cli.command("vkey")
 @click.argument("proving_key", metavar="CIRCUIT.pk", type=click.Path(dir_okay=False))
 @click.argument("vkey_path", metavar="VERIFICATION_KEY.json", type=click.Path(dir_okay=False, writable=True))
 def vkey_command(proving_key: str, vkey_path: str) -> None:
     """Write the snarkjs verification key of a proving key (like `snarkjs zkey export verificationkey`)."""
     from zk.formats.snarkjs import write_vkey
-    from zk.groth16 import keyfile
+    from zk.formats import keyfile
 
     try:
         write_vkey(keyfile.load(proving_key).vk, vkey_path)

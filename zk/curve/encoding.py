@@ -1,4 +1,5 @@
-"""Point encodings: Ethereum uncompressed bytes, gnark-style compressed bytes, snarkjs JSON.
+"""Point encodings: Ethereum uncompressed bytes, gnark-style compressed bytes (snarkjs's JSON
+points are a file format: :mod:`zk.formats.snarkjs`).
 
 Uncompressed (what the EIP-196/197 precompiles read), big-endian 32-byte coordinates:
   G1: x || y (64 bytes);  G2: x.c1 || x.c0 || y.c1 || y.c0 (128 bytes, imaginary part first);
@@ -13,12 +14,6 @@ Compressed (the gnark-crypto bn254 format, chosen so that the bytes interoperate
     0b00xxxxxx  rejected (gnark's marker for an uncompressed encoding)
   "Largest" for Fp means y > (p - 1) / 2; for Fp2 it compares c1 first and c0 only when c1 == 0.
 
-snarkjs JSON (verification keys, proofs): decimal strings, projective with z = 1:
-  G1: ["x", "y", "1"], infinity ["0", "1", "0"];
-  G2: [["x.c0", "x.c1"], ["y.c0", "y.c1"], ["1", "0"]], infinity [["0","0"], ["1","0"], ["0","0"]].
-  snarkjs always writes normalised points, so any other z is rejected rather than divided out;
-  decimal strings must be canonical (digits only, no sign, no leading zeros, below p).
-
 Every decoder rejects wrong lengths, bad flags, coordinates >= p, points off the curve and, for
 G2, points outside the order-r subgroup, with a :class:`~zk.curve.errors.CurveError`
 (:class:`~zk.curve.errors.PointEncodingError` for format problems).
@@ -26,7 +21,6 @@ G2, points outside the order-r subgroup, with a :class:`~zk.curve.errors.CurveEr
 from __future__ import annotations
 
 from zk.field import P, Fp, Fp2
-from zk.field.decimal import parse_decimal
 
 from .errors import CurveError, PointEncodingError
 from .points import G1Point, G2Point
@@ -73,14 +67,16 @@ def _fp2_is_largest(y: Fp2) -> bool:
     return _fp_is_largest(y.c1) if y.c1.value else _fp_is_largest(y.c0)
 
 
-def _checked_g1(x: int, y: int) -> G1Point:
+def checked_g1(x: int, y: int) -> G1Point:
+    """The G1 point (x, y) from untrusted coordinates (any encoding's decoder), or a CurveError."""
     try:
         return G1Point(x, y)
     except CurveError as exc:
         raise CurveError(f"G1 point rejected: {exc}") from None
 
 
-def _checked_g2(x: Fp2, y: Fp2) -> G2Point:
+def checked_g2(x: Fp2, y: Fp2) -> G2Point:
+    """The G2 point (x, y) from untrusted coordinates: on the twist and in the order-r subgroup."""
     point = G2Point(x, y, check=False)
     if not point.is_on_curve():
         raise CurveError(f"G2 point rejected: ({x}, {y}) is not on the twist y^2 = x^3 + 3/(9+u)")
@@ -105,7 +101,7 @@ def g1_from_bytes(data) -> G1Point:
     y = _coordinate(data[32:], "G1 y")
     if x == 0 and y == 0:
         return G1Point.infinity()
-    return _checked_g1(x, y)
+    return checked_g1(x, y)
 
 
 def g2_to_bytes(point: G2Point) -> bytes:
@@ -121,7 +117,7 @@ def g2_from_bytes(data) -> G2Point:
     x1, x0, y1, y0 = (_coordinate(data[32 * i : 32 * i + 32], names[i]) for i in range(4))
     if x0 == x1 == y0 == y1 == 0:
         return G2Point.infinity()
-    return _checked_g2(Fp2(x0, x1), Fp2(y0, y1))
+    return checked_g2(Fp2(x0, x1), Fp2(y0, y1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,68 +180,12 @@ def g2_from_compressed(data) -> G2Point:
         raise CurveError(f"G2 point rejected: no point on the twist has x = {x}")
     if _fp2_is_largest(y) != (flags == FLAG_LARGEST):
         y = -y
-    return _checked_g2(x, y)
-
-
-# ---------------------------------------------------------------------------------------------
-# snarkjs JSON
-
-def _decimal(value, what: str) -> int:
-    number = parse_decimal(value, what, PointEncodingError)
-    if not 0 <= number < P:
-        raise PointEncodingError(f"{what} is not a canonical field element: {number} is not in [0, p)")
-    return number
-
-
-def _sequence(obj, length: int, what: str) -> list:
-    if not isinstance(obj, (list, tuple)) or len(obj) != length:
-        shown = len(obj) if isinstance(obj, (list, tuple)) else type(obj).__name__
-        raise PointEncodingError(f"{what}: expected a list of {length}, got {shown}")
-    return list(obj)
-
-
-def g1_to_snarkjs(point: G1Point) -> list[str]:
-    if point.is_infinity():
-        return ["0", "1", "0"]
-    return [str(point.x.value), str(point.y.value), "1"]
-
-
-def g1_from_snarkjs(obj) -> G1Point:
-    x, y, z = (_decimal(v, f"G1 {name}") for v, name in zip(_sequence(obj, 3, "snarkjs G1 point"), "xyz"))
-    if z == 0:
-        if (x, y) != (0, 1):
-            raise PointEncodingError(f'snarkjs G1 infinity must be ["0", "1", "0"], got z = 0 with x = {x}, y = {y}')
-        return G1Point.infinity()
-    if z != 1:
-        raise PointEncodingError(f"snarkjs G1 point must be normalised (z = 1) or infinity (z = 0), got z = {z}")
-    return _checked_g1(x, y)
-
-
-def g2_to_snarkjs(point: G2Point) -> list[list[str]]:
-    if point.is_infinity():
-        return [["0", "0"], ["1", "0"], ["0", "0"]]
-    x, y = point.x, point.y
-    return [[str(x.c0.value), str(x.c1.value)], [str(y.c0.value), str(y.c1.value)], ["1", "0"]]
-
-
-def g2_from_snarkjs(obj) -> G2Point:
-    coords = []
-    for pair, name in zip(_sequence(obj, 3, "snarkjs G2 point"), "xyz"):
-        c0, c1 = _sequence(pair, 2, f"snarkjs G2 {name}")
-        coords.append((_decimal(c0, f"G2 {name}.c0"), _decimal(c1, f"G2 {name}.c1")))
-    x, y, z = coords
-    if z == (0, 0):
-        if (x, y) != ((0, 0), (1, 0)):
-            raise PointEncodingError(
-                f'snarkjs G2 infinity must be [["0","0"], ["1","0"], ["0","0"]], got z = 0 with x = {x}, y = {y}'
-            )
-        return G2Point.infinity()
-    if z != (1, 0):
-        raise PointEncodingError(f"snarkjs G2 point must be normalised (z = 1) or infinity (z = 0), got z = {z}")
-    return _checked_g2(Fp2(*x), Fp2(*y))
+    return checked_g2(x, y)
 
 
 __all__ = [
+    "checked_g1",
+    "checked_g2",
     "g1_to_bytes",
     "g1_from_bytes",
     "g2_to_bytes",
@@ -254,8 +194,4 @@ __all__ = [
     "g1_from_compressed",
     "g2_to_compressed",
     "g2_from_compressed",
-    "g1_to_snarkjs",
-    "g1_from_snarkjs",
-    "g2_to_snarkjs",
-    "g2_from_snarkjs",
 ]

@@ -2,8 +2,13 @@
 
 Written byte for byte as snarkjs 0.7 writes them (``JSON.stringify(obj, null, 1)``: one-space
 indentation, no trailing newline) and read with the checks snarkjs skips: canonical decimal
-strings, points on the curve and in their subgroup (G2), consistent sizes. Point encodings are
-:mod:`zk.curve.encoding`'s (``["x", "y", "1"]``, G2 ``[[x0, x1], [y0, y1], ["1", "0"]]``).
+strings, points on the curve and in their subgroup (G2), consistent sizes.
+
+Points are decimal strings, projective with z = 1:
+  G1: ["x", "y", "1"], infinity ["0", "1", "0"];
+  G2: [["x.c0", "x.c1"], ["y.c0", "y.c1"], ["1", "0"]], infinity [["0","0"], ["1","0"], ["0","0"]].
+snarkjs always writes normalised points, so any other z is rejected rather than divided out;
+decimal strings must be canonical (digits only, no sign, no leading zeros, below p).
 
 ``vk_alphabeta_12`` is e(alpha, beta) as snarkjs's ffjavascript computes it: its final
 exponentiation uses the Fuentes-Castaneda et al. hard part, which raises the reduced pairing to
@@ -17,12 +22,14 @@ import json
 import os
 from typing import Any, Sequence
 
-from zk.curve import CurveError
+from zk.curve import CurveError, G1Point, G2Point, PointEncodingError
 from zk.curve.constants import BN_X
-from zk.curve.encoding import g1_from_snarkjs, g1_to_snarkjs, g2_from_snarkjs, g2_to_snarkjs
-from zk.field import R
+from zk.curve.encoding import checked_g1, checked_g2
+from zk.field import P, R, Fp2
 from zk.field.decimal import parse_decimal
 from zk.formats.jsonio import parse_json
+from zk.groth16 import Proof, VerifyingKey
+from zk.pairing import pairing
 
 PROTOCOL = "groth16"
 CURVE = "bn128"
@@ -33,6 +40,64 @@ ALPHABETA_EXPONENT = 2 * BN_X * (6 * BN_X * BN_X + 3 * BN_X + 1)
 
 class SnarkjsFormatError(ValueError):
     """A file that is not a valid snarkjs Groth16 verification key, proof or public-signal list."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Points: decimal strings, projective with z = 1
+
+def _decimal(value, what: str) -> int:
+    number = parse_decimal(value, what, PointEncodingError)
+    if not 0 <= number < P:
+        raise PointEncodingError(f"{what} is not a canonical field element: {number} is not in [0, p)")
+    return number
+
+
+def _sequence(obj, length: int, what: str) -> list:
+    if not isinstance(obj, (list, tuple)) or len(obj) != length:
+        shown = len(obj) if isinstance(obj, (list, tuple)) else type(obj).__name__
+        raise PointEncodingError(f"{what}: expected a list of {length}, got {shown}")
+    return list(obj)
+
+
+def g1_to_snarkjs(point: G1Point) -> list[str]:
+    if point.is_infinity():
+        return ["0", "1", "0"]
+    return [str(point.x.value), str(point.y.value), "1"]
+
+
+def g1_from_snarkjs(obj) -> G1Point:
+    x, y, z = (_decimal(v, f"G1 {name}") for v, name in zip(_sequence(obj, 3, "snarkjs G1 point"), "xyz"))
+    if z == 0:
+        if (x, y) != (0, 1):
+            raise PointEncodingError(f'snarkjs G1 infinity must be ["0", "1", "0"], got z = 0 with x = {x}, y = {y}')
+        return G1Point.infinity()
+    if z != 1:
+        raise PointEncodingError(f"snarkjs G1 point must be normalised (z = 1) or infinity (z = 0), got z = {z}")
+    return checked_g1(x, y)
+
+
+def g2_to_snarkjs(point: G2Point) -> list[list[str]]:
+    if point.is_infinity():
+        return [["0", "0"], ["1", "0"], ["0", "0"]]
+    x, y = point.x, point.y
+    return [[str(x.c0.value), str(x.c1.value)], [str(y.c0.value), str(y.c1.value)], ["1", "0"]]
+
+
+def g2_from_snarkjs(obj) -> G2Point:
+    coords = []
+    for pair, name in zip(_sequence(obj, 3, "snarkjs G2 point"), "xyz"):
+        c0, c1 = _sequence(pair, 2, f"snarkjs G2 {name}")
+        coords.append((_decimal(c0, f"G2 {name}.c0"), _decimal(c1, f"G2 {name}.c1")))
+    x, y, z = coords
+    if z == (0, 0):
+        if (x, y) != ((0, 0), (1, 0)):
+            raise PointEncodingError(
+                f'snarkjs G2 infinity must be [["0","0"], ["1","0"], ["0","0"]], got z = 0 with x = {x}, y = {y}'
+            )
+        return G2Point.infinity()
+    if z != (1, 0):
+        raise PointEncodingError(f"snarkjs G2 point must be normalised (z = 1) or infinity (z = 0), got z = {z}")
+    return checked_g2(Fp2(*x), Fp2(*y))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,14 +161,9 @@ def _check_protocol(obj: dict, what: str, required: bool) -> None:
 # Verification key
 
 
-def vkey_to_json(vk) -> dict:
-    from zk.groth16._backend import pairing_product
-    from zk.curve import g1_to_array, g2_to_array
-    from zk.field import FP
-    from zk.field import arrays as A
-
-    alphabeta = pairing_product(g1_to_array([vk.alpha_g1 * (ALPHABETA_EXPONENT % R)]), g2_to_array([vk.beta_g2]))
-    flat = [str(v) for v in A.from_array(FP, alphabeta.reshape(-1, 4))]
+def vkey_to_json(vk: VerifyingKey) -> dict:
+    alphabeta = pairing(vk.alpha_g1 * (ALPHABETA_EXPONENT % R), vk.beta_g2)
+    flat = [str(v) for v in alphabeta.tower_ints()]
     fp12 = [[[flat[6 * i + 2 * j], flat[6 * i + 2 * j + 1]] for j in range(3)] for i in range(2)]
     return {
         "protocol": PROTOCOL,
@@ -118,11 +178,9 @@ def vkey_to_json(vk) -> dict:
     }
 
 
-def vkey_from_json(obj):
+def vkey_from_json(obj) -> VerifyingKey:
     """A :class:`zk.groth16.VerifyingKey`; raises SnarkjsFormatError for format problems and
     :class:`zk.groth16.InvalidKey` for degenerate keys (delta = gamma, points at infinity)."""
-    from zk.groth16.keys import VerifyingKey
-
     what = "verification key"
     obj = _require_dict(obj, what)
     _check_protocol(obj, what, required=True)
@@ -155,9 +213,7 @@ def proof_to_json(proof) -> dict:
     }
 
 
-def proof_from_json(obj):
-    from zk.groth16.data import Proof
-
+def proof_from_json(obj) -> Proof:
     what = "proof"
     obj = _require_dict(obj, what)
     _check_protocol(obj, what, required=False)

@@ -41,7 +41,7 @@ from typing import Any
 
 from zk.curve import G1Point, G2Point
 from zk.curve.constants import B_G2
-from zk.curve.encoding import g1_from_snarkjs, g2_from_snarkjs
+from zk.formats.snarkjs import g1_from_snarkjs, g2_from_snarkjs
 from zk.field import P, R
 from zk.field.decimal import parse_decimal
 

@@ -5,16 +5,17 @@
     assert verify(vk, public, proof)
 
 Modules, one per protocol step: :mod:`.qap` (R1CS -> QAP), :mod:`.setup`, :mod:`.prove`,
-:mod:`.verify`; data: :mod:`.keys`, :mod:`.data`; :mod:`.keyfile` stores proving keys.
+:mod:`.verify`; data: :mod:`.keys`, :mod:`.data`. Files (the proving-key file, snarkjs JSON) are
+:mod:`zk.formats`'s: this package takes and returns arrays and key objects only.
 """
 from .data import Groth16Error, InvalidInput, InvalidKey, Proof
 from .keys import ProvingKey, VerifyingKey
 from .prove import WitnessMismatch, prove
-from .qap import QAPError, UnsatisfiedWitness
+from .qap import Matrix, QAPError, R1CSMatrices, UnsatisfiedWitness
 from .setup import setup
 from .verify import verify, verify_batch
 
 __all__ = [
     "Groth16Error", "InvalidInput", "InvalidKey", "Proof", "ProvingKey", "VerifyingKey", "WitnessMismatch",
-    "QAPError", "UnsatisfiedWitness", "prove", "setup", "verify", "verify_batch",
+    "Matrix", "QAPError", "R1CSMatrices", "UnsatisfiedWitness", "prove", "setup", "verify", "verify_batch",
 ]

@@ -30,10 +30,8 @@ import numpy as np
 
 from zk.curve import g1_from_array, g1_to_array, g2_from_array, g2_to_array
 
-from .data import Groth16Error, InvalidKey
-from .keys import ProvingKey, VerifyingKey
-from .qap import Matrix, QAPError, R1CSMatrices
 from zk.formats.jsonio import parse_json
+from zk.groth16 import Groth16Error, InvalidKey, Matrix, ProvingKey, QAPError, R1CSMatrices, VerifyingKey
 
 MAGIC = b"ZKG16PK\x00"
 VERSION = 1

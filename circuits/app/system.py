@@ -101,7 +101,7 @@ class CreditsSystem(Groth16Verifier):
              progress: Callable[[str], None] | None = None) -> "CreditsSystem":
         """Compile the circuits and run (or load from `key_dir`) one Groth16 setup per circuit.
 
-        Each circuit's keys are cached as `NAME-DIGEST.pk` (zk.groth16.keyfile: checksummed and
+        Each circuit's keys are cached as `NAME-DIGEST.pk` (zk.formats.keyfile: checksummed and
         validated on load) and `NAME-DIGEST.vkey.json` (snarkjs), DIGEST a hash of the circuit's
         constraints, so changing a circuit never reuses an old key. A corrupted or tampered cache
         file raises KeyCacheError instead of being used or silently replaced. `progress(line)`
@@ -178,13 +178,13 @@ def load_cached_keys(name: str, cs: ConstraintSystem, pk_path: Path, vk_path: Pa
     """Read one circuit's cached keys; every problem is a KeyCacheError naming the file.
 
     The .pk file carries a SHA-256 over its contents and is validated point by point
-    (zk.groth16.keyfile); the verification key is read with snarkjs's JSON checks (curve and
+    (zk.formats.keyfile); the verification key is read with snarkjs's JSON checks (curve and
     subgroup membership). Both must belong to this circuit: the proving key's matrices must be
     the compiled constraints, and the JSON key must be the proving key's own verifying key (the
     ledger verifies with the JSON key, so a swapped file would reject every honest proof or
     accept proofs made for another key)."""
     from zk.formats.snarkjs import SnarkjsFormatError, read_vkey
-    from zk.groth16 import keyfile
+    from zk.formats import keyfile
     from zk.groth16.qap import QAPError, from_constraint_system
 
     hint = "delete it (or run `zk credits setup --force`) to generate new keys"
@@ -207,7 +207,7 @@ def save_keys(keys: CircuitKeys, pk_path: Path, vk_path: Path) -> None:
     """Write both files atomically (temporary file + rename), the verification key last: a killed
     setup leaves either nothing or a .pk without its .vkey.json, which load treats as missing."""
     from zk.formats.snarkjs import dumps, vkey_to_json
-    from zk.groth16 import keyfile
+    from zk.formats import keyfile
 
     pk_path.parent.mkdir(parents=True, exist_ok=True)
     keyfile.save(keys.pk, pk_path)

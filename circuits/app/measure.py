@@ -1,5 +1,5 @@
 """Constraint counts, setup and prove times of the three circuits, and a whole purchase -> assign ->
-redeem run through a ledger: `python -m circuits.measure [--depth 20] [--key-dir DIR]`."""
+redeem run through a ledger: `python -m circuits.app.measure [--depth 20] [--key-dir DIR]`."""
 from __future__ import annotations
 
 import argparse
@@ -7,10 +7,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from circuits.ledger import Ledger, Payment
+from circuits.app.ledger import Ledger, Payment
 from circuits.protocol import DEFAULT_DEPTH, current_epoch
-from circuits.system import CreditsSystem
-from circuits.wallet import Wallet, export_assignment
+from circuits.app.system import CreditsSystem
+from circuits.app.wallet import Wallet, export_assignment
 
 
 def main(argv=None) -> None:

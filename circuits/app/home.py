@@ -1,8 +1,8 @@
 """A Community Credits data directory, as the `zk credits` commands and the demo use it.
 
     HOME/config.json        depth, operator share, the simulated clock (an epoch)
-    HOME/ledger.db          the ledger (circuits.ledger)
-    HOME/wallets/NAME.db    one wallet per user or operator (circuits.wallet)
+    HOME/ledger.db          the ledger (circuits.app.ledger)
+    HOME/wallets/NAME.db    one wallet per user or operator (circuits.app.wallet)
     HOME/keys/              Groth16 keys per circuit (.pk + snarkjs .vkey.json) and manifest.json
     HOME/*.sol              Solidity verifiers of the three circuits (when zk.formats.solidity exists)
 
@@ -18,7 +18,7 @@ import re
 import secrets
 from pathlib import Path
 
-from circuits.ledger import Ledger, Payment
+from circuits.app.ledger import Ledger, Payment
 from circuits.protocol import (
     DEFAULT_DEPTH, MAX_OPERATOR_SHARE_BPS, PAYOUT_BITS, ProtocolError, current_epoch, epoch_of, epoch_to_month,
 )
@@ -193,7 +193,7 @@ class Home:
     def system(self):
         """The circuits' keys from HOME/keys (made by `zk credits setup`)."""
         if self._system is None:
-            from circuits.system import CachedCreditsSystem
+            from circuits.app.system import CachedCreditsSystem
 
             self._system = CachedCreditsSystem(self.depth, self.key_dir)
         return self._system
@@ -209,7 +209,7 @@ class Home:
         return self.wallet_dir / f"{name}.db"
 
     def wallet(self, name: str, create: bool = False):
-        from circuits.wallet import Wallet
+        from circuits.app.wallet import Wallet
 
         self.config
         path = self.wallet_path(name)

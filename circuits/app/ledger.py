@@ -26,7 +26,7 @@ from zk.gadgets.merkle import hash_pair, zero_hashes
 from zk.r1cs.field import R
 
 if TYPE_CHECKING:
-    from circuits.system import Verifier
+    from circuits.app.system import Verifier
 
 NOTE_TREE = "note"
 ASSIGN_TREE = "assign"

@@ -19,13 +19,13 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from circuits.home import Home, TimedVerifier, default_home, group_id, hex_address, month, simulated_payment
-from circuits.ledger import ASSIGN_TREE, NOTE_TREE, LedgerError, NullifierSpent, InvalidProof
+from circuits.app.home import Home, TimedVerifier, default_home, group_id, hex_address, month, simulated_payment
+from circuits.app.ledger import ASSIGN_TREE, NOTE_TREE, LedgerError, NullifierSpent, InvalidProof
 from circuits.protocol import (
     DEFAULT_DEPTH, LIFETIME, Assignment, Note, RedeemPublic, epoch_of,
 )
-from circuits.system import CreditsSystem
-from circuits.wallet import BlobError, InsufficientCredits
+from circuits.app.system import CreditsSystem
+from circuits.app.wallet import BlobError, InsufficientCredits
 from circuits.witness import assign_inputs
 
 START = epoch_of(2026, 11)
@@ -85,7 +85,7 @@ class Story:
 
     # ------------------------------------------------------------------ the story
     def setup(self) -> None:
-        from zk.cli.credits import numba_cache_is_cold
+        from circuits.app.cli import numba_cache_is_cold
 
         self.echo(f"Community Credits demo: tree depth {self.depth} (2^{self.depth} notes), "
                   f"operator share {SHARE_BPS / 100:.0f}%, credits expire {LIFETIME} months after purchase")
@@ -251,7 +251,7 @@ class Story:
             self.say("sweep: nothing expired")
 
     def finish(self) -> None:
-        from zk.cli.credits import status_lines
+        from circuits.app.cli import status_lines
 
         ledger = self.ledger
         self.echo("\nFinal state")

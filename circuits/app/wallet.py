@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from circuits.ledger import ASSIGN_TREE, NOTE_TREE, Ledger, LedgerError, Payment
+from circuits.app.ledger import ASSIGN_TREE, NOTE_TREE, Ledger, LedgerError, Payment
 from circuits.protocol import (
     Assignment, Note, check_amount, check_field, is_usable, operator_address, owner_address, random_field_element,
 )

@@ -1,4 +1,5 @@
-"""`zk credits ...`: Community Credits (docs/PROTOCOL.md) on a local data directory.
+"""`zk credits ...`: Community Credits (docs/PROTOCOL.md) on a local data directory. Registered with
+the `zk` command through the `zk.commands` entry point (pyproject.toml); zk itself never names it.
 
     zk credits init --depth 20 --share 7000          # HOME = --home, $ZK_CREDITS_HOME or ./.credits
     zk credits setup                                 # Groth16 keys for the three circuits (cached)
@@ -22,15 +23,15 @@ from pathlib import Path
 
 import click
 
-from zk.cli import UserError, cli
+from zk.cli import UserError
 
 
 def _refusals():
-    from circuits.home import HomeError
-    from circuits.ledger import LedgerError
+    from circuits.app.home import HomeError
+    from circuits.app.ledger import LedgerError
     from circuits.protocol import ProtocolError
-    from circuits.system import KeyCacheError
-    from circuits.wallet import WalletError
+    from circuits.app.system import KeyCacheError
+    from circuits.app.wallet import WalletError
     from zk.groth16 import Groth16Error
     from zk.r1cs import CircuitError, WitnessError
 
@@ -43,7 +44,7 @@ def _friendly(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from circuits.ledger import InvariantViolation, LedgerError
+        from circuits.app.ledger import InvariantViolation, LedgerError
 
         try:
             return command(*args, **kwargs)
@@ -75,7 +76,7 @@ class _Progress:
 
 class _Ctx:
     def __init__(self, home: str | None, quiet: bool):
-        from circuits.home import Home
+        from circuits.app.home import Home
 
         self.home = Home(home)
         self.progress = _Progress(quiet)
@@ -83,7 +84,7 @@ class _Ctx:
 
     @property
     def verifier(self):
-        from circuits.home import TimedVerifier
+        from circuits.app.home import TimedVerifier
 
         if self._verifier is None:
             self._verifier = TimedVerifier(self.home.system())
@@ -119,7 +120,7 @@ def _positive_amount(amount: int) -> int:
     return amount
 
 
-@cli.group("credits")
+@click.group("credits")
 @click.option("--home", envvar="ZK_CREDITS_HOME", default=None, metavar="DIR",
               help="Data directory (ledger, wallets, keys). Default: $ZK_CREDITS_HOME or ./.credits")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines while proving.")
@@ -138,7 +139,7 @@ def credits(ctx: click.Context, home: str | None, quiet: bool) -> None:
 @_friendly
 def init_command(ctx: _Ctx, depth: int, share: int, now: str | None) -> None:
     """Create a ledger in the data directory."""
-    from circuits.home import Home, month, parse_month
+    from circuits.app.home import Home, month, parse_month
 
     home = Home.create(ctx.home.path, depth, share, parse_month(now) if now else None)
     click.echo(f"created {home.path}: depth {depth}, operator share {share / 100:.2f}%, clock {month(home.now())}")
@@ -151,8 +152,8 @@ def init_command(ctx: _Ctx, depth: int, share: int, now: str | None) -> None:
 @_friendly
 def setup_command(ctx: _Ctx, force: bool) -> None:
     """Compile the three circuits and make their Groth16 keys (cached in HOME/keys)."""
-    from circuits.home import export_solidity_verifiers
-    from circuits.system import CreditsSystem, circuit_classes, key_paths, write_manifest
+    from circuits.app.home import export_solidity_verifiers
+    from circuits.app.system import CreditsSystem, circuit_classes, key_paths, write_manifest
     from zk.r1cs import compile
 
     home = ctx.home
@@ -186,7 +187,7 @@ def wallet_group() -> None:
 @_friendly
 def wallet_create(ctx: _Ctx, name: str) -> None:
     """Create wallet NAME (a spending key and an operator key)."""
-    from circuits.home import hex_field
+    from circuits.app.home import hex_field
 
     wallet = ctx.home.wallet(name, create=True)
     click.echo(f"wallet {name}: operator address {hex_field(wallet.operator)}")
@@ -198,7 +199,7 @@ def wallet_create(ctx: _Ctx, name: str) -> None:
 @_friendly
 def wallet_list(ctx: _Ctx) -> None:
     """List the wallets and their operator addresses."""
-    from circuits.home import hex_field
+    from circuits.app.home import hex_field
 
     for name in ctx.home.wallet_names():
         wallet = ctx.home.wallet(name)
@@ -212,7 +213,7 @@ def wallet_list(ctx: _Ctx) -> None:
 @_friendly
 def purchase_command(ctx: _Ctx, wallet_name: str, amount: int) -> None:
     """Buy credits with a simulated payment from a fresh address."""
-    from circuits.home import month, simulated_payment
+    from circuits.app.home import month, simulated_payment
 
     _positive_amount(amount)
     wallet = ctx.home.wallet(wallet_name)
@@ -240,7 +241,7 @@ def purchase_command(ctx: _Ctx, wallet_name: str, amount: int) -> None:
 def assign_command(ctx: _Ctx, wallet_name: str, amount: int, group: str, operator_address: str | None,
                    to_operator_wallet: str | None, output: str | None, fee: int) -> None:
     """Give credits to a group and its operator (spends one or two notes, change comes back)."""
-    from circuits.home import group_id, hex_field, parse_field
+    from circuits.app.home import group_id, hex_field, parse_field
 
     _positive_amount(amount)
     if (operator_address is None) == (to_operator_wallet is None):
@@ -285,7 +286,7 @@ def _write_new(path: str, text: str) -> None:
 @_friendly
 def accept_command(ctx: _Ctx, wallet_name: str, assignment_file: str) -> None:
     """Import an assignment a group owner made out to this operator."""
-    from circuits.home import month
+    from circuits.app.home import month
 
     try:
         blob = Path(assignment_file).read_text(encoding="utf-8")
@@ -303,7 +304,7 @@ def accept_command(ctx: _Ctx, wallet_name: str, assignment_file: str) -> None:
 
 
 def _no_verify():
-    from circuits.home import _NoVerifier
+    from circuits.app.home import _NoVerifier
 
     return _NoVerifier()
 
@@ -316,7 +317,7 @@ def _no_verify():
 @_friendly
 def redeem_command(ctx: _Ctx, wallet_name: str, amount: int, payout: str) -> None:
     """Redeem assigned credits: the operator's share to PAYOUT, the rest to the network fund."""
-    from circuits.home import hex_address, parse_payout
+    from circuits.app.home import hex_address, parse_payout
 
     _positive_amount(amount)
     address = parse_payout(payout)
@@ -334,7 +335,7 @@ def redeem_command(ctx: _Ctx, wallet_name: str, amount: int, payout: str) -> Non
 @_friendly
 def sweep_command(ctx: _Ctx) -> None:
     """Release expired months' unredeemed credits to the network fund."""
-    from circuits.home import month
+    from circuits.app.home import month
 
     ledger = ctx.home.ledger(_no_verify())
     swept = ledger.sweep_expired()
@@ -351,7 +352,7 @@ def sweep_command(ctx: _Ctx) -> None:
 @_friendly
 def advance_command(ctx: _Ctx, months: int) -> None:
     """Move the simulated clock MONTHS months forward (default 1)."""
-    from circuits.home import month
+    from circuits.app.home import month
 
     click.echo(f"clock: {month(ctx.home.advance(months))}")
 
@@ -362,7 +363,7 @@ def advance_command(ctx: _Ctx, months: int) -> None:
 @_friendly
 def clock_command(ctx: _Ctx, now: str | None) -> None:
     """Show (or move forward) the simulated clock."""
-    from circuits.home import month, parse_month
+    from circuits.app.home import month, parse_month
 
     if now is not None:
         ctx.home.set_clock(parse_month(now))
@@ -384,8 +385,8 @@ def status_command(ctx: _Ctx, check: bool) -> None:
 
 
 def status_lines(ledger, home) -> list[str]:
-    from circuits.home import hex_address, month
-    from circuits.ledger import ASSIGN_TREE, NOTE_TREE
+    from circuits.app.home import hex_address, month
+    from circuits.app.ledger import ASSIGN_TREE, NOTE_TREE
     from circuits.protocol import LIFETIME, is_usable
 
     now = ledger.now()
@@ -430,7 +431,7 @@ def status_lines(ledger, home) -> list[str]:
 @_friendly
 def demo_command(ctx: _Ctx, depth: int) -> None:
     """The whole story with real proofs, on a fresh ledger in HOME/demo (keys cached in HOME/keys)."""
-    from circuits.demo import run_demo
+    from circuits.app.demo import run_demo
 
     run_demo(ctx.home.path, depth=depth, echo=click.echo)
 
