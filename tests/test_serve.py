@@ -16,7 +16,8 @@ import pytest
 
 from zk.formats.snarkjs import read_proof, read_public, read_vkey
 from zk.formats.circom import read_r1cs, read_wtns, write_wtns
-from zk.groth16 import keyfile, setup, verify
+from zk.formats import keyfile
+from zk.groth16 import setup, verify
 from zk.serve import client
 from zk.serve.protocol import encode
 from zk.serve.server import ProverServer, ServeError, peer_allowed

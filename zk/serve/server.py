@@ -278,7 +278,7 @@ class ProverServer:
             entry = self._keys.get(path)
             if entry is not None and entry.identity == identity:
                 return entry
-            from zk.groth16 import keyfile
+            from zk.formats import keyfile
 
             start = time.perf_counter()
             try:
