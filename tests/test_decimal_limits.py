@@ -19,7 +19,7 @@ import zk.cli.export  # noqa: F401
 import zk.cli.groth16  # noqa: F401
 from zk.cli import cli
 from zk.curve import PointEncodingError
-from zk.curve.encoding import g1_from_snarkjs
+from zk.formats.snarkjs import g1_from_snarkjs
 from zk.field.decimal import MAX_DECIMAL_DIGITS, parse_decimal
 from zk.formats import snarkjs as S
 from zk.formats.jsonio import parse_json

@@ -69,7 +69,8 @@ def bench_circuit(cs, witness: list[int], workdir: Path, *, rounds: int = 3, zke
     from zk.formats import zkey as zkey_format
     from zk.formats.circom import write_r1cs, write_wtns
     from zk.formats.snarkjs import read_proof, read_public, write_proof, write_public, write_vkey
-    from zk.groth16 import keyfile, prove, setup, verify
+    from zk.formats import keyfile
+    from zk.groth16 import prove, setup, verify
 
     say = log or (lambda _line: None)
     workdir.mkdir(parents=True, exist_ok=True)

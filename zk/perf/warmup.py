@@ -50,7 +50,7 @@ def _stages():
         import os
         import tempfile
 
-        from zk.groth16 import keyfile as kf
+        from zk.formats import keyfile as kf
 
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "warm.pk")
