@@ -1,148 +1,34 @@
-"""The iden3 binary container (``@iden3/binfileutils``) shared by ``.ptau``, ``.zkey``, ``.r1cs``, ``.wtns``.
+"""Large iden3 container files (``.ptau``, ``.zkey``): memory-mapped reading and streamed, atomic writing.
 
-Layout, little-endian: 4-byte magic, u32 version, u32 section count, then each section as
-u32 id, u64 byte size, payload. An id may repeat in the container format; the readers of each file
-kind decide whether it may (``unique_section``).
+The container layout and its bounded parsing live in :mod:`zk.formats.binio` (magic, u32
+version, u32 section count, sections of u32 id + u64 size + payload). This module adds what files
+of gigabytes need on top:
 
-Reading maps the file (``numpy.memmap``) instead of loading it: a power-20 ``.ptau`` is 1.2 GB, and
-verify/prepare only stream over it. Every size a header claims is checked against the bytes present
-before anything is allocated or sliced, so a hostile header cannot make a reader allocate or loop
-on data that is not there.
-
-Writing goes to a temporary file beside the target, renamed over it only when complete, so an
-interrupted step never leaves a half-written file under the final name.
+- :func:`map_file`: the file as a read-only ``numpy.memmap`` (uint8) to hand to
+  ``binio.read_container``; a power-20 ``.ptau`` is 1.2 GB, and verify/prepare only stream over it.
+- :class:`ContainerWriter`: sections streamed to a temporary file beside the target, renamed over
+  it only when complete, so an interrupted step never leaves a half-written file under the final
+  name; a section's size is patched in when the section ends.
 """
 from __future__ import annotations
 
 import os
 import struct
 import tempfile
-from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable
 
 import numpy as np
 
 
-class BinFileError(ValueError):
-    """A container file that is malformed, truncated, of the wrong kind or version."""
-
-
-@dataclass
-class Section:
-    id: int
-    offset: int  # of the payload, from the start of the file
-    size: int
-
-
-@dataclass
-class Container:
-    """A parsed container: ``data`` is the whole file as a read-only uint8 array (memory-mapped when
-    read from disk); ``sections[id]`` lists that id's sections in file order."""
-
-    what: str
-    magic: bytes
-    version: int
-    data: np.ndarray
-    sections: dict[int, list[Section]] = field(default_factory=dict)
-
-    def unique_section(self, section_id: int, name: str) -> Section:
-        found = self.sections.get(section_id)
-        if not found:
-            raise BinFileError(f"{self.what}: missing {name} section (id {section_id})")
-        if len(found) > 1:
-            raise BinFileError(f"{self.what}: {name} section (id {section_id}) appears {len(found)} times")
-        return found[0]
-
-    def has(self, section_id: int) -> bool:
-        return bool(self.sections.get(section_id))
-
-    def payload(self, section: Section) -> np.ndarray:
-        """The section's bytes as a uint8 view (no copy)."""
-        return self.data[section.offset : section.offset + section.size]
-
-    def reader(self, section: Section, name: str) -> "BoundedReader":
-        return BoundedReader(self.data, f"{self.what}: {name} section", section.offset, section.offset + section.size)
-
-
-class BoundedReader:
-    """Sequential reads inside [start, end) of a byte array; reading past ``end`` raises
-    :class:`BinFileError` naming what was being read."""
-
-    def __init__(self, data, what: str, start: int = 0, end: int | None = None):
-        self.data, self.what = data, what
-        self.pos = start
-        self.end = len(data) if end is None else end
-
-    @property
-    def remaining(self) -> int:
-        return self.end - self.pos
-
-    def take(self, n: int, name: str = "data") -> np.ndarray:
-        if n < 0 or self.pos + n > self.end:
-            raise BinFileError(f"{self.what}: truncated ({name} needs {n} bytes at offset {self.pos}, "
-                               f"{self.end - self.pos} left)")
-        chunk = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return chunk
-
-    def take_bytes(self, n: int, name: str = "data") -> bytes:
-        return bytes(self.take(n, name))
-
-    def u8(self, name: str = "byte") -> int:
-        return int(self.take(1, name)[0])
-
-    def u32(self, name: str = "u32") -> int:
-        return struct.unpack("<I", self.take_bytes(4, name))[0]
-
-    def u64(self, name: str = "u64") -> int:
-        return struct.unpack("<Q", self.take_bytes(8, name))[0]
-
-    def expect_end(self) -> None:
-        if self.pos != self.end:
-            raise BinFileError(f"{self.what}: {self.end - self.pos} unexpected bytes at the end")
-
-
-def _as_array(source) -> tuple[np.ndarray, str]:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return np.frombuffer(source, dtype=np.uint8), "data"
-    path = os.fspath(source)
+def map_file(path, error: Callable[[str], Exception], what: str | None = None) -> np.ndarray:
+    """The file's bytes as a read-only uint8 array (memory-mapped), or ``error`` with the reason."""
+    path = os.fspath(path)
     try:
-        size = os.path.getsize(path)
-        if size == 0:
-            return np.zeros(0, dtype=np.uint8), path
-        return np.memmap(path, dtype=np.uint8, mode="r"), path
-    except OSError as exc:
-        raise BinFileError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def read_container(source, magic: bytes, versions: Sequence[int], what: str | None = None) -> Container:
-    """Parse the container header and section table of a file path or bytes; payloads stay mapped."""
-    data, default_what = _as_array(source)
-    what = what or default_what
-    kind = magic.decode()
-    if len(data) < 4 or bytes(data[:4]) != magic:
-        found = bytes(data[:4])
-        raise BinFileError(f"{what}: not a .{kind} file (magic {found!r}, expected {magic!r})")
-    reader = BoundedReader(data, what, 4)
-    version = reader.u32("version")
-    if version not in versions:
-        raise BinFileError(f"{what}: unsupported .{kind} version {version} (supported: {list(versions)})")
-    count = reader.u32("section count")
-    # Each section header takes 12 bytes: a count the file cannot hold is refused before looping.
-    if count * 12 > reader.remaining:
-        raise BinFileError(f"{what}: header claims {count} sections but only {reader.remaining} bytes follow")
-    sections: dict[int, list[Section]] = {}
-    for index in range(count):
-        section_id = reader.u32(f"section {index} id")
-        size = reader.u64(f"section {index} size")
-        if size > reader.remaining:
-            raise BinFileError(f"{what}: truncated (section {section_id} claims {size} bytes, "
-                               f"{reader.remaining} remain)")
-        sections.setdefault(section_id, []).append(Section(section_id, reader.pos, size))
-        reader.pos += size
-    if reader.remaining:
-        raise BinFileError(f"{what}: {reader.remaining} unexpected bytes after the last section")
-    return Container(what, magic, version, data, sections)
+        if os.path.getsize(path) == 0:
+            return np.zeros(0, dtype=np.uint8)
+        return np.memmap(path, dtype=np.uint8, mode="r")
+    except (OSError, ValueError) as exc:
+        raise error(f"{what or path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
 
 
 class ContainerWriter:
@@ -161,12 +47,19 @@ class ContainerWriter:
         self._size_pos: int | None = None
         self._done = False
 
-    def begin_section(self, section_id: int) -> None:
+    def begin_section(self, section_id: int) -> int:
+        """Start a section; returns the file offset where its payload begins."""
         if self._size_pos is not None:
             raise RuntimeError("previous section not ended")
         self.fh.write(struct.pack("<I", section_id))
         self._size_pos = self.fh.tell()
         self.fh.write(b"\0" * 8)
+        return self._size_pos + 8
+
+    def written(self) -> np.ndarray:
+        """What has been written so far, memory-mapped read-only (to hash it back)."""
+        self.fh.flush()
+        return np.memmap(self.tmp_path, dtype=np.uint8, mode="r")
 
     def write(self, payload) -> None:
         if isinstance(payload, np.ndarray):

@@ -1,9 +1,9 @@
 """snarkjs powers-of-tau files (``.ptau``, version 1), read and written byte for byte as snarkjs 0.7.6.
 
-Container: :mod:`zk.formats.binfile` with magic ``ptau``. Points are affine x || y, each coordinate
+Container: :mod:`zk.formats.binio` with magic ``ptau`` (memory-mapped by :mod:`zk.formats.binfile`). Points are affine x || y, each coordinate
 32 bytes little-endian in Montgomery form (R = 2^256), G2 coordinates c0 || c1; the point at
 infinity is all zero bytes. That is exactly the limb layout of :mod:`zk.curve` arrays, so a
-section is used in place: ``(n, 2, 4)`` uint64 for G1, ``(n, 2, 2, 4)`` for G2, with no copy.
+section's bytes are the kernels' arrays: ``(n, 2, 4)`` uint64 for G1, ``(n, 2, 2, 4)`` for G2.
 
 Sections (n = 2^power):
    1 header: u32 n8 (32), n8 bytes q (BN254's base field prime), u32 power, u32 ceremonyPower
@@ -41,7 +41,8 @@ from zk.curve.subgroup import batch_g2_subgroup_check
 from zk.field import FP, FP2, P
 from zk.msm.scalars import first_non_canonical
 
-from .binfile import BinFileError, BoundedReader, Container, ContainerWriter, read_container
+from .binfile import ContainerWriter, map_file
+from .binio import BoundedReader, Container, read_container
 
 MAGIC = b"ptau"
 VERSION = 1
@@ -66,7 +67,7 @@ CONTRIBUTION_TYPE, BEACON_TYPE = 0, 1
 MAX_NAME_BYTES = 255
 
 
-class PtauError(BinFileError):
+class PtauError(ValueError):
     """A .ptau file that is malformed, truncated, inconsistent or holds invalid points."""
 
 
@@ -157,11 +158,11 @@ class PtauFile:
         return all(self.container.has(s) for s in LAGRANGE_OF.values())
 
     def raw_section(self, section_id: int) -> np.ndarray:
-        section = self.container.unique_section(section_id, SECTION_NAMES[section_id])
-        return self.container.payload(section)
+        offset, size = self.container.section(section_id, SECTION_NAMES[section_id])
+        return self.container.data[offset : offset + size]
 
     def points(self, section_id: int, start: int = 0, count: int | None = None, *, check: bool = True) -> np.ndarray:
-        """Points [start, start + count) of a section as a limb array view (no copy), validated
+        """Points [start, start + count) of a section as a limb array, validated
         (canonical, on the curve, G2 in the subgroup) unless ``check=False``."""
         total = section_points(section_id, self.power)
         count = total - start if count is None else count
@@ -169,8 +170,7 @@ class PtauFile:
             raise ValueError(f"points [{start}, {start + count}) outside section {section_id}'s {total}")
         size = G2_BYTES if is_g2_section(section_id) else G1_BYTES
         raw = self.raw_section(section_id)[start * size : (start + count) * size]
-        shape = (count, 2, 2, 4) if is_g2_section(section_id) else (count, 2, 4)
-        arr = raw.view("<u8").reshape(shape)
+        arr = point_array(raw, is_g2_section(section_id))
         if check:
             validate_points(arr, f"{self.what}: {SECTION_NAMES[section_id]} section", start)
         return arr
@@ -181,6 +181,21 @@ class PtauFile:
         if not 0 <= level <= top:
             raise ValueError(f"level {level} outside 0..{top}")
         return self.points(section_id, (1 << level) - 1, 1 << level, check=check)
+
+
+def point_array(raw, g2: bool) -> np.ndarray:
+    """Montgomery point bytes (a file's layout) -> an affine limb array, (n, 2, 4) or (n, 2, 2, 4).
+
+    A copy, not a view: sections start at offsets that are not 8-byte aligned, and the kernels are
+    compiled for aligned arrays."""
+    raw = np.asarray(raw, dtype=np.uint8).reshape(-1)
+    size = G2_BYTES if g2 else G1_BYTES
+    if raw.shape[0] % size:
+        raise PtauError(f"{raw.shape[0]} bytes are not a whole number of {'G2' if g2 else 'G1'} points")
+    count = raw.shape[0] // size
+    arr = np.empty((count, 2, 2, 4) if g2 else (count, 2, 4), dtype=np.uint64)
+    arr.reshape(-1).view(np.uint8)[:] = raw
+    return arr
 
 
 def validate_points(arr: np.ndarray, what: str, first_index: int = 0) -> None:
@@ -204,23 +219,22 @@ def validate_points(arr: np.ndarray, what: str, first_index: int = 0) -> None:
 
 # ---------------------------------------------------------------------------------------------- reading
 def _points_from_bytes(data: bytes, g2: bool, what: str) -> list:
-    arr = np.frombuffer(data, dtype="<u8").astype(np.uint64)
-    arr = arr.reshape((-1, 2, 2, 4) if g2 else (-1, 2, 4))
+    arr = point_array(np.frombuffer(data, dtype=np.uint8), g2)
     validate_points(arr, what)
     return g2_from_array(arr) if g2 else g1_from_array(arr)
 
 
 def _read_header(container: Container) -> tuple[int, int]:
     what = container.what
-    reader = container.reader(container.unique_section(HEADER, "header"), "header")
-    n8 = reader.u32("n8")
+    reader = container.reader(HEADER, "header")
+    n8 = reader.u32()
     if n8 != N8:
         raise PtauError(f"{what}: header field size n8 = {n8}, expected {N8} (only BN254 is supported)")
-    q = int.from_bytes(reader.take_bytes(n8, "prime"), "little")
+    q = int.from_bytes(reader.take(n8), "little")
     if q != P:
         raise PtauError(f"{what}: header prime {q} is not BN254's base field prime (the only curve supported)")
-    power = reader.u32("power")
-    ceremony_power = reader.u32("ceremonyPower")
+    power = reader.u32()
+    ceremony_power = reader.u32()
     reader.expect_end()
     if not 1 <= power <= MAX_POWER:
         raise PtauError(f"{what}: power {power} outside 1..{MAX_POWER}")
@@ -231,36 +245,36 @@ def _read_header(container: Container) -> tuple[int, int]:
 
 def _read_contribution(reader: BoundedReader, index: int) -> Contribution:
     what = f"{reader.what} contribution {index + 1}"
-    g1 = lambda name: _points_from_bytes(reader.take_bytes(G1_BYTES, name), False, f"{what} {name}")[0]
-    g2 = lambda name: _points_from_bytes(reader.take_bytes(G2_BYTES, name), True, f"{what} {name}")[0]
+    g1 = lambda name: _points_from_bytes(reader.take(G1_BYTES), False, f"{what} {name}")[0]
+    g2 = lambda name: _points_from_bytes(reader.take(G2_BYTES), True, f"{what} {name}")[0]
     tau_g1, tau_g2, alpha_g1, beta_g1, beta_g2 = g1("tauG1"), g2("tauG2"), g1("alphaG1"), g1("betaG1"), g2("betaG2")
-    key_g1 = _points_from_bytes(reader.take_bytes(6 * G1_BYTES, "public key"), False, f"{what} public key")
-    key_g2 = _points_from_bytes(reader.take_bytes(3 * G2_BYTES, "public key"), True, f"{what} public key")
+    key_g1 = _points_from_bytes(reader.take(6 * G1_BYTES), False, f"{what} public key")
+    key_g2 = _points_from_bytes(reader.take(3 * G2_BYTES), True, f"{what} public key")
     key = PublicKey(*key_g1, *key_g2)
-    partial_hash = reader.take_bytes(PARTIAL_HASH_BYTES, "partial hash")
-    next_challenge = reader.take_bytes(HASH_BYTES, "next challenge")
-    kind = reader.u32("type")
+    partial_hash = reader.take(PARTIAL_HASH_BYTES)
+    next_challenge = reader.take(HASH_BYTES)
+    kind = reader.u32()
     if kind not in (CONTRIBUTION_TYPE, BEACON_TYPE):
         raise PtauError(f"{what}: unknown contribution type {kind}")
-    params_len = reader.u32("parameters length")
-    params = BoundedReader(reader.take(params_len, "parameters"), f"{what} parameters")
+    params_len = reader.u32()
+    params = BoundedReader(reader.take(params_len), f"{what} parameters", PtauError)
     contribution = Contribution(tau_g1, tau_g2, alpha_g1, beta_g1, beta_g2, key, partial_hash, next_challenge, kind)
     last_tag = 0
     while params.remaining:
-        tag = params.u8("parameter tag")
+        tag = params.take(1)[0]
         if tag <= last_tag:
             raise PtauError(f"{what}: parameters out of order (tag {tag} after {last_tag})")
         last_tag = tag
         if tag == 1:
-            raw = params.take_bytes(params.u8("name length"), "name")
+            raw = params.take(params.take(1)[0])
             try:
                 contribution.name = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise PtauError(f"{what}: name is not UTF-8") from None
         elif tag == 2:
-            contribution.num_iterations_exp = params.u8("numIterationsExp")
+            contribution.num_iterations_exp = params.take(1)[0]
         elif tag == 3:
-            contribution.beacon_hash = params.take_bytes(params.u8("beacon hash length"), "beacon hash")
+            contribution.beacon_hash = params.take(params.take(1)[0])
         else:
             raise PtauError(f"{what}: unknown parameter tag {tag}")
     if kind == BEACON_TYPE and (contribution.num_iterations_exp is None or contribution.beacon_hash is None):
@@ -271,34 +285,32 @@ def _read_contribution(reader: BoundedReader, index: int) -> Contribution:
 def read_ptau(source, what: str | None = None) -> PtauFile:
     """Parse a .ptau file (a path or bytes): header, contributions and the sizes of every section.
     Point sections stay mapped; :meth:`PtauFile.points` validates them as they are used."""
-    try:
-        container = read_container(source, MAGIC, (VERSION,), what)
-    except BinFileError as exc:
-        raise PtauError(str(exc)) from None
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data, what = np.frombuffer(source, dtype=np.uint8), what or "data"
+    else:
+        what = what or os.fspath(source)
+        data = map_file(source, PtauError, what)
+    container = read_container(data, MAGIC, (VERSION,), what, PtauError)
     power, ceremony_power = _read_header(container)
     for section_id in (TAU_G1, TAU_G2, ALPHA_TAU_G1, BETA_TAU_G1, BETA_G2, *LAGRANGE_OF.values()):
         if section_id >= LAGRANGE_TAU_G1 and not container.has(section_id):
             continue
-        section = container.unique_section(section_id, SECTION_NAMES[section_id])
+        _, section_size = container.section(section_id, SECTION_NAMES[section_id])
         size = G2_BYTES if is_g2_section(section_id) else G1_BYTES
         expected = section_points(section_id, power) * size
-        if section.size != expected:
-            raise PtauError(f"{container.what}: {SECTION_NAMES[section_id]} section has {section.size} bytes, "
+        if section_size != expected:
+            raise PtauError(f"{container.what}: {SECTION_NAMES[section_id]} section has {section_size} bytes, "
                             f"expected {expected} for power {power}")
     known = set(SECTION_NAMES)
     unknown = sorted(set(container.sections) - known)
     if unknown:
         raise PtauError(f"{container.what}: unknown section id {unknown[0]}")
-    section = container.unique_section(CONTRIBUTIONS, "contributions")
-    reader = container.reader(section, "contributions")
-    count = reader.u32("contribution count")
+    reader = container.reader(CONTRIBUTIONS, "contributions")
     # The smallest contribution is 1504 bytes: refuse counts the section cannot hold before looping.
-    if count * 1504 > reader.remaining:
-        raise PtauError(f"{container.what}: contributions section claims {count} contributions in {reader.remaining} bytes")
+    count = reader.count(reader.u32(), 1504, "contributions")
     contributions = [_read_contribution(reader, i) for i in range(count)]
     reader.expect_end()
-    return PtauFile(os.fspath(source) if not isinstance(source, (bytes, bytearray, memoryview)) else "data",
-                    container, power, ceremony_power, contributions)
+    return PtauFile(what, container, power, ceremony_power, contributions)
 
 
 # ---------------------------------------------------------------------------------------------- writing
