@@ -290,3 +290,253 @@ def beacon(in_path, out_path, beacon_hash: bytes, num_iterations_exp: int, name:
     key = create_ptau_key(challenge, beacon_rng(beacon_hash, num_iterations_exp))
     meta = {"name": name, "type": F.BEACON_TYPE, "num_iterations_exp": num_iterations_exp, "beacon_hash": bytes(beacon_hash)}
     return _apply_key(ptau, out_path, key, challenge, meta, progress)
+
+
+# ---------------------------------------------------------------------------------------------- verify
+@dataclass
+class ContributionReport:
+    index: int
+    name: str
+    response_hash: bytes
+    next_challenge: bytes
+    beacon_hash: bytes | None = None
+    num_iterations_exp: int | None = None
+
+
+@dataclass
+class VerifyReport:
+    power: int
+    ceremony_power: int
+    contributions: list[ContributionReport]
+    next_challenge: bytes
+    prepared: bool
+
+
+def _fail(ptau: F.PtauFile, message: str) -> CeremonyError:
+    return CeremonyError(f"{ptau.what}: {message}")
+
+
+@dataclass
+class _Prev:
+    tau_g1: G1Point
+    tau_g2: G2Point
+    alpha_g1: G1Point
+    beta_g1: G1Point
+    beta_g2: G2Point
+    next_challenge: bytes
+
+
+def _initial(ceremony_power: int) -> _Prev:
+    g1, g2 = G1Point.generator(), G2Point.generator()
+    return _Prev(g1, g2, g1, g1, g2, first_challenge_hash(ceremony_power))
+
+
+def _check_contribution(ptau: F.PtauFile, cur: F.Contribution, prev, number: int) -> None:
+    """powersoftau_verify.js ``verifyContribution``: beacon keys recomputed, the three proofs of
+    knowledge, and each first power following the previous contribution's by the same secret."""
+    label = f"contribution #{number}{' (' + cur.name + ')' if cur.name else ''}"
+    key = cur.key
+    if cur.type == F.BEACON_TYPE:
+        expected = create_ptau_key(prev.next_challenge, beacon_rng(cur.beacon_hash, cur.num_iterations_exp)).public()
+        for field_name in F.PublicKey.G1_FIELDS + F.PublicKey.G2_FIELDS:
+            if getattr(key, field_name) != getattr(expected, field_name):
+                raise _fail(ptau, f"{label}: beacon key ({field_name}) is not the one the beacon parameters give")
+    sp = {}
+    for name, personalization in (("tau", TAU), ("alpha", ALPHA), ("beta", BETA)):
+        g1_s, g1_sx = getattr(key, f"{name}_g1_s"), getattr(key, f"{name}_g1_sx")
+        sp[name] = ptau_g2_sp(personalization, prev.next_challenge, g1_s, g1_sx)
+        if not same_ratio(g1_s, g1_sx, sp[name], getattr(key, f"{name}_g2_spx")):
+            raise _fail(ptau, f"{label}: invalid proof of knowledge of {name}")
+    checks = (
+        (prev.tau_g1, cur.tau_g1, sp["tau"], key.tau_g2_spx, "tau*G1 does not follow the previous contribution"),
+        (key.tau_g1_s, key.tau_g1_sx, prev.tau_g2, cur.tau_g2, "tau*G2 does not follow the previous contribution"),
+        (prev.alpha_g1, cur.alpha_g1, sp["alpha"], key.alpha_g2_spx, "alpha*G1 does not follow the previous contribution"),
+        (prev.beta_g1, cur.beta_g1, sp["beta"], key.beta_g2_spx, "beta*G1 does not follow the previous contribution"),
+        (key.beta_g1_s, key.beta_g1_sx, prev.beta_g2, cur.beta_g2, "beta*G2 does not follow the previous contribution"),
+    )
+    for a, b, c, d, message in checks:
+        if not same_ratio(a, b, c, d):
+            raise _fail(ptau, f"{label}: {message}")
+
+
+def _random_scalars(n: int) -> np.ndarray:
+    return scalars_from_ints([secrets.randbits(_VERIFY_SCALAR_BITS) for _ in range(n)])
+
+
+def _shifted_sums(points: np.ndarray, g2: bool):
+    """(sum r_i P_i, sum r_i P_(i+1)) over i < n - 1 for random r: equal ratios for every
+    consecutive pair imply it, except with probability about 2^-128."""
+    scalars = _random_scalars(points.shape[0] - 1)
+    msm = msm_g2 if g2 else msm_g1
+    return msm(points[:-1], scalars, check=False), msm(points[1:], scalars, check=False)
+
+
+def verify(path, progress: Progress = _no_progress) -> VerifyReport:
+    """Everything snarkjs's ``powersoftau verify`` checks, raising CeremonyError at the first
+    failure: each contribution's proofs of knowledge and chaining, beacons recomputed, the last
+    contribution's sections consistent powers of one tau (random linear combinations and
+    pairings), its next-challenge hash, and the prepared Lagrange sections when present. Every
+    point is also checked to be on its curve and in its subgroup."""
+    ptau = _open(path)
+    if not ptau.contributions:
+        raise _fail(ptau, "no contributions: this file cannot be used (run contribute first)")
+    initial = _initial(ptau.ceremony_power)
+    contributions = ptau.contributions
+    last = contributions[-1]
+    prev_of = lambda i: contributions[i - 1] if i > 0 else initial
+    _check_contribution(ptau, last, prev_of(len(contributions) - 1), len(contributions))
+
+    g1, g2 = G1Point.generator(), G2Point.generator()
+    hasher = hashlib.blake2b(digest_size=64)
+    hasher.update(response_hash(last))
+    n = 1 << ptau.power
+    total = sum(F.section_points(s, ptau.power) for s in (F.TAU_G1, F.TAU_G2, F.ALPHA_TAU_G1, F.BETA_TAU_G1, F.BETA_G2))
+    with progress("verify powers", total) as bar:
+        sections = {}
+        for section_id in (F.TAU_G1, F.TAU_G2, F.ALPHA_TAU_G1, F.BETA_TAU_G1, F.BETA_G2):
+            points = ptau.points(section_id)
+            hasher.update(E.uncompressed(points).tobytes())
+            sections[section_id] = points
+            bar.update(points.shape[0])
+    first = lambda s, i: (g2_from_array if _is_g2(s) else g1_from_array)(sections[s][i : i + 1])[0]
+    name = F.SECTION_NAMES
+    r1, r2 = _shifted_sums(sections[F.TAU_G1], False)
+    if not same_ratio(r1, r2, g2, last.tau_g2):
+        raise _fail(ptau, "tauG1 section: the points are not successive powers of tau")
+    if first(F.TAU_G1, 0) != g1:
+        raise _fail(ptau, "tauG1 section: the first point is not the generator")
+    if first(F.TAU_G1, 1) != last.tau_g1:
+        raise _fail(ptau, "tauG1 section: the second point differs from the last contribution's tauG1")
+    r1, r2 = _shifted_sums(sections[F.TAU_G2], True)
+    if not same_ratio(g1, last.tau_g1, r1, r2):
+        raise _fail(ptau, "tauG2 section: the points are not successive powers of tau")
+    if first(F.TAU_G2, 0) != g2:
+        raise _fail(ptau, "tauG2 section: the first point is not the generator")
+    if first(F.TAU_G2, 1) != last.tau_g2:
+        raise _fail(ptau, "tauG2 section: the second point differs from the last contribution's tauG2")
+    for section_id, recorded in ((F.ALPHA_TAU_G1, last.alpha_g1), (F.BETA_TAU_G1, last.beta_g1)):
+        r1, r2 = _shifted_sums(sections[section_id], False)
+        if not same_ratio(r1, r2, g2, last.tau_g2):
+            raise _fail(ptau, f"{name[section_id]} section: the points are not successive powers of tau")
+        if first(section_id, 0) != recorded:
+            raise _fail(ptau, f"{name[section_id]} section: the first point differs from the last contribution's")
+    if first(F.BETA_G2, 0) != last.beta_g2:
+        raise _fail(ptau, "betaG2 section: the point differs from the last contribution's betaG2")
+    next_challenge = hasher.digest()
+    if ptau.power == ptau.ceremony_power and next_challenge != last.next_challenge:
+        raise _fail(ptau, "the sections' hash is not the next challenge the last contribution recorded")
+
+    for i in range(len(contributions) - 2, -1, -1):
+        _check_contribution(ptau, contributions[i], prev_of(i), i + 1)
+
+    prepared = any(ptau.container.has(s) for s in F.LAGRANGE_OF.values())
+    if prepared:
+        if not ptau.prepared:
+            raise _fail(ptau, "only some of the prepared (Lagrange) sections 12-15 are present")
+        _verify_lagrange(ptau, sections, progress)
+    reports = []
+    for i, c in enumerate(contributions):
+        reports.append(ContributionReport(i + 1, c.name, response_hash(c), c.next_challenge, c.beacon_hash,
+                                          c.num_iterations_exp))
+    return VerifyReport(ptau.power, ptau.ceremony_power, reports, next_challenge, prepared)
+
+
+def _verify_lagrange(ptau: F.PtauFile, sections: dict, progress: Progress) -> None:
+    """Each level k of each Lagrange section: sum_i f(w^i) L_i == sum_j r_j tau^j for random
+    coefficients r (f = sum_j r_j X^j), i.e. MSM(level, NTT(r)) == MSM(powers, r)."""
+    levels = [(s, k) for s, l in F.LAGRANGE_OF.items()
+              for k in range(ptau.power + (2 if s == F.TAU_G1 else 1))]
+    with progress("verify lagrange", len(levels)) as bar:
+        for section_id, k in levels:
+            lagrange_id = F.LAGRANGE_OF[section_id]
+            g2 = _is_g2(section_id)
+            size = 1 << k
+            powers = sections[section_id][:size]
+            coefficients = [secrets.randbits(_VERIFY_SCALAR_BITS) for _ in range(size)]
+            if powers.shape[0] < size:  # level power + 1 of tauG1: the top point is infinity
+                coefficients[-1] = 0
+                powers = np.concatenate([powers, np.zeros((1,) + powers.shape[1:], dtype=np.uint64)])
+            evaluations = ntt(A.to_array(FR, coefficients))
+            msm = msm_g2 if g2 else msm_g1
+            lhs = msm(ptau.lagrange_level(lagrange_id, k), scalars_from_montgomery(evaluations), check=False)
+            rhs = msm(powers, scalars_from_ints(coefficients), check=False)
+            if lhs != rhs:
+                raise _fail(ptau, f"{F.SECTION_NAMES[lagrange_id]} section: level {k} is not the Lagrange basis "
+                                  f"of the {F.SECTION_NAMES[section_id]} powers")
+            bar.update(1)
+
+
+# ---------------------------------------------------------------------------------------------- prepare
+class _Twiddles:
+    """Per-level scalars of the inverse FFT: stage s of size 2^k uses w^-(2^(k-1-s) j), j < 2^s,
+    with 1/n folded into the last stage. Built once per level and shared by all four sections."""
+
+    def __init__(self, level: int):
+        n = 1 << level
+        self.level = level
+        values, offsets = [], []
+        if level:
+            w_inv = pow(root_of_unity(n), -1, R)
+            inv_n = pow(n, -1, R)
+            for s in range(level):
+                half = 1 << s
+                step = pow(w_inv, n // (2 * half), R)
+                offsets.append(len(values))
+                t = inv_n if s == level - 1 else 1
+                for _ in range(half):
+                    values.append(t)
+                    t = t * step % R
+            self.inv_n = [inv_n]
+        else:
+            self.inv_n = [1]
+        self.values = values or [1]
+        self.offsets = np.array(offsets or [0], dtype=np.int64)
+        self._forms = {}
+
+    def forms(self, g2: bool):
+        if g2 not in self._forms:
+            self._forms[g2] = (_scalar_forms(self.values, g2), _scalar_forms(self.inv_n, g2))
+        return self._forms[g2]
+
+
+def lagrange_level(points: np.ndarray, twiddles: _Twiddles) -> np.ndarray:
+    """The affine Lagrange basis (inverse FFT in the exponent) of 2^level affine points."""
+    g2 = points.ndim == 4
+    Fd = FP2 if g2 else FP
+    jac = np.empty((points.shape[0], 3) + points.shape[2:], dtype=np.uint64)
+    K.affine_rows_to_jac(Fd, np.ascontiguousarray(points), jac)
+    (raw, halves), (inv_raw, inv_halves) = twiddles.forms(g2)
+    K.run_ifft(Fd, jac, raw, halves, twiddles.offsets, inv_raw, inv_halves)
+    out = np.empty_like(points)
+    K.batch_to_affine(Fd, jac, out)
+    return out
+
+
+def prepare(in_path, out_path, progress: Progress = _no_progress) -> None:
+    """snarkjs ``powersoftau preparephase2``: sections 2-7 copied, 12-15 computed (the Lagrange
+    bases of tauG1, tauG2, alphaTauG1, betaTauG1 at every size 2^k, k = 0..power, and for tauG1
+    also k = power + 1 with the missing top power taken as the point at infinity)."""
+    ptau = _open(in_path)
+    if ptau.power + 1 > F.MAX_POWER:
+        raise CeremonyError(f"{ptau.what}: power {ptau.power} is too large to prepare (level {ptau.power + 1} "
+                            f"would need a 2^{ptau.power + 1} domain; Fr has 2^{F.MAX_POWER})")
+    twiddles = {}
+    work = sum((1 << k) * max(k, 1) for k in range(ptau.power + 2)) + 3 * sum((1 << k) * max(k, 1) for k in range(ptau.power + 1))
+    with F.open_writer(out_path, 11) as w, progress("prepare", work) as bar:
+        w.section(F.HEADER, [F.header_bytes(ptau.power)])
+        for section_id in (F.TAU_G1, F.TAU_G2, F.ALPHA_TAU_G1, F.BETA_TAU_G1, F.BETA_G2, F.CONTRIBUTIONS):
+            w.section(section_id, [ptau.raw_section(section_id)])
+        for section_id, lagrange_id in F.LAGRANGE_OF.items():
+            points = ptau.points(section_id)
+            top = ptau.power + 1 if section_id == F.TAU_G1 else ptau.power
+            w.begin_section(lagrange_id)
+            for k in range(top + 1):
+                size = 1 << k
+                level_points = points[:size]
+                if level_points.shape[0] < size:
+                    level_points = np.concatenate([level_points, np.zeros((1,) + points.shape[1:], dtype=np.uint64)])
+                if k not in twiddles:
+                    twiddles[k] = _Twiddles(k)
+                w.write(lagrange_level(level_points, twiddles[k]))
+                bar.update(size * max(k, 1))
+            w.end_section()
