@@ -41,7 +41,7 @@ def send(w3, call, *, sender: str | None = None, gas: int | None = None) -> Sent
         tx_hash = call.transact(tx)
     except (ContractLogicError, ContractCustomError, ValueError) as exc:  # reverted while estimating gas
         raise TransactionFailed(str(exc)) from None
-    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.02)
     if receipt["status"] != 1:
         raise TransactionFailed(f"transaction {tx_hash.hex()} reverted")
     return Sent(receipt)

@@ -50,7 +50,13 @@ def solc_available() -> bool:
     return shutil.which("node") is not None and (NODE_MODULES / "solc" / "package.json").exists()
 
 
-def compile_solidity(sources: Mapping[str, str], *, optimizer_runs: int | None = 200,
+# The optimizer tuned for execution: with a low `runs` solc encodes large constants as
+# computations to save code bytes, which makes the unrolled Poseidon about 25% dearer
+# (16,299 against 12,935 gas for two inputs) for 12% less code.
+OPTIMIZER_RUNS = 1_000_000
+
+
+def compile_solidity(sources: Mapping[str, str], *, optimizer_runs: int | None = OPTIMIZER_RUNS,
                      via_ir: bool = False) -> dict[str, CompiledContract]:
     """{contract name: CompiledContract} for every contract, library and interface in ``sources``
     ({file name: source}); a name defined twice is an error."""
