@@ -15,7 +15,7 @@ DEPTH = 20
 
 @pytest.fixture(scope="module")
 def system():
-    from circuits.system import CreditsSystem
+    from circuits.app.system import CreditsSystem
 
     return CreditsSystem.shared(4)  # the purchase circuit does not depend on the tree depth
 
