@@ -7,7 +7,7 @@ PTAU_POWER ?= 16
 ZK_BENCH_MAX_LOG ?= 12
 export ZK_BENCH_MAX_LOG
 
-.PHONY: setup npm test fuzz bench demo ptau clean
+.PHONY: setup npm test fuzz bench demo ptau warmup clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,11 @@ fuzz: setup
 
 bench: setup npm
 	$(PY) -m pytest bench --benchmark-only --benchmark-columns=min,median,mean,rounds -q -s
+
+# Compile every numba kernel once (what a fresh install's first command would otherwise pay).
+# Not part of setup: `make test` keys its own cache on the sources and would compile again.
+warmup: setup
+	$(VENV)/bin/zk warmup
 
 ptau: npm
 	scripts/prepare_ptau.sh $(PTAU_POWER)

@@ -92,7 +92,7 @@ def choose_window(active: int, threads: int = 1, bits: int = 254) -> int:
     return best_c
 
 
-_CUBE_ROOTS = {"G1": E.cube_root("G1"), "G2": E.cube_root("G2")}
+_CUBE_ROOTS: dict = {}  # built on first use: a kernel call at import time would slow every start-up
 
 
 def msm_jacobian(group: _Group, points: np.ndarray, scalars: np.ndarray, *, window: int | None = None,
@@ -117,7 +117,10 @@ def msm_jacobian(group: _Group, points: np.ndarray, scalars: np.ndarray, *, wind
         m = active.shape[0]
         split_points = np.empty((2 * m,) + points.shape[1:], dtype=np.uint64)
         split_scalars = np.empty((2 * m, 4), dtype=np.uint64)
-        rows, low_bits, high_bits = E.expand(F, points, scalars, active, _CUBE_ROOTS[group.name], split_points, split_scalars)
+        cube_root = _CUBE_ROOTS.get(group.name)
+        if cube_root is None:
+            cube_root = _CUBE_ROOTS[group.name] = E.cube_root(group.name)
+        rows, low_bits, high_bits = E.expand(F, points, scalars, active, cube_root, split_points, split_scalars)
         points, scalars = split_points[:rows], split_scalars[:rows]
         active = np.arange(rows, dtype=np.int64)
         bits = E.bit_length(low_bits, high_bits)

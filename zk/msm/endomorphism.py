@@ -24,7 +24,6 @@ from numba.extending import intrinsic
 from zk.curve.glv import BETA, LAMBDA, lattice_basis
 from zk.curve.rows import load_point, store_point
 from zk.field import FP, P, R
-from zk.field import arrays as A
 from zk.field.ops import fload, fmul_base, fneg
 
 (_A1, _B1), (_A2, _B2) = lattice_basis()
@@ -133,7 +132,8 @@ def expand(F, points, scalars, active, beta, out_points, out_scalars):
 def cube_root(group_name: str) -> np.ndarray:
     """The Fp constant c (Montgomery, shape (1, 4)) with (c x, y) = [LAMBDA](x, y) on the group."""
     value = BETA if group_name == "G1" else BETA * BETA % P
-    return A.to_array(FP, [value]).reshape(1, 4)
+    mont = value * (1 << 256) % P  # Montgomery form in Python: no kernel call needed for one constant
+    return np.array([[(mont >> (64 * i)) & ((1 << 64) - 1) for i in range(4)]], dtype=np.uint64)
 
 
 def bit_length(low_bits: int, high_bits: int) -> int:
