@@ -187,3 +187,33 @@ def test_daemon_process_and_thin_client(keys, tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_cli_prove_through_the_server(server, keys, tmp_path):
+    from click.testing import CliRunner
+
+    from zk.cli import _register_commands, cli
+
+    _register_commands()
+    srv, _ = server
+    d, vk = keys
+    result = CliRunner().invoke(cli, ["prove", str(d / "mul.pk"), str(d / "mul.wtns"), str(tmp_path / "p.json"),
+                                      str(tmp_path / "q.json"), "--server", srv.socket_path, "-v"])
+    assert result.exit_code == 0, result.output
+    assert "proved" in result.output
+    assert verify(vk, read_public(tmp_path / "q.json"), read_proof(tmp_path / "p.json"))
+    result = CliRunner().invoke(cli, ["prove", str(d / "mul.pk"), str(d / "public.json"), str(tmp_path / "p.json"),
+                                      str(tmp_path / "q.json"), "--server", srv.socket_path])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    result = CliRunner().invoke(cli, ["prove", str(d / "mul.pk"), str(d / "mul.wtns"), str(tmp_path / "p.json"),
+                                      str(tmp_path / "q.json"), "--server", str(tmp_path / "nobody.sock")])
+    assert result.exit_code == 2 and "no zk server" in result.output
+
+
+def test_cli_start_up_imports_neither_numpy_nor_numba():
+    code = ("import sys; from zk.cli import _register_commands; _register_commands(); "
+            "print([m for m in ('numpy', 'numba') if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

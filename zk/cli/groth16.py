@@ -100,10 +100,15 @@ def setup_command(r1cs: str, proving_key: str, vkey_path: str, verbose: bool) ->
 @click.argument("proof_path", metavar="PROOF.json", type=click.Path(dir_okay=False, writable=True))
 @click.argument("public_path", metavar="PUBLIC.json", type=click.Path(dir_okay=False, writable=True))
 @click.option("-v", "--verbose", is_flag=True, help="Print timings for each stage.")
-def prove_command(proving_key: str, witness: str, proof_path: str, public_path: str, verbose: bool) -> None:
+@click.option("--server", "server", metavar="SOCKET", default=None,
+              help="Ask a running `zk serve SOCKET` to prove (keys stay loaded there; this process starts without numba).")
+def prove_command(proving_key: str, witness: str, proof_path: str, public_path: str, verbose: bool, server: str | None) -> None:
     """Prove with a key from `zk setup` and a full witness (.wtns, or a JSON list of decimals).
 
     Also available as `zk prove`."""
+    if server is not None:
+        _prove_on_server(server, proving_key, witness, proof_path, public_path, verbose)
+        return
     from zk.formats.snarkjs import write_proof, write_public
     from zk.formats import keyfile
     from zk.groth16 import prove
@@ -122,6 +127,24 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
     except OSError as exc:
         raise UserError(f"cannot write {exc.filename or proof_path}: {exc.strerror or exc}") from None
     stages(f"wrote {proof_path} and {public_path}")
+
+
+def _prove_on_server(server: str, proving_key: str, witness: str, proof_path: str, public_path: str, verbose: bool) -> None:
+    from zk.serve import client
+
+    start = time.perf_counter()
+    try:
+        reply = client.prove(server, proving_key, witness, proof_path, public_path)
+    except client.ServerUnavailable as exc:
+        raise UserError(str(exc)) from None
+    except client.ServerRefused as exc:
+        if exc.exit == 2:
+            raise UserError(str(exc)) from None
+        raise click.ClickException(str(exc)) from None  # the server failed: exit status 1
+    if verbose:
+        click.echo(f"server: read witness {reply['read_witness_seconds']:.3f} s, proved {reply['prove_seconds']:.3f} s, "
+                   f"wrote {reply['write_seconds']:.3f} s; round trip {time.perf_counter() - start:.3f} s", err=True)
+    click.echo(f"wrote {proof_path} and {public_path}", err=True)
 
 
 @groth16_group.command("verify")
