@@ -8,10 +8,12 @@ The node enforces mainnet's rules for the Prague hardfork, EIP-170's code size l
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import pathlib
 import signal
+import sys
 import socket
 import subprocess
 import tempfile
@@ -26,6 +28,13 @@ _CONFIG = f"""module.exports = {{
   networks: {{ hardhat: {{ chainId: {CHAIN_ID}, hardfork: "{HARDFORK}", allowUnlimitedContractSize: false }} }},
 }};
 """
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel sends it SIGTERM when the process that started it
+    dies, even by SIGKILL, when no `finally` runs (Linux; elsewhere only `stop` ends the node)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class NodeError(RuntimeError):
@@ -80,7 +89,7 @@ class LocalNode:
             [str(NODE_MODULES / ".bin" / "hardhat"), "--config", str(config), "node",
              "--hostname", "127.0.0.1", "--port", str(port)],
             cwd=self._dir.name, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=env, start_new_session=True,
+            env=env, start_new_session=True, preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
