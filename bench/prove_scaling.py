@@ -83,18 +83,22 @@ def main() -> None:
     parser.add_argument("--logs", default="10,12,14", help="sizes 2^k, comma-separated")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--out", default="docs/prove_scaling.png")
+    parser.add_argument("--peers-max-log", type=int, default=16,
+                        help="run snarkjs and groth16py up to this size only (their setup/prove take minutes beyond)")
+    parser.add_argument("--append", action="store_true", help="add to the figures already in OUT's .json")
     args = parser.parse_args()
     png = Path(args.out)
-    results = []
+    results = json.loads(png.with_suffix(".json").read_text()) if args.append else []
     with tempfile.TemporaryDirectory(prefix="zk-scaling-") as tmp:
         for log in (int(x) for x in args.logs.split(",")):
             exported = export("mul", log, Path(tmp) / f"mul_{log}")
             print(f"2^{log}: {exported.n_constraints} constraints", file=sys.stderr, flush=True)
+            small = log <= args.peers_max_log
             result = bench_circuit(read_r1cs(exported.r1cs), read_wtns(exported.wtns), Path(tmp) / f"run_{log}",
-                                   rounds=args.rounds, cli_rounds=args.rounds,
+                                   rounds=args.rounds, cli_rounds=args.rounds, snarkjs=None if small else "",
                                    log=lambda line: print(f"  {line}", file=sys.stderr, flush=True))
             result["log"] = log
-            result["groth16py"] = groth16py_times(exported.r1cs, exported.wtns, args.rounds)
+            result["groth16py"] = groth16py_times(exported.r1cs, exported.wtns, args.rounds) if small else None
             results.append(result)
             print(json.dumps(result), flush=True)
             png.with_suffix(".json").write_text(json.dumps(results, indent=1))

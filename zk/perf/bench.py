@@ -123,7 +123,7 @@ def bench_circuit(cs, witness: list[int], workdir: Path, *, rounds: int = 3, zke
         result["load_average_after"] = list(os.getloadavg())
         return result
 
-    snarkjs = snarkjs or find_snarkjs()
+    snarkjs = find_snarkjs() if snarkjs is None else (snarkjs or None)  # "" leaves snarkjs out
     if zkey is None and ptau is None:
         say("zk: our key as a .zkey for the peers")
         zkey = workdir / "circuit.zkey"
