@@ -66,11 +66,17 @@ def send_as(w3, account, call) -> int:
 
 def proof_args(system, note):
     from circuits.witness import purchase_inputs
+
+    proof, statement = system.prove("purchase", purchase_inputs(note))
+    return _abi_proof(proof, statement.as_list())
+
+
+def _abi_proof(proof, public):
+    """a, b, c as the verifier's ABI takes them."""
     from zk.formats.snarkjs import proof_to_json, public_to_json
     from zk.formats.solidity import calldata_words
 
-    proof, statement = system.prove("purchase", purchase_inputs(note))
-    words = calldata_words(public_to_json(statement.as_list()), proof_to_json(proof))
+    words = calldata_words(public_to_json(public), proof_to_json(proof))
     return [words[0:2], [words[2:4], words[4:6]], words[6:8]]
 
 
@@ -168,3 +174,42 @@ def test_epoch_of_block_time_is_the_protocols_calendar_month(deployed, timestamp
 
     day = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
     assert deployed[1].functions.epochOf(timestamp).call() == epoch_of(day.year, day.month)
+
+
+def test_the_sqlite_ledger_and_the_contract_agree_on_purchases(w3, system, compiled, deployed, tmp_path):
+    """The same purchases and refused purchases, submitted to the SQLite ledger (the reference
+    model) and to a fresh contract: the same verdicts, note roots, root histories and buckets after
+    every step. The ledger's payment is the chain's own transfer (its transaction, its payer)."""
+    from circuits.app.ledger import NOTE_TREE, Ledger, LedgerError, Payment
+    from circuits.protocol import Note, random_field_element
+    from circuits.witness import purchase_inputs
+    from zk.chain.client import deploy
+
+    token, shared, _ = deployed
+    credits, _ = deploy(w3, compiled["CommunityCredits"], token.address, shared.functions.purchaseVerifier().call())
+    epoch = credits.functions.currentEpoch().call()
+    ledger = Ledger(tmp_path / "ledger.db", system, now=lambda: epoch, depth=DEPTH, operator_share_bps=7000)
+    notes = [Note.new(random_field_element(), amount, epoch) for amount in (7, 1, 500)]
+    proofs = {note.commitment: system.prove("purchase", purchase_inputs(note)) for note in notes}
+    steps = [(notes[0], 7, epoch), (notes[0], 8, epoch), (notes[1], 1, epoch + 1), (notes[1], 1, epoch),
+             (notes[0], 7, epoch), (notes[2], 500, epoch)]
+    verdicts = []
+    for note, amount, claimed_epoch in steps:
+        buyer = fresh_buyer(w3, token, amount)
+        assert send_as(w3, buyer, token.functions.approve(credits.address, amount)) == 1
+        proof, statement = proofs[note.commitment]
+        purchase = credits.functions.purchase(*_abi_proof(proof, statement.as_list()), note.commitment, amount, claimed_epoch)
+        on_chain = send_as(w3, buyer, purchase) == 1
+        tx = w3.eth.get_block("latest")["transactions"][-1].hex()
+        try:
+            ledger.purchase(Payment(tx, buyer.address, amount), proof, note.commitment, amount, claimed_epoch)
+            in_ledger = True
+        except LedgerError:
+            in_ledger = False
+        verdicts.append(on_chain)
+        assert on_chain == in_ledger, (amount, claimed_epoch)
+        assert credits.functions.noteRoot().call() == ledger.root(NOTE_TREE)
+        assert all(credits.functions.isKnownNoteRoot(r).call() for r in ledger.recent_roots(NOTE_TREE))
+    assert verdicts == [True, False, False, True, False, True]
+    assert [(b.epoch, b.purchased) for b in ledger.buckets()] == [(epoch, credits.functions.purchased(epoch).call())]
+    assert token.functions.balanceOf(credits.address).call() == 7 + 1 + 500
