@@ -126,8 +126,13 @@ def bench_circuit(cs, witness: list[int], workdir: Path, *, rounds: int = 3, zke
     snarkjs = find_snarkjs() if snarkjs is None else (snarkjs or None)  # "" leaves snarkjs out
     if zkey is None and ptau is None:
         say("zk: our key as a .zkey for the peers")
+        try:
+            zkey_format.write_zkey(zkey_format.from_proving_key(pk), workdir / "circuit.zkey")
+        except Exception as exc:  # noqa: BLE001 - a converter failure skips the peers, not our figures
+            result["peers_skipped"] = f"could not write our key as a .zkey ({type(exc).__name__}: {exc})"
+            result["load_average_after"] = list(os.getloadavg())
+            return result
         zkey = workdir / "circuit.zkey"
-        zkey_format.write_zkey(zkey_format.from_proving_key(pk), zkey)
         result["peers_key"] = "zk setup written as .zkey"
     elif zkey is None:
         result["peers_key"] = "snarkjs setup from " + ptau.name
@@ -202,6 +207,8 @@ def format_table(result: dict) -> str:
         f"{'':12} CPU: prove in-process {s(zk.get('prove_cpu_s'))}, prove CLI {s(zk.get('prove_cli_cpu_s'))}, "
         f"verify CLI {s(zk.get('verify_cli_cpu_s'))}",
     ]
+    if result.get("peers_skipped"):
+        lines.append(f"peers skipped: {result['peers_skipped']}")
     for name, peer in result["peers"].items():
         lines.append(f"{name:12} {s(peer.get('setup_s')):>10} {'-':>10} {s(peer.get('prove_cli_s')):>10} "
                      f"{mib(peer.get('prove_cli_rss_mib')):>9} {'-':>10} {s(peer.get('verify_cli_s')):>10}")
