@@ -1,6 +1,54 @@
-"""Fixtures for the tests that run contracts on a real local chain (tests/test_chain_*.py): one
-hardhat node per test session, started on first use and stopped at the end (also on failure)."""
+"""Session fixtures for the tests.
+
+- The tests that run contracts on a real local chain (tests/test_chain_*.py): one hardhat node
+  per test session, started on first use and stopped at the end (also on failure).
+- ZK_CROSSCHECK_SOLVER=1: every witness any test solves is also solved by the replaying solver,
+  and the two must agree (same witness, or the same error and message). This is how the compiled
+  solver (zk.r1cs.tape) is checked on every circuit of the suite; it makes the suite slower."""
+import os
+import re
+
 import pytest
+
+_LOCATION = re.compile(r" at [^\s()]+:\d+")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _crosscheck_compiled_solver():
+    if os.environ.get("ZK_CROSSCHECK_SOLVER") != "1":
+        yield
+        return
+    from zk.r1cs import InputError, WitnessError
+    from zk.r1cs.system import ConstraintSystem
+
+    original = ConstraintSystem.solve
+
+    def outcome(fn, *args, **kwargs):
+        try:
+            return "ok", fn(*args, **kwargs)
+        except (WitnessError, InputError) as exc:
+            return type(exc), str(exc), exc
+
+    def crosschecked(self, inputs, check=True):
+        compiled = outcome(original, self, inputs, check)
+        if self.tape is not None:
+            replayed = outcome(self.solve_by_replay, inputs, check)
+            left, right = compiled[:2], replayed[:2]
+            if left[0] != "ok" and "conftest.py:" in right[1]:
+                # A circuit defined inside zk/ (merkle_inclusion_circuit) has no user frame, so its
+                # origins name the first frame outside zk/: here the replay's caller, this file.
+                left, right = (left[0], _LOCATION.sub("", left[1])), (right[0], _LOCATION.sub("", right[1]))
+            assert left == right, f"compiled solver {compiled[:2]} != replay {replayed[:2]}"
+        if compiled[0] != "ok":
+            raise compiled[2]
+        return compiled[1]
+
+    ConstraintSystem.solve = crosschecked
+    try:
+        yield
+    finally:
+        ConstraintSystem.solve = original
+
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,13 @@ class API:
         self.hint_wires: dict[int, str] = {}
         self._boolean: set[tuple] = set()
         self._gadgets: list[str] = []
+        # Compile mode also records the solving program (zk.r1cs.tape): one entry per value-producing
+        # operation, in trace order, and which constraints hold by construction and need no check.
+        self.tape: list[tuple] | None = None if solving else []
+        self.assured: list[bool] = []
+        # A define that reads values while compiling may shape itself on them; such a trace cannot be
+        # replayed as a fixed program, so solving falls back to running define again.
+        self.tape_replayable = True
 
     # ----------------------------------------------------------------- internals
     def _origin(self, op: str) -> str:
@@ -74,9 +81,12 @@ class API:
             total += c * v
         return total % R
 
-    def _constrain(self, a: dict, b: dict, c: dict, op: str) -> None:
+    def _constrain(self, a: dict, b: dict, c: dict, op: str, assured: bool = False) -> None:
+        """`assured`: the values the solver computes always satisfy it (a product wire, a bit of a
+        decomposition), so a compiled solver may skip checking it."""
         self.constraints.append((a, b, c))
         self.origins.append(self._origin(op))
+        self.assured.append(assured)
 
     @staticmethod
     def _is_const(terms: dict[int, int]) -> bool:
@@ -92,20 +102,11 @@ class API:
     def _hint_values(self, fn: Callable, inputs: Sequence[dict], n_outputs: int, name: str) -> list[int | None]:
         if not self.solving:
             return [None] * n_outputs
-        args = [self._eval(t) for t in inputs]
-        try:
-            result = fn(*args)
-        except WitnessError:
-            raise
-        except Exception as exc:
-            raise WitnessError(f"hint {name} ({self._origin('hint')}) failed: {exc}") from exc
-        outputs = [result] if isinstance(result, int) and not isinstance(result, bool) else list(result)
-        if len(outputs) != n_outputs:
-            raise WitnessError(f"hint {name} returned {len(outputs)} values, declared n_outputs={n_outputs}")
-        for v in outputs:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise WitnessError(f"hint {name} returned {v!r}; hints must return ints")
-        return [v % R for v in outputs]
+        return call_hint(fn, [self._eval(t) for t in inputs], n_outputs, name, self._origin("hint"))
+
+    def _record(self, *op) -> None:
+        if self.tape is not None:
+            self.tape.append(op)
 
     # ----------------------------------------------------------------- structure
     @contextlib.contextmanager
@@ -122,7 +123,10 @@ class API:
 
     def value(self, x) -> int | None:
         """The value of `x` while solving (for debugging and hints), None while compiling."""
-        return self._eval(self._terms(x)) if self.solving else None
+        if not self.solving:
+            self.tape_replayable = False
+            return None
+        return self._eval(self._terms(x))
 
     # ----------------------------------------------------------------- arithmetic
     def add(self, *xs) -> Variable:
@@ -150,7 +154,8 @@ class API:
             return scale(ta, tb.get(ONE_WIRE, 0))
         value = self._eval(ta) * self._eval(tb) if self.solving else None
         wire = self._new_wire(self._label("mul"), value)
-        self._constrain(ta, tb, {wire: 1}, "mul")
+        self._record("mul", wire, ta, tb)
+        self._constrain(ta, tb, {wire: 1}, "mul", assured=True)
         return {wire: 1}
 
     def _label(self, op: str) -> str:
@@ -171,7 +176,8 @@ class API:
                 raise WitnessError(f"division by zero ({self._origin('div')})")
             value = self._eval(ta) * inverse(bv)
         wire = self._new_wire(self._label("div"), value)
-        self._constrain({wire: 1}, tb, ta, "div")
+        self._record("div", wire, ta, tb, self._origin("div"))
+        self._constrain({wire: 1}, tb, ta, "div", assured=True)
         return self._var({wire: 1})
 
     def inverse(self, a) -> Variable:
@@ -227,9 +233,10 @@ class API:
             out_value = 0 if av else 1
         inv = self._new_wire(self._label("is_zero_inv"), inv_value)
         out = self._new_wire(self._label("is_zero"), out_value)
+        self._record("is_zero", inv, out, ta)
         # a*inv = 1 - out forces out = 0 when a != 0; a*out = 0 forces out = 0 or a = 0, so out = 1 iff a = 0.
-        self._constrain(ta, {inv: 1}, {ONE_WIRE: 1, out: R - 1}, "is_zero")
-        self._constrain(ta, {out: 1}, {}, "is_zero")
+        self._constrain(ta, {inv: 1}, {ONE_WIRE: 1, out: R - 1}, "is_zero", assured=True)
+        self._constrain(ta, {out: 1}, {}, "is_zero", assured=True)
         self._mark_boolean({out: 1})
         return self._var({out: 1})
 
@@ -250,10 +257,12 @@ class API:
         value = self._eval(ta) if self.solving else None
         out: list[Variable] = []
         rest = dict(ta)
+        if bits > 1:
+            self._record("bits", self.n_wires, bits - 1, ta)
         for i in range(bits - 1):
             bit_value = None if value is None else value >> i & 1
             wire = self._new_wire(self._label(f"bit{i}_"), bit_value)
-            self._constrain({wire: 1}, {wire: 1, ONE_WIRE: R - 1}, {}, "to_bits")
+            self._constrain({wire: 1}, {wire: 1, ONE_WIRE: R - 1}, {}, "to_bits", assured=True)
             self._mark_boolean({wire: 1})
             out.append(self._var({wire: 1}))
             rest = combine(rest, {wire: 1}, R - (1 << i))
@@ -322,6 +331,7 @@ class API:
             wire = self._new_wire(self._label(name), v)
             self.hint_wires[wire] = f"{name} ({origin})"
             outs.append(self._var({wire: 1}))
+        self._record("hint", fn, name, terms, [next(iter(o.terms)) for o in outs], origin)
         return outs[0] if n_outputs == 1 else outs
 
     # ----------------------------------------------------------------- outputs
@@ -337,8 +347,26 @@ class API:
         tv = self._terms(value)
         if self.solving:
             self.values[wire] = self._eval(tv)
+        self._record("set", wire, tv)
         diff = combine(tv, to, R - 1)
-        self._constrain(diff, {ONE_WIRE: 1}, {}, "set_output")
+        self._constrain(diff, {ONE_WIRE: 1}, {}, "set_output", assured=True)
 
     _output_wires: frozenset = frozenset()
     _outputs_set: set
+
+
+def call_hint(fn: Callable, args: list[int], n_outputs: int, name: str, origin: str) -> list[int]:
+    """Run a Python hint on input values and validate what it returns (both solvers use it)."""
+    try:
+        result = fn(*args)
+    except WitnessError:
+        raise
+    except Exception as exc:
+        raise WitnessError(f"hint {name} ({origin}) failed: {exc}") from exc
+    outputs = [result] if isinstance(result, int) and not isinstance(result, bool) else list(result)
+    if len(outputs) != n_outputs:
+        raise WitnessError(f"hint {name} returned {len(outputs)} values, declared n_outputs={n_outputs}")
+    for v in outputs:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise WitnessError(f"hint {name} returned {v!r}; hints must return ints")
+    return [v % R for v in outputs]

@@ -146,6 +146,28 @@ def _flatten_input(raw, spec: InputSpec) -> list[int]:
     return walk(raw, spec.shape, spec.name)
 
 
+def check_input_names(decls, inputs) -> None:
+    """Inputs must be a mapping naming every declared input (not outputs) exactly once."""
+    if not isinstance(inputs, Mapping):
+        raise InputError(f"inputs must be a mapping of names to values, got {type(inputs).__name__}")
+    expected = {d.name for d in decls if d.kind != "output"}
+    outputs = {d.name for d in decls if d.kind == "output"}
+    extra = sorted(set(inputs) - expected)
+    if extra:
+        bad = extra[0]
+        why = "is an output, computed by the circuit" if bad in outputs else "is not declared"
+        raise InputError(f"input {bad!r} {why} (expected inputs: {', '.join(sorted(expected)) or 'none'})")
+    missing = sorted(expected - set(inputs))
+    if missing:
+        raise InputError(f"missing input {missing[0]!r} (expected inputs: {', '.join(sorted(expected))})")
+
+
+def input_values(specs, inputs) -> list[tuple[int, list[int]]]:
+    """(first wire, field elements) of every declared input, validated as a trace would."""
+    check_input_names(specs, inputs)
+    return [(spec.first_wire, _flatten_input(inputs[spec.name], spec)) for spec in specs if spec.kind != "output"]
+
+
 def trace(circuit, inputs: Mapping[str, Any] | None = None):
     """Run `define` once. Without inputs this records constraints only (compile); with inputs it
     also computes every wire's value. Returns (api, specs)."""
@@ -155,18 +177,7 @@ def trace(circuit, inputs: Mapping[str, Any] | None = None):
     specs: list[InputSpec] = []
     decls = declarations(type(instance))
     if solving:
-        if not isinstance(inputs, Mapping):
-            raise InputError(f"inputs must be a mapping of names to values, got {type(inputs).__name__}")
-        expected = {d.name for d in decls if d.kind != "output"}
-        outputs = {d.name for d in decls if d.kind == "output"}
-        extra = sorted(set(inputs) - expected)
-        if extra:
-            bad = extra[0]
-            why = "is an output, computed by the circuit" if bad in outputs else "is not declared"
-            raise InputError(f"input {bad!r} {why} (expected inputs: {', '.join(sorted(expected)) or 'none'})")
-        missing = sorted(expected - set(inputs))
-        if missing:
-            raise InputError(f"missing input {missing[0]!r} (expected inputs: {', '.join(sorted(expected))})")
+        check_input_names(decls, inputs)
 
     bound = copy.copy(instance)
     output_wires = set()

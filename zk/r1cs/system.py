@@ -54,6 +54,7 @@ class ConstraintSystem:
     raw_to_wire: list[int] = field(default_factory=list)  # raw wire -> final wire, -1 if eliminated
     raw_to_constraint: list[int | None] = field(default_factory=list)
     raw_shape: tuple[int, int] = (0, 0)  # (raw wires, raw constraints), to detect value-dependent define
+    tape: Any = None  # zk.r1cs.tape.Tape: the compiled solver, when the trace could be recorded as one
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -85,7 +86,10 @@ class ConstraintSystem:
             raw_to_constraint.append(len(constraints))
             constraints.append(tuple(sorted((raw_to_wire[w], v) for w, v in lc.items()) for lc in (a, b, c)))
             origins.append(api.origins[k])
+        from zk.r1cs.tape import Tape
+
         return cls(
+            tape=Tape.build(api, specs, raw_to_wire, raw_to_constraint),
             n_wires=kept,
             n_outputs=n_in["output"],
             n_public_inputs=n_in["public"],
@@ -168,7 +172,23 @@ class ConstraintSystem:
 
     def solve(self, inputs: Mapping[str, Any], check: bool = True) -> list[int]:
         """Compute the full witness from user inputs (names -> ints, decimal strings or nested lists,
-        as in snarkjs's input.json) by replaying `define` with values."""
+        as in snarkjs's input.json): with the compiled solver (zk.r1cs.tape) when compiling could
+        record one, else by replaying `define` with values. Both raise the same errors."""
+        if self.tape is not None:
+            return self.tape.solve(self.input_specs, inputs, check)
+        return self.solve_by_replay(inputs, check)
+
+    def solve_values(self, inputs: Mapping[str, Any], check: bool = True) -> np.ndarray:
+        """The witness as (n_wires, 4) Montgomery limbs over Fr, without Python ints on the way."""
+        if self.tape is not None:
+            return self.tape.solve_values(self.input_specs, inputs, check)
+        from zk.field import FR
+        from zk.field import arrays as FA
+
+        return FA.to_array(FR, self.solve_by_replay(inputs, check), reduce=False)
+
+    def solve_by_replay(self, inputs: Mapping[str, Any], check: bool = True) -> list[int]:
+        """The reference solver: run `define` again with values and check every constraint."""
         if self.circuit is None:
             raise WitnessError("this constraint system was loaded from a file and has no circuit to replay; "
                                "compute its witness with the tool that produced it (e.g. snarkjs wtns calculate)")
