@@ -50,7 +50,6 @@ def _crosscheck_compiled_solver():
         ConstraintSystem.solve = original
 
 
-
 @pytest.fixture(scope="session")
 def local_node():
     pytest.importorskip("web3", reason="web3 missing: `make setup` installs the chain extra")
