@@ -2,13 +2,19 @@
 
 - The tests that run contracts on a real local chain (tests/test_chain_*.py): one hardhat node
   per test session, started on first use and stopped at the end (also on failure).
+- Compiled circuits (zk.r1cs.cache) are cached in a temporary directory of the session.
 - ZK_CROSSCHECK_SOLVER=1: every witness any test solves is also solved by the replaying solver,
   and the two must agree (same witness, or the same error and message). This is how the compiled
   solver (zk.r1cs.tape) is checked on every circuit of the suite; it makes the suite slower."""
 import os
 import re
+import tempfile
 
 import pytest
+
+# Compiled circuits cached by the CLI and the credits system go to a directory of this session,
+# never to the user's ~/.cache (subprocesses inherit it).
+os.environ.setdefault("ZK_CIRCUIT_CACHE", tempfile.mkdtemp(prefix="zk-circuit-cache-"))
 
 _LOCATION = re.compile(r" at [^\s()]+:\d+")
 

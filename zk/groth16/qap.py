@@ -109,8 +109,15 @@ def from_constraint_system(cs) -> R1CSMatrices:
         raise QAPError(f"the constraint system is over the prime {cs.prime}, not BN254's scalar field")
     mats = []
     for coo in cs.to_coo():
-        mats.append(Matrix(np.asarray(coo.rows, dtype=np.int64), np.asarray(coo.cols, dtype=np.int64),
-                           A.to_array(FR, coo.coeffs, reduce=False)))
+        if isinstance(coo.coeffs, np.ndarray):  # plain limbs (a system from zk.r1cs.cache)
+            plain = np.ascontiguousarray(coo.coeffs, dtype=np.uint64).reshape(-1, 4)
+            if first_not_below(plain, R_LIMBS) >= 0:
+                raise QAPError("a constraint coefficient is not below r")
+            coeffs = np.empty_like(plain)
+            A.to_montgomery_rows(FR, plain, coeffs)
+        else:
+            coeffs = A.to_array(FR, coo.coeffs, reduce=False)
+        mats.append(Matrix(np.asarray(coo.rows, dtype=np.int64), np.asarray(coo.cols, dtype=np.int64), coeffs))
     out = R1CSMatrices(int(cs.n_wires), int(cs.n_public), int(cs.n_constraints), *mats)
     out.validate()
     return out

@@ -4,7 +4,8 @@ from __future__ import annotations
 import warnings
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Mapping, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
@@ -23,6 +24,43 @@ class COO(NamedTuple):
     cols: np.ndarray
     coeffs: list[int]
     shape: tuple[int, int]
+
+
+class LazyConstraints(Sequence):
+    """The constraints of a system loaded from the compiled-circuit cache (zk.r1cs.cache): kept
+    as the three COO matrices (coefficients as plain limbs) and turned into Python lists of
+    (wire, coeff) only when something reads them; the prover and solver never need to."""
+
+    def __init__(self, coo: tuple[COO, COO, COO]):
+        self.coo = coo
+        self._items: list | None = None
+
+    def __len__(self) -> int:
+        return self.coo[0].shape[0]
+
+    def _materialize(self) -> list:
+        if self._items is None:
+            from zk.field.arrays import raw_to_ints
+
+            items = [([], [], []) for _ in range(len(self))]
+            for which, m in enumerate(self.coo):
+                for row, col, coeff in zip(m.rows.tolist(), m.cols.tolist(), raw_to_ints(m.coeffs)):
+                    items[row][which].append((col, coeff))
+            self._items = [tuple(sorted(lc) for lc in c) for c in items]
+        return self._items
+
+    def __getitem__(self, index):
+        return self._materialize()[index]
+
+    def __iter__(self):
+        return iter(self._materialize())
+
+    def __eq__(self, other):
+        return list(self) == list(other)
+
+    @property
+    def nonzeros(self) -> int:
+        return sum(len(m.rows) for m in self.coo)
 
 
 def _eval(lc: Sequence[Term], witness: Sequence[int]) -> int:
@@ -118,6 +156,8 @@ class ConstraintSystem:
 
     @property
     def n_nonzeros(self) -> int:
+        if isinstance(self.constraints, LazyConstraints):
+            return self.constraints.nonzeros
         return sum(len(a) + len(b) + len(c) for a, b, c in self.constraints)
 
     def stats(self) -> dict[str, Any]:
@@ -132,7 +172,11 @@ class ConstraintSystem:
         }
 
     def to_coo(self) -> tuple[COO, COO, COO]:
-        """The A, B, C matrices (n_constraints x n_wires) in coordinate form, for the prover."""
+        """The A, B, C matrices (n_constraints x n_wires) in coordinate form, for the prover.
+        (A system from the compiled-circuit cache gives its coefficients as plain limbs, an
+        (nnz, 4) uint64 array, rather than a list of ints.)"""
+        if isinstance(self.constraints, LazyConstraints):
+            return self.constraints.coo
         out = []
         for which in range(3):
             rows, cols, coeffs = [], [], []
