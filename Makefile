@@ -14,7 +14,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[dev,chain]'
+	$(VENV)/bin/pip install -q -e '.[dev,chain,distributed]'
 	touch $@
 
 npm: node_modules/.installed

@@ -72,8 +72,9 @@ def _dtype_code(arr: np.ndarray) -> str:
     raise TypeError(f"unexpected array dtype {arr.dtype}")
 
 
-def key_bytes(pk: ProvingKey) -> bytes:
-    arrays = _arrays(pk)
+def pack(magic: bytes, fields: dict, arrays: dict[str, np.ndarray]) -> bytes:
+    """The container of this module's layout: ``fields`` and the array directory in the JSON
+    header, the arrays in the body. Shared with the key-shard files (:mod:`zk.formats.keyshard`)."""
     entries, chunks, offset = [], [], 0
     for name, arr in arrays.items():
         arr = np.ascontiguousarray(arr)
@@ -86,17 +87,16 @@ def key_bytes(pk: ProvingKey) -> bytes:
         chunks.append(data)
         offset += len(data)
     body = b"".join(chunks)
-    m = pk.matrices
-    header = json.dumps({
-        "n_wires": m.n_wires,
-        "n_public": m.n_public,
-        "n_constraints": m.n_constraints,
-        "domain_size": m.domain_size,
-        "arrays": entries,
-    }, separators=(",", ":")).encode()
+    header = json.dumps({**fields, "arrays": entries}, separators=(",", ":")).encode()
     header += b" " * (-(_PREFIX.size + len(header)) % ALIGN)
     digest = hashlib.sha256(header + body).digest()
-    return _PREFIX.pack(MAGIC, VERSION, len(header), len(body), digest) + header + body
+    return _PREFIX.pack(magic, VERSION, len(header), len(body), digest) + header + body
+
+
+def key_bytes(pk: ProvingKey) -> bytes:
+    m = pk.matrices
+    return pack(MAGIC, {"n_wires": m.n_wires, "n_public": m.n_public, "n_constraints": m.n_constraints,
+                        "domain_size": m.domain_size}, _arrays(pk))
 
 
 def save(pk: ProvingKey, path) -> None:
@@ -118,42 +118,56 @@ def _aligned_buffer(size: int) -> np.ndarray:
     return raw[start : start + size]
 
 
-def load(path, *, deep: bool = True) -> ProvingKey:
-    """Read and check a key written by :func:`save`. Every problem is a :class:`KeyFileError`
-    (file level) or :class:`InvalidKey` (a well-formed file holding an unusable key)."""
+def read_buffer(path, what: str, *, mmap: bool = False) -> np.ndarray:
+    """A file's bytes as a uint8 array, 64-byte aligned: read into memory, or memory-mapped
+    (copy-on-write and never written, so processes on one machine share the pages of one file)."""
     name = os.fspath(path)
     try:
+        if mmap:
+            if os.path.getsize(path) == 0:
+                return np.zeros(0, dtype=np.uint8)
+            # A plain ndarray view: numba and the rest treat np.memmap like any array then.
+            return np.memmap(path, dtype=np.uint8, mode="c").view(np.ndarray)
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             buf = _aligned_buffer(size)
             got = fh.readinto(memoryview(buf))
     except OSError as exc:
-        raise KeyFileError(f"cannot read proving key {name!r}: {exc.strerror or exc}") from None
+        raise KeyFileError(f"cannot read {what} {name!r}: {exc.strerror or exc}") from None
     if got != size:
-        raise KeyFileError(f"proving key {name!r}: short read ({got} of {size} bytes)")
-    return parse(buf, name, deep=deep)
+        raise KeyFileError(f"{what} {name!r}: short read ({got} of {size} bytes)")
+    return buf
 
 
-def parse(data, what: str = "proving key", *, deep: bool = True) -> ProvingKey:
+def load(path, *, deep: bool = True, mmap: bool = False) -> ProvingKey:
+    """Read and check a key written by :func:`save`. Every problem is a :class:`KeyFileError`
+    (file level) or :class:`InvalidKey` (a well-formed file holding an unusable key). ``mmap``:
+    map the file instead of reading it (a prover that keeps the key for many proofs)."""
+    return parse(read_buffer(path, "proving key", mmap=mmap), os.fspath(path), deep=deep)
+
+
+def unpack(data, what: str, magic: bytes, noun: str) -> tuple[dict, dict[str, np.ndarray], bytes]:
+    """(header, arrays, SHA-256 digest) of a container written by :func:`pack`, checked: magic,
+    version, sizes, checksum, array bounds. ``noun`` names the kind of file in errors."""
     if not isinstance(data, np.ndarray):
         raw = bytes(data)
         data = _aligned_buffer(len(raw))
         data[:] = np.frombuffer(raw, dtype=np.uint8)
     size = data.shape[0]
     if size < _PREFIX.size:
-        if bytes(data[: len(MAGIC)]) != MAGIC[:size] or size == 0:
-            raise KeyFileError(f"{what} is not a zk proving key (bad magic)")
+        if bytes(data[: len(magic)]) != magic[:size] or size == 0:
+            raise KeyFileError(f"{what} is not a {noun} (bad magic)")
         raise KeyFileError(f"{what} is truncated: {size} bytes, the fixed header alone is {_PREFIX.size}")
-    magic, version, header_len, body_len, digest = _PREFIX.unpack(bytes(data[: _PREFIX.size]))
-    if magic != MAGIC:
-        raise KeyFileError(f"{what} is not a zk proving key (bad magic {magic!r})")
+    got_magic, version, header_len, body_len, digest = _PREFIX.unpack(bytes(data[: _PREFIX.size]))
+    if got_magic != magic:
+        raise KeyFileError(f"{what} is not a {noun} (bad magic {got_magic!r})")
     if version != VERSION:
         raise KeyFileError(f"{what} has format version {version}; this zk reads version {VERSION}")
     expected = _PREFIX.size + header_len + body_len
     if size < expected:
         raise KeyFileError(f"{what} is truncated: {size} bytes, its header announces {expected}")
     if size > expected:
-        raise KeyFileError(f"{what} has {size - expected} unexpected bytes after the key")
+        raise KeyFileError(f"{what} has {size - expected} unexpected bytes after the {noun}")
     payload = memoryview(data)[_PREFIX.size :]
     if hashlib.sha256(payload).digest() != digest:
         raise KeyFileError(f"{what} is corrupted: its SHA-256 checksum does not match")
@@ -161,6 +175,14 @@ def parse(data, what: str = "proving key", *, deep: bool = True) -> ProvingKey:
     try:
         header = parse_json(bytes(data[_PREFIX.size : body_start]))
         arrays = _read_arrays(header, data[body_start:], body_len)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KeyFileError(f"{what} has a malformed header: {exc}") from None
+    return header, arrays, digest
+
+
+def parse(data, what: str = "proving key", *, deep: bool = True) -> ProvingKey:
+    header, arrays, _digest = unpack(data, what, MAGIC, "zk proving key")
+    try:
         n_wires, n_public, n_constraints = (int(header[k]) for k in ("n_wires", "n_public", "n_constraints"))
     except (KeyError, TypeError, ValueError) as exc:
         raise KeyFileError(f"{what} has a malformed header: {exc}") from None

@@ -178,48 +178,60 @@ class ProvingKey:
             if not isinstance(arr, np.ndarray) or arr.dtype != np.uint64 or arr.shape != shape:
                 got = getattr(arr, "shape", type(arr).__name__)
                 raise InvalidKey(f"proving key {name} must be a uint64 array of shape {shape}, got {got}")
-        for point, what in ((self.beta_g1, "beta_1"), (self.delta_g1, "delta_1")):
-            try:
-                require_g1(point, f"proving key {what}")
-            except InvalidInput as exc:
-                raise InvalidKey(str(exc)) from None
-            _require_finite(point, f"proving key {what}")
+        check_g1_side(self.vk, self.beta_g1, self.delta_g1, pairing=False)
         if _any_zero_rows(self.h_query):
             raise InvalidKey("proving key h_query has a point at infinity: tau lies in the evaluation domain")
         if not deep:
             return
-        for name in ("a_query", "b_g1_query", "l_query", "h_query"):
-            arr = getattr(self, name)
-            _check_canonical(arr, name)
-            bad = first_off_curve(FP, arr)
-            if bad >= 0:
-                raise InvalidKey(f"proving key {name}[{bad}] is not on the G1 curve")
+        for name in ("a_query", "b_g1_query", "l_query", "h_query", "b_g2_query"):
+            check_query_points(getattr(self, name), f"proving key {name}", g2=name == "b_g2_query")
         for name in "abc":
             if getattr(m, name) is None:
                 continue
-            _check_canonical(getattr(m, name).coeffs, f"matrix {name.upper()} coefficients", R_LIMBS)
-        _check_canonical(self.b_g2_query, "b_g2_query")
-        bad = first_off_curve(FP2, self.b_g2_query)
-        if bad >= 0:
-            raise InvalidKey(f"proving key b_g2_query[{bad}] is not on the G2 twist curve")
-        from ._backend import pairing_check
-
-        # e(beta_1, -g2) e(-g1, ...) would need four pairings; with a random combination one
-        # multi-pairing checks both: e(rho beta_1 + delta_1, -G2) e(G1, rho beta_2) e(G1, delta_2) == 1.
-        import secrets
-
-        rho = secrets.randbits(128) | 1
-        lhs = self.beta_g1 * rho + self.delta_g1
-        g1 = g1_to_array([-lhs, G1Point.generator(), G1Point.generator()])
-        g2 = g2_to_array([G2Point.generator(), self.vk.beta_g2 * rho, self.vk.delta_g2])
-        if not pairing_check(g1, g2):
-            raise InvalidKey("proving key [beta]_1 / [delta]_1 do not match the verifying key's [beta]_2 / [delta]_2")
+            _check_canonical(getattr(m, name).coeffs, f"proving key matrix {name.upper()} coefficients", R_LIMBS)
+        check_g1_side(self.vk, self.beta_g1, self.delta_g1)
 
     def prepared(self) -> dict:
         """Cached arrays the prover reuses between proofs (the A matrix with its extra rows)."""
         if "a_aug" not in self._prepared:
             self._prepared["a_aug"] = self.matrices.a_with_public_rows()
         return self._prepared
+
+
+def check_g1_side(vk: VerifyingKey, beta_g1: G1Point, delta_g1: G1Point, *, pairing: bool = True) -> None:
+    """[beta]_1 and [delta]_1 are finite G1 points and (``pairing``) match the verifying key's
+    [beta]_2 and [delta]_2: one multi-pairing."""
+    for point, what in ((beta_g1, "beta_1"), (delta_g1, "delta_1")):
+        try:
+            require_g1(point, f"proving key {what}")
+        except InvalidInput as exc:
+            raise InvalidKey(str(exc)) from None
+        _require_finite(point, f"proving key {what}")
+    if not pairing:
+        return
+    import secrets
+
+    from ._backend import pairing_check
+
+    # e(beta_1, -g2) e(-g1, ...) would need four pairings; with a random combination one
+    # multi-pairing checks both: e(rho beta_1 + delta_1, -G2) e(G1, rho beta_2) e(G1, delta_2) == 1.
+    rho = secrets.randbits(128) | 1
+    lhs = beta_g1 * rho + delta_g1
+    g1 = g1_to_array([-lhs, G1Point.generator(), G1Point.generator()])
+    g2 = g2_to_array([G2Point.generator(), vk.beta_g2 * rho, vk.delta_g2])
+    if not pairing_check(g1, g2):
+        raise InvalidKey("proving key [beta]_1 / [delta]_1 do not match the verifying key's [beta]_2 / [delta]_2")
+
+
+def check_query_points(arr: np.ndarray, what: str, *, g2: bool = False, finite: bool = False) -> None:
+    """Every coordinate reduced and every row on its curve (infinity allowed unless ``finite``),
+    in one pass. G2 rows get no subgroup test: see :meth:`ProvingKey.validate`."""
+    if finite and _any_zero_rows(arr):
+        raise InvalidKey(f"{what} has a point at infinity: tau lies in the evaluation domain")
+    _check_canonical(arr, what)
+    bad = first_off_curve(FP2 if g2 else FP, arr)
+    if bad >= 0:
+        raise InvalidKey(f"{what}[{bad}] is not on the {'G2 twist' if g2 else 'G1'} curve")
 
 
 def _any_zero_rows(arr: np.ndarray) -> bool:
@@ -233,7 +245,7 @@ _P_LIMBS = np.array([(P >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype
 def _check_canonical(arr: np.ndarray, name: str, modulus: np.ndarray = _P_LIMBS) -> None:
     """Every 4-limb value < the modulus (the kernels assume reduced Montgomery values)."""
     if first_not_below(arr.reshape(-1, 4), modulus) >= 0:
-        raise InvalidKey(f"proving key {name} holds a value that is not reduced")
+        raise InvalidKey(f"{name} holds a value that is not reduced")
 
 
 @njit(cache=True)
