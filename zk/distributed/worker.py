@@ -47,12 +47,12 @@ def limit_threads() -> None:
 
 _KEYS: OrderedDict = OrderedDict()
 _KEYS_LOCK = threading.Lock()
-_KEYS_KEPT = 2
+_KEYS_KEPT = 4
 
 
 def cached(kind: str, path: str, loader):
     """``loader(path)``, once per file per process: keyed on the file's identity, so a key file
-    replaced in place is loaded anew, and two keys at most are kept."""
+    replaced in place is loaded anew, and four (keys or shards) at most are kept."""
     st = os.stat(path)
     ident = (kind, os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     with _KEYS_LOCK:

@@ -27,6 +27,7 @@ import numpy as np
 from zk.curve import g1_from_array, g1_to_array, g2_from_array, g2_to_array
 
 from .keyfile import KeyFileError, pack, read_buffer, unpack
+from .zkey import atomic_write
 
 INDEX_MAGIC = b"ZKSHIDX\x00"
 SHARD_MAGIC = b"ZKSHARD\x00"
@@ -95,17 +96,6 @@ def file_digest(path) -> str:
     return h.hexdigest()
 
 
-def _atomic_write(path: str, data: bytes) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write_shards(pk, key_id: str, out_dir, parts: int) -> str:
     """Split ``pk`` (a zk.groth16.ProvingKey, its arrays possibly memory-mapped) into ``parts``
     shard files and an index in ``out_dir``; returns the index path. The index is written last:
@@ -126,7 +116,7 @@ def write_shards(pk, key_id: str, out_dir, parts: int) -> str:
                                   "wires": [w0, w1], "h_rows": [h0, h1]},
                     {"a_query": pk.a_query[w0:w1], "b_g1_query": pk.b_g1_query[w0:w1],
                      "b_g2_query": pk.b_g2_query[w0:w1], "l_query": pk.l_query[l0:l1], "h_query": pk.h_query[h0:h1]})
-        _atomic_write(os.path.join(out_dir, name), data)
+        atomic_write(os.path.join(out_dir, name), [data])
         records.append({"file": name, "wires": [w0, w1], "h_rows": [h0, h1], "sha256": data[24:56].hex()})
     vk = pk.vk
     arrays = {"g1_fixed": g1_to_array([vk.alpha_g1, pk.beta_g1, pk.delta_g1]),
@@ -136,9 +126,9 @@ def write_shards(pk, key_id: str, out_dir, parts: int) -> str:
         if mat is not None:
             arrays.update({f"{name}_rows": mat.rows, f"{name}_cols": mat.cols, f"{name}_coeffs": mat.coeffs})
     index = os.path.join(out_dir, INDEX_NAME)
-    _atomic_write(index, pack(INDEX_MAGIC, {"key_id": key_id, "n_wires": m.n_wires, "n_public": n_public,
+    atomic_write(index, [pack(INDEX_MAGIC, {"key_id": key_id, "n_wires": m.n_wires, "n_public": n_public,
                                             "n_constraints": m.n_constraints, "domain_size": m.domain_size,
-                                            "parts": records}, arrays))
+                                            "parts": records}, arrays)])
     return index
 
 
