@@ -10,6 +10,7 @@ Dask is imported only when one of these commands runs (the `zk[distributed]` ext
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
@@ -92,7 +93,7 @@ def prove_batch_command(proving_key, witness_dir, out_dir, scheduler, workers, t
 
     failed: list[str] = []
     counts = {"proved": 0, "kept": 0, "failed": 0}
-    with click.progressbar(length=len(files), label="proving", file=click.get_text_stream("stderr"),
+    with click.progressbar(length=len(files), label="proving", file=sys.stderr,
                            show_pos=True, show_eta=True) as bar:
         def progress(result, done, total):
             counts[result.status] = counts.get(result.status, 0) + 1
