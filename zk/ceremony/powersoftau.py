@@ -30,7 +30,6 @@ from typing import Callable, Iterator
 import numpy as np
 
 from zk.curve import G1Point, G2Point, g1_from_array, g1_to_array, g2_from_array, g2_to_array
-from zk.curve.glv import glv_halves
 from zk.field import FP, FP2, FR, R
 from zk.field import arrays as A
 from zk.formats import ptau as F
@@ -85,19 +84,11 @@ def _is_g2(section_id: int) -> bool:
     return F.is_g2_section(section_id)
 
 
-def _scalar_forms(values: list[int], g2: bool):
-    """The kernels take both forms; only the group's own one is computed (the other is a stub)."""
-    if g2:
-        return A.ints_to_raw(values), np.zeros((1, 2, 3), dtype=np.uint64)
-    return np.zeros((1, 4), dtype=np.uint64), glv_halves(values)
-
-
 def _scale(points: np.ndarray, values: list[int]) -> np.ndarray:
     g2 = points.ndim == 4
-    raw, halves = _scalar_forms(values, g2)
     out = np.empty_like(points)
     if points.shape[0]:
-        K.scale_points(FP2 if g2 else FP, np.ascontiguousarray(points), raw, halves, out)
+        K.scale_points(FP2 if g2 else FP, np.ascontiguousarray(points), A.ints_to_raw(values), out)
     return out
 
 
@@ -491,12 +482,8 @@ class _Twiddles:
             self.inv_n = [1]
         self.values = values or [1]
         self.offsets = np.array(offsets or [0], dtype=np.int64)
-        self._forms = {}
-
-    def forms(self, g2: bool):
-        if g2 not in self._forms:
-            self._forms[g2] = (_scalar_forms(self.values, g2), _scalar_forms(self.inv_n, g2))
-        return self._forms[g2]
+        self.raw = A.ints_to_raw(self.values)
+        self.inv_raw = A.ints_to_raw(self.inv_n)
 
 
 def lagrange_level(points: np.ndarray, twiddles: _Twiddles) -> np.ndarray:
@@ -505,8 +492,7 @@ def lagrange_level(points: np.ndarray, twiddles: _Twiddles) -> np.ndarray:
     Fd = FP2 if g2 else FP
     jac = np.empty((points.shape[0], 3) + points.shape[2:], dtype=np.uint64)
     K.affine_rows_to_jac(Fd, np.ascontiguousarray(points), jac)
-    (raw, halves), (inv_raw, inv_halves) = twiddles.forms(g2)
-    K.run_ifft(Fd, jac, raw, halves, twiddles.offsets, inv_raw, inv_halves)
+    K.run_ifft(Fd, jac, twiddles.raw, twiddles.offsets, twiddles.inv_raw)
     out = np.empty_like(points)
     K.batch_to_affine(Fd, jac, out)
     return out
