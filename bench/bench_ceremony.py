@@ -17,11 +17,14 @@ import subprocess
 import time
 from pathlib import Path
 
+import sys
+
 import pytest
 
-from zk.ceremony import powersoftau as T
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peers import SNARKJS, PeerUnavailable, require_snarkjs  # noqa: E402
 
-from .peers import SNARKJS, PeerUnavailable, require_snarkjs
+from zk.ceremony import powersoftau as T  # noqa: E402
 
 POWERS = [int(p) for p in os.environ.get("ZK_BENCH_PTAU_POWERS", "12,14").split(",") if p.strip()]
 _inputs: dict[int, Path] = {}

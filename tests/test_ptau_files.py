@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from zk.ceremony import powersoftau as T
 from zk.ceremony.blake2b import PartialHashError
 from zk.cli import cli
-from zk.curve import G1Point, G2Point, g1_from_array, g1_to_array, g2_from_array, g2_to_array
+from zk.curve import g1_from_array, g1_to_array, g2_from_array, g2_to_array
 from zk.field import P
 from zk.formats import ptau as F
 

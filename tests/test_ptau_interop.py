@@ -7,7 +7,6 @@ beacon), each verified by both tools, and each tool's prepare of the same file.
 from __future__ import annotations
 
 import pathlib
-import shutil
 import subprocess
 
 import pytest

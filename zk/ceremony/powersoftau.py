@@ -21,7 +21,6 @@ renamed into place when complete.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,8 +38,7 @@ from zk.poly import ntt, root_of_unity
 
 from . import kernels as K
 from . import points as E
-from .blake2b import Blake2b, blake2b512
-from .chacha import ChaCha
+from .blake2b import Blake2b
 from .keypair import (
     PtauKey,
     beacon_rng,
@@ -380,7 +378,6 @@ def verify(path, progress: Progress = _no_progress) -> VerifyReport:
     g1, g2 = G1Point.generator(), G2Point.generator()
     hasher = hashlib.blake2b(digest_size=64)
     hasher.update(response_hash(last))
-    n = 1 << ptau.power
     total = sum(F.section_points(s, ptau.power) for s in (F.TAU_G1, F.TAU_G2, F.ALPHA_TAU_G1, F.BETA_TAU_G1, F.BETA_G2))
     with progress("verify powers", total) as bar:
         sections = {}
