@@ -7,7 +7,7 @@ PTAU_POWER ?= 16
 ZK_BENCH_MAX_LOG ?= 12
 export ZK_BENCH_MAX_LOG
 
-.PHONY: setup npm test fuzz bench demo ptau warmup clean
+.PHONY: setup npm test fuzz mutation bench demo ptau warmup clean
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,10 @@ test: setup npm
 ZK_FUZZ_EXAMPLES ?= 3000
 fuzz: setup
 	ZK_FUZZ_EXAMPLES=$(ZK_FUZZ_EXAMPLES) $(PY) -m pytest -q tests/test_fuzz_parsers.py
+
+# Remove or weaken one security check at a time; every mutant must be killed by a test.
+mutation: setup npm
+	$(PY) scripts/mutation.py
 
 bench: setup npm
 	$(PY) -m pytest bench --benchmark-only --benchmark-columns=min,median,mean,rounds -q -s

@@ -28,4 +28,7 @@ def _source_keyed_cache_dir() -> str:
     return str(target)
 
 
-os.environ.setdefault("NUMBA_CACHE_DIR", _source_keyed_cache_dir())
+# Only when unset: scripts/mutation.py pins the directory of the unmutated sources (computing it
+# here would also delete that directory, see above).
+if "NUMBA_CACHE_DIR" not in os.environ:
+    os.environ["NUMBA_CACHE_DIR"] = _source_keyed_cache_dir()

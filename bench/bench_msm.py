@@ -19,6 +19,7 @@ import fieldref
 import pytest
 from py_ecc import optimized_bn128 as bn
 
+from zk.curve import G1Point, G2Point
 from zk.field import R
 from zk.field import arrays as A
 from zk.msm import G1, G2, choose_window, fixed_base_g1, fixed_base_g2, msm_jacobian, scalars_from_ints
@@ -37,14 +38,24 @@ _cache: dict = {}
 
 
 def inputs(group_name: str, n: int):
-    """n random points (made by the fixed-base kernel, not py_ecc) and n random scalars."""
+    """n random points (made by the fixed-base kernel, not py_ecc) and n random scalars, and the
+    expected MSM: the points are [k_i]G, so sum s_i P_i = [sum k_i s_i]G (the oracle of
+    tests/test_msm.py), one scalar multiplication however large n is."""
     key = (group_name, n)
     if key not in _cache:
         fixed = fixed_base_g1 if group_name == "G1" else fixed_base_g2
-        points = fixed(None, scalars_from_ints([rng.randrange(1, R) for _ in range(n)]))
-        scalars = scalars_from_ints([rng.randrange(R) for _ in range(n)])
-        _cache[key] = (points, scalars)
+        logs = [rng.randrange(1, R) for _ in range(n)]
+        ints = [rng.randrange(R) for _ in range(n)]
+        points = fixed(None, scalars_from_ints(logs))
+        generator = (G1Point if group_name == "G1" else G2Point).generator()
+        expected = generator * (sum(k * s for k, s in zip(logs, ints)) % R)
+        _cache[key] = (points, scalars_from_ints(ints), expected)
     return _cache[key]
+
+
+def check_msm(group, group_name: str, result, n: int) -> None:
+    """The timed result against the oracle: a wrong fast MSM must not make a figure."""
+    assert group.from_array(result[None])[0] == inputs(group_name, n)[2], f"{group_name} MSM 2^{n.bit_length() - 1} is wrong"
 
 
 def py_ecc_estimate_ns(group_name: str, n: int) -> float:
@@ -67,12 +78,15 @@ def test_msm(benchmark, report, group_name, log_n):
         pytest.skip("G2 stops at 2^16")
     n = 1 << log_n
     group = G1 if group_name == "G1" else G2
-    points, scalars = inputs(group_name, n)
+    points, scalars, _ = inputs(group_name, n)
     msm_jacobian(group, points[:8], scalars[:8])
+    check_msm(group, group_name, msm_jacobian(group, points, scalars, parallel=False), n)
     threads = numba.get_num_threads()
     serial = min(_timed(msm_jacobian, group, points, scalars, parallel=False) for _ in range(2))
     serial_cpu = min(_cpu_timed(msm_jacobian, group, points, scalars, parallel=False) for _ in range(2))
-    benchmark.pedantic(msm_jacobian, args=(group, points, scalars), kwargs={"parallel": True}, rounds=3, iterations=1, warmup_rounds=0)
+    result = benchmark.pedantic(msm_jacobian, args=(group, points, scalars), kwargs={"parallel": True}, rounds=3,
+                                iterations=1, warmup_rounds=0)
+    check_msm(group, group_name, result, n)
     ns = benchmark.stats.stats.min * 1e9
     mul = fieldref.mul_ns()
     bar = None

@@ -29,6 +29,19 @@ rng = random.Random(7)
 LOG_SIZES = [12, 14, 16] + ([18] if os.environ.get("ZK_BENCH_LARGE") else [])
 
 
+def check_ntt(values: list[int], original, n: int) -> None:
+    """Every size, both paths, against the definition y_j = sum_i a_i w^(ij) at a few j (the full
+    Python NTT is only affordable up to 2^12): the timed kernels must compute the right thing."""
+    serial = A.from_array(FR, ntt(original.copy(), parallel=False))
+    assert A.from_array(FR, ntt(original.copy(), parallel=True)) == serial, f"parallel NTT 2^{n.bit_length() - 1} differs"
+    w = root_of_unity(n)
+    for j in rng.sample(range(n), 3):
+        x, acc = pow(w, j, R), 0
+        for a in reversed(values):
+            acc = (acc * x + a) % R
+        assert serial[j] == acc, f"NTT 2^{n.bit_length() - 1} is wrong at {j}"
+
+
 def python_ntt(values: list[int]) -> list[int]:
     n = len(values)
     a = list(values)
@@ -78,6 +91,7 @@ def test_ntt(benchmark, report, log_n):
     coset = min(_timed(coset_ntt, work) for _ in range(3))
     coset_intt(work)
     benchmark.pedantic(lambda: ntt(work, parallel=False), rounds=5, iterations=1)
+    check_ntt(values, original, n)
     ref = None
     if log_n <= 12:
         start = time.perf_counter()

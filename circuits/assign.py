@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from circuits.protocol import AMOUNT_BITS, DEFAULT_DEPTH, Tag, H_gadget, assert_usable, bind_public
+from circuits.protocol import AMOUNT_BITS, DEFAULT_DEPTH, Tag, H_gadget, assert_usable, bind_public, leaf_position
 from zk.gadgets import merkle_root_gadget
 from zk.r1cs import Circuit, Private, Public
 
@@ -45,7 +45,8 @@ class Assign(Circuit):
         roots = []
         for amount, rho, nf, path_elements, path_indices in inputs:
             cm = H_gadget(api, Tag.NOTE, owner, amount, self.epoch, rho)
-            api.assert_equal(nf, H_gadget(api, Tag.NOTE_NF, self.sk, rho))
+            # The nullifier is bound to the leaf's position: no two notes share one (§4.3).
+            api.assert_equal(nf, H_gadget(api, Tag.NOTE_NF, self.sk, rho, leaf_position(api, path_indices)))
             roots.append(merkle_root_gadget(api, cm, path_elements, path_indices))
         api.assert_equal(roots[0], self.note_root)
         # Input 2 is a dummy when its amount is 0: its membership is then not checked.
@@ -54,8 +55,9 @@ class Assign(Circuit):
         api.assert_nonzero(api.sub(self.nf_1, self.nf_2))
         assert_usable(api, self.epoch, self.now)
 
-        for amount in (self.amount_1, self.amount_2, self.assigned, self.change):
-            api.assert_range(amount, AMOUNT_BITS)
+        for name in ("amount_1", "amount_2", "assigned", "change"):
+            with api.gadget(f"range {name}"):  # named so that a test can tell which check refused
+                api.assert_range(getattr(self, name), AMOUNT_BITS)
         api.assert_equal(api.add(self.amount_1, self.amount_2), api.add(self.assigned, self.change))
 
         api.assert_equal(self.assign_cm, H_gadget(api, Tag.ASSIGNMENT, self.group, self.operator, self.assigned,

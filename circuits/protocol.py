@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from enum import IntEnum
 
 from zk.gadgets import poseidon, poseidon_gadget
+from zk.field.decimal import parse_decimal
 from zk.r1cs.field import R
 
 
@@ -34,6 +35,7 @@ PAYOUT_BITS = 160
 DEFAULT_DEPTH = 20
 ROOT_HISTORY = 32
 MAX_OPERATOR_SHARE_BPS = 7000
+MAX_DEPTH = 32  # zk.gadgets.merkle's limit: positions fit in 32 bits, far below r
 
 
 class ProtocolError(ValueError):
@@ -54,6 +56,11 @@ def random_field_element() -> int:
         x = secrets.randbits(254)
         if x < R:
             return x
+
+
+def _decimal(value, what: str) -> int:
+    """A number from JSON (a wallet's records, a hand-over blob, a ledger event), length-limited."""
+    return parse_decimal(value, what, ProtocolError)
 
 
 def check_field(value: int, what: str) -> int:
@@ -92,16 +99,24 @@ def note_commitment(owner: int, amount: int, epoch: int, rho: int) -> int:
     return H(Tag.NOTE, owner, amount, epoch, rho)
 
 
-def note_nullifier(sk: int, rho: int) -> int:
-    return H(Tag.NOTE_NF, sk, rho)
+def note_nullifier(sk: int, rho: int, position: int) -> int:
+    """Bound to the note's leaf position (§4.3): two notes never share a nullifier, even when their
+    creator reused rho, because no two leaves share a position."""
+    return H(Tag.NOTE_NF, sk, rho, check_position(position))
 
 
 def assignment_commitment(group: int, operator: int, amount: int, epoch: int, rho: int) -> int:
     return H(Tag.ASSIGNMENT, group, operator, amount, epoch, rho)
 
 
-def assignment_nullifier(osk: int, rho: int) -> int:
-    return H(Tag.ASSIGN_NF, osk, rho)
+def assignment_nullifier(osk: int, rho: int, position: int) -> int:
+    return H(Tag.ASSIGN_NF, osk, rho, check_position(position))
+
+
+def check_position(position: int) -> int:
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < (1 << MAX_DEPTH):
+        raise ProtocolError(f"a leaf position must be an integer in [0, 2^{MAX_DEPTH}), got {position!r}")
+    return position
 
 
 @dataclass(frozen=True)
@@ -127,15 +142,16 @@ class Note:
     def commitment(self) -> int:
         return note_commitment(self.owner, self.amount, self.epoch, self.rho)
 
-    def nullifier(self, sk: int) -> int:
-        return note_nullifier(sk, self.rho)
+    def nullifier(self, sk: int, position: int) -> int:
+        """The nullifier of this note at leaf ``position`` of the note tree."""
+        return note_nullifier(sk, self.rho, position)
 
     def to_json(self) -> dict:
         return {k: str(v) for k, v in asdict(self).items()}
 
     @classmethod
     def from_json(cls, data: dict) -> "Note":
-        return cls(**{k: int(data[k]) for k in ("owner", "amount", "epoch", "rho")})
+        return cls(**{k: _decimal(data[k], f"note {k}") for k in ("owner", "amount", "epoch", "rho")})
 
 
 @dataclass(frozen=True)
@@ -163,15 +179,16 @@ class Assignment:
     def commitment(self) -> int:
         return assignment_commitment(self.group, self.operator, self.amount, self.epoch, self.rho)
 
-    def nullifier(self, osk: int) -> int:
-        return assignment_nullifier(osk, self.rho)
+    def nullifier(self, osk: int, position: int) -> int:
+        """The nullifier of this assignment at leaf ``position`` of the assignment tree."""
+        return assignment_nullifier(osk, self.rho, position)
 
     def to_json(self) -> dict:
         return {k: str(v) for k, v in asdict(self).items()}
 
     @classmethod
     def from_json(cls, data: dict) -> "Assignment":
-        return cls(**{k: int(data[k]) for k in ("group", "operator", "amount", "epoch", "rho")})
+        return cls(**{k: _decimal(data[k], f"assignment {k}") for k in ("group", "operator", "amount", "epoch", "rho")})
 
 
 # ----------------------------------------------------------------------------- epochs §2
@@ -211,6 +228,12 @@ def assert_usable(api, epoch, now) -> None:
         api.assert_equal(api.less_or_equal(now, api.add(epoch, LIFETIME - 1), EPOCH_BITS + 1), 1)
 
 
+def leaf_position(api, path_indices):
+    """The leaf's position in its tree, sum_i bit_i 2^i: a linear combination of the path's bits,
+    which the Merkle gadget constrains to be boolean (no constraint of its own)."""
+    return api.add(*(api.mul(bit, 1 << level) for level, bit in enumerate(path_indices)))
+
+
 def bind_public(api, x) -> None:
     """Constrain a public input that no other constraint uses (x * x = x^2), so the linter and
     readers see it is part of the statement. Groth16 binds every public input through the
@@ -237,7 +260,7 @@ class _Statement:
 
     @classmethod
     def from_json(cls, data: dict):
-        return cls(**{k: int(data[k]) for k in cls.__dataclass_fields__})
+        return cls(**{k: _decimal(data[k], f"{cls.__name__} {k}") for k in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from circuits.protocol import AMOUNT_BITS, DEFAULT_DEPTH, Tag, H_gadget, assert_usable, bind_public
+from circuits.protocol import AMOUNT_BITS, DEFAULT_DEPTH, Tag, H_gadget, assert_usable, bind_public, leaf_position
 from zk.gadgets import merkle_root_gadget
 from zk.r1cs import Circuit, Private, Public
 
@@ -32,13 +32,17 @@ class Redeem(Circuit):
         operator = H_gadget(api, Tag.OPERATOR, self.osk)
         cm = H_gadget(api, Tag.ASSIGNMENT, self.group, operator, self.assigned, self.epoch, self.rho)
         api.assert_equal(merkle_root_gadget(api, cm, self.path_elements, self.path_indices), self.assign_root)
-        api.assert_equal(self.nf, H_gadget(api, Tag.ASSIGN_NF, self.osk, self.rho))
+        # Bound to the leaf's position: no two assignments share a nullifier (§4.3).
+        api.assert_equal(self.nf, H_gadget(api, Tag.ASSIGN_NF, self.osk, self.rho,
+                                           leaf_position(api, self.path_indices)))
         assert_usable(api, self.epoch, self.now)
 
         # Both ranges together say 0 <= amount <= assigned.
         remaining = api.sub(self.assigned, self.amount)
-        api.assert_range(self.amount, AMOUNT_BITS)
-        api.assert_range(remaining, AMOUNT_BITS)
+        with api.gadget("range amount"):
+            api.assert_range(self.amount, AMOUNT_BITS)
+        with api.gadget("range remaining"):
+            api.assert_range(remaining, AMOUNT_BITS)
         api.assert_equal(self.change_cm, H_gadget(api, Tag.ASSIGNMENT, self.group, operator, remaining,
                                                   self.epoch, self.rho_c))
         # The payout address is bound by the proof: a front-runner cannot redirect the payment.

@@ -37,14 +37,15 @@ def assign_inputs(sk: int, spent: Sequence[tuple[Note, MerkleProof | None]], not
     for i, (note, path) in enumerate(spent, start=1):
         elements = path.path_elements if path is not None else [0] * depth
         bits = path.path_indices if path is not None else [0] * depth
-        values.update({f"nf_{i}": note.nullifier(sk), f"amount_{i}": note.amount, f"rho_{i}": note.rho,
+        position = path.index if path is not None else 0
+        values.update({f"nf_{i}": note.nullifier(sk, position), f"amount_{i}": note.amount, f"rho_{i}": note.rho,
                        f"path_elements_{i}": list(elements), f"path_indices_{i}": list(bits)})
     return values
 
 
 def redeem_inputs(osk: int, assignment: Assignment, path: MerkleProof, assign_root: int, amount: int, payout: int,
                   now: int, change: Assignment) -> dict:
-    return {"assign_root": assign_root, "nf": assignment.nullifier(osk), "change_cm": change.commitment,
+    return {"assign_root": assign_root, "nf": assignment.nullifier(osk, path.index), "change_cm": change.commitment,
             "amount": amount, "payout": payout, "now": now, "osk": osk, "group": assignment.group,
             "assigned": assignment.amount, "epoch": assignment.epoch, "rho": assignment.rho, "rho_c": change.rho,
             "path_elements": list(path.path_elements), "path_indices": list(path.path_indices)}

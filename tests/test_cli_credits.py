@@ -34,6 +34,15 @@ def refused(home, *args, match: str):
     return lines[0]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def wallet_passphrase():
+    """Wallets here are sealed under a stated passphrase at a cheap scrypt cost."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ZK_CREDITS_PASSPHRASE", "test passphrase")
+        mp.setenv("ZK_CREDITS_SCRYPT_N", "1024")
+        yield
+
+
 @pytest.fixture(scope="module")
 def keyed_home(tmp_path_factory):
     """A home with keys, a ledger in 2026-11 and wallets alice, bob, op (copied per test)."""

@@ -7,6 +7,8 @@ the Groth16 prover refuses to prove them.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from circuits.assign import assign_circuit
@@ -45,14 +47,16 @@ def redeem_cs():
     return compile(redeem_circuit(DEPTH))
 
 
-def rejected(cs, inputs) -> None:
+def rejected(cs, inputs, where: str = "") -> None:
     """No witness satisfies the constraints for these inputs: either the solver cannot even compute
-    one (a division by zero: no value exists), or the checker finds a violated constraint."""
+    one (a division by zero: no value exists), or the checker finds a violated constraint. With
+    ``where``, the refusal must come from the constraint whose origin matches it (a regex)."""
     try:
         witness = cs.solve(inputs, check=False)
-    except WitnessError:
+    except WitnessError as exc:
+        assert re.search(where, str(exc)), exc
         return
-    with pytest.raises(WitnessError):
+    with pytest.raises(WitnessError, match=where):
         cs.check(witness)
 
 
@@ -111,7 +115,7 @@ def test_tags_are_distinct_and_match_the_spec():
     assert [t.value for t in Tag] == list(range(1, 8))
     assert [t.name for t in Tag] == ["OWNER", "NOTE", "NOTE_NF", "OPERATOR", "ASSIGNMENT", "ASSIGN_NF", "EXTERNAL"]
     # The same arguments under two tags give unrelated values (domain separation).
-    assert note_nullifier(SK, 5) != H(Tag.ASSIGN_NF, SK, 5)
+    assert note_nullifier(SK, 5, 0) != H(Tag.ASSIGN_NF, SK, 5, 0)
 
 
 # ------------------------------------------------------------------------------ purchase
@@ -153,10 +157,10 @@ def test_purchase_commitment_must_hide_the_paid_amount(purchase_cs):
 def test_assign_two_notes_honest(assign_cs, note_tree):
     inputs = honest_assign(note_tree)
     witness = assign_cs.solve(inputs)
-    tree, (a, _), (b, _) = note_tree
+    tree, (a, ia), (b, ib) = note_tree
     public = AssignPublic.from_list(assign_cs.public_values(witness))
     assert public.note_root == tree.root
-    assert (public.nf_1, public.nf_2) == (a.nullifier(SK), b.nullifier(SK))
+    assert (public.nf_1, public.nf_2) == (a.nullifier(SK, ia), b.nullifier(SK, ib))
     assert public.change_cm == note_commitment(OWNER, 30, EPOCH, inputs["rho_c"])
     assert public.assign_cm == assignment_commitment(GROUP, OPERATOR, 120, EPOCH, inputs["rho_a"])
 
@@ -175,7 +179,7 @@ def test_assign_note_not_in_tree(assign_cs, note_tree):
     tree, (a, ia), _ = note_tree
     forged = Note.new(OWNER, 1000, EPOCH)
     inputs = honest_assign(note_tree, amount=60, two=False)
-    inputs.update(amount_1=forged.amount, rho_1=forged.rho, nf_1=forged.nullifier(SK), assigned=960)
+    inputs.update(amount_1=forged.amount, rho_1=forged.rho, nf_1=forged.nullifier(SK, ia), assigned=960)
     inputs["assign_cm"] = assignment_commitment(GROUP, OPERATOR, 960, EPOCH, inputs["rho_a"])
     rejected(assign_cs, inputs)
     # The forged note in a tree of the attacker's own: a valid path, but to an unknown root.
@@ -183,6 +187,7 @@ def test_assign_note_not_in_tree(assign_cs, note_tree):
     other.append(forged.commitment)
     inputs["path_elements_1"] = other.proof(0).path_elements
     inputs["path_indices_1"] = other.proof(0).path_indices
+    inputs["nf_1"] = forged.nullifier(SK, 0)
     rejected(assign_cs, inputs)  # against the real root
     inputs["note_root"] = other.root
     assign_cs.solve(inputs)  # the circuit accepts it only under the fake root, which the ledger refuses
@@ -191,7 +196,7 @@ def test_assign_note_not_in_tree(assign_cs, note_tree):
 def test_assign_second_note_must_be_in_tree_when_it_has_value(assign_cs, note_tree):
     inputs = honest_assign(note_tree, amount=60, two=False)
     forged = Note.new(OWNER, 500, EPOCH)
-    inputs.update(amount_2=500, rho_2=forged.rho, nf_2=forged.nullifier(SK), assigned=560)
+    inputs.update(amount_2=500, rho_2=forged.rho, nf_2=forged.nullifier(SK, 0), assigned=560)
     rejected(assign_cs, inputs)
 
 
@@ -208,8 +213,10 @@ def test_assign_needs_the_owners_secret(assign_cs, note_tree):
     inputs["sk"] = SK + 1  # another key: another owner address, so the notes are not in the tree
     rejected(assign_cs, inputs)
     inputs = honest_assign(note_tree)
-    _, (a, _), _ = note_tree
-    inputs["nf_1"] = note_nullifier(SK + 1, a.rho)  # a nullifier that is not the note's
+    _, (a, ia), _ = note_tree
+    inputs["nf_1"] = note_nullifier(SK + 1, a.rho, ia)  # a nullifier that is not the note's
+    rejected(assign_cs, inputs)
+    inputs["nf_1"] = note_nullifier(SK, a.rho, ia + 1)  # the note's, at another position
     rejected(assign_cs, inputs)
 
 
@@ -220,24 +227,42 @@ def test_assign_amounts_conserve(assign_cs, note_tree):
     rejected(assign_cs, inputs)
 
 
-def test_assign_overflow_modulo_r_rejected(assign_cs, note_tree):
-    """assigned + change == amount_1 + amount_2 modulo r with change = r - 1 (that is, -1): the
-    64-bit range checks make the equation exact in the integers."""
-    inputs = honest_assign(note_tree)  # notes 100 + 50
-    inputs["assigned"] = 151
-    inputs["change"] = R - 1
-    inputs["assign_cm"] = assignment_commitment(GROUP, OPERATOR, 151, EPOCH, inputs["rho_a"])
-    inputs["change_cm"] = note_commitment(OWNER, R - 1, EPOCH, inputs["rho_c"])
-    rejected(assign_cs, inputs)
-    # Equally for an input note carrying amount_1 = r - 1 (imagine it in the tree).
+def _overflowing(amounts, assigned, change):
+    """Assign inputs spending two notes of the given amounts, both in the tree (so only the range
+    checks stand between the witness and the ledger), into `assigned` and `change`."""
     tree = MerkleTree(DEPTH)
-    rho = random_field_element()
-    tree.append(note_commitment(OWNER, R - 1, EPOCH, rho))
-    assignment = Assignment.new(GROUP, OPERATOR, 5, EPOCH)
-    change = Note.new(OWNER, 0, EPOCH)
-    inputs = assign_inputs(SK, [(Note.new(OWNER, 0, EPOCH), tree.proof(0))], tree.root, assignment, change, EPOCH)
-    inputs.update(amount_1=R - 1, rho_1=rho, nf_1=note_nullifier(SK, rho), amount_2=6)  # r - 1 + 6 = 5
-    rejected(assign_cs, inputs)
+    notes = [Note.new(OWNER, 0, EPOCH) for _ in amounts]
+    rhos = [n.rho for n in notes]
+    for amount, rho in zip(amounts, rhos):
+        tree.append(note_commitment(OWNER, amount, EPOCH, rho))
+    assignment = Assignment.new(GROUP, OPERATOR, 0, EPOCH)
+    change_note = Note.new(OWNER, 0, EPOCH)
+    inputs = assign_inputs(SK, [(n, tree.proof(i)) for i, n in enumerate(notes)], tree.root, assignment,
+                           change_note, EPOCH)
+    for i, (amount, rho) in enumerate(zip(amounts, rhos), start=1):
+        inputs.update({f"amount_{i}": amount, f"rho_{i}": rho, f"nf_{i}": note_nullifier(SK, rho, i - 1)})
+    inputs.update(assigned=assigned, change=change)
+    inputs["assign_cm"] = assignment_commitment(GROUP, OPERATOR, assigned, EPOCH, inputs["rho_a"])
+    inputs["change_cm"] = note_commitment(OWNER, change, EPOCH, inputs["rho_c"])
+    return inputs
+
+
+@pytest.mark.parametrize("amounts, assigned, change, check", [
+    # assigned + change == amount_1 + amount_2 modulo r; each case breaks exactly one range check.
+    ((100, 50), 151, R - 1, "range change"),
+    ((100, 50), R - 1, 151, "range assigned"),  # without it: 151 credits of change from 150 (minting)
+    ((R - 1, 6), 5, 0, "range amount_1"),
+    ((6, R - 1), 5, 0, "range amount_2"),
+])
+def test_assign_overflow_modulo_r_rejected(assign_cs, amounts, assigned, change, check):
+    """The 64-bit range checks make the conservation equation exact in the integers."""
+    inputs = _overflowing(amounts, assigned, change)
+    assert sum(amounts) % R == (assigned + change) % R
+    rejected(assign_cs, inputs, check)
+
+
+def test_overflow_helper_builds_honest_inputs(assign_cs):
+    assign_cs.solve(_overflowing((100, 50), 120, 30))
 
 
 def test_assign_change_to_another_owner_rejected(assign_cs, note_tree):
@@ -273,7 +298,7 @@ def test_redeem_honest(redeem_cs, assign_tree):
     witness = redeem_cs.solve(inputs)
     public = RedeemPublic.from_list(redeem_cs.public_values(witness))
     _, mine, _ = assign_tree
-    assert public.nf == mine.nullifier(OSK)
+    assert public.nf == mine.nullifier(OSK, assign_tree[2])
     assert public.change_cm == assignment_commitment(GROUP, OPERATOR, 50, EPOCH, inputs["rho_c"])
     redeem_cs.solve(honest_redeem(assign_tree, amount=80))  # everything (change worth 0)
     redeem_cs.solve(honest_redeem(assign_tree, now=EPOCH + 11))
@@ -299,7 +324,9 @@ def test_redeem_needs_the_operator_key(redeem_cs, assign_tree):
     rejected(redeem_cs, inputs)
     inputs = honest_redeem(assign_tree)
     _, mine, _ = assign_tree
-    inputs["nf"] = H(Tag.ASSIGN_NF, OSK, mine.rho + 1)
+    inputs["nf"] = H(Tag.ASSIGN_NF, OSK, mine.rho + 1, assign_tree[2])
+    rejected(redeem_cs, inputs)
+    inputs["nf"] = H(Tag.ASSIGN_NF, OSK, mine.rho, assign_tree[2] + 1)  # another position
     rejected(redeem_cs, inputs)
 
 

@@ -8,6 +8,7 @@ import pytest
 from circuits.app.ledger import ASSIGN_TREE, NOTE_TREE, Ledger, Payment
 from circuits.protocol import Assignment, Note
 from circuits.app.system import CreditsSystem
+from wallet_options import TEST_WALLET
 from circuits.app.wallet import Wallet, export_assignment
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
 from zk.formats.snarkjs import proof_to_json, public_to_json
@@ -25,7 +26,7 @@ EPOCH = 24322
 def test_each_credits_circuit_verifies_on_the_evm(tmp_path):
     system = CreditsSystem.shared(DEPTH)
     ledger = Ledger(tmp_path / "ledger.db", system, now=lambda: EPOCH, depth=DEPTH, operator_share_bps=7000)
-    user, operator = Wallet(tmp_path / "user.db"), Wallet(tmp_path / "operator.db")
+    user, operator = Wallet(tmp_path / "user.db", **TEST_WALLET), Wallet(tmp_path / "operator.db", **TEST_WALLET)
 
     statements = {}
     note = Note.new(user.owner, 100, EPOCH)

@@ -16,6 +16,7 @@ from circuits.protocol import (
     owner_address, random_field_element,
 )
 from circuits.app.system import CreditsSystem
+from wallet_options import TEST_WALLET
 from circuits.app.wallet import Wallet, export_assignment
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
 from zk.gadgets import MerkleTree
@@ -52,12 +53,12 @@ def ledger(tmp_path, system, clock):
 
 @pytest.fixture
 def user(tmp_path):
-    return Wallet(tmp_path / "user.db")
+    return Wallet(tmp_path / "user.db", **TEST_WALLET)
 
 
 @pytest.fixture
 def operator(tmp_path):
-    return Wallet(tmp_path / "operator.db")
+    return Wallet(tmp_path / "operator.db", **TEST_WALLET)
 
 
 _payments = iter(range(10 ** 9))
@@ -393,8 +394,30 @@ def test_transcripts_share_no_field_element(ledger, system, clock, user, operato
     assert not transcripts["assign"] & transcripts["redeem"]
     # And the openings behind them are linked only privately: the note, its nullifier, the
     # assignment and its nullifier are four unrelated field elements.
-    spent_note = user.notes("spent")[0].note
-    assert spent_note.commitment in transcripts["purchase"]
-    assert spent_note.nullifier(user.sk) in transcripts["assign"]
+    spent = user.notes("spent")[0]
+    assert spent.note.commitment in transcripts["purchase"]
+    assert spent.note.nullifier(user.sk, spent.leaf) in transcripts["assign"]
     assert assignment.commitment in transcripts["assign"]
-    assert assignment.nullifier(operator.osk) in transcripts["redeem"]
+    assert assignment.nullifier(operator.osk, operator.assignments("spent")[0].leaf) in transcripts["redeem"]
+
+
+def test_assignments_sharing_rho_are_both_redeemable(ledger, system, user, operator, clock, monkeypatch):
+    """Faerie gold (issue 11, finding 5): the assigner chooses rho. Two assignments with the same
+    rho (90 and 1 credits) used to share a nullifier: redeeming the 1 made the 90 unredeemable.
+    Nullifiers are bound to the leaf position, so both redeem."""
+    rho = random_field_element()
+    monkeypatch.setattr(Assignment, "new", classmethod(lambda cls, g, o, a, e: cls(g, o, a, e, rho)))
+    user.purchase(ledger, system, pay(100))
+    big = user.assign(ledger, system, GROUP, operator.operator, 90)
+    small = user.assign(ledger, system, GROUP, operator.operator, 1)
+    assert big.rho == small.rho and big.commitment != small.commitment
+    monkeypatch.undo()
+    for assignment in (big, small):
+        operator.import_assignment(export_assignment(assignment))
+    operator.sync(ledger)
+    held = {a.assignment.amount: a for a in operator.assignments()}
+    assert held[1].assignment.nullifier(operator.osk, held[1].leaf) != \
+        held[90].assignment.nullifier(operator.osk, held[90].leaf)
+    operator.redeem(ledger, system, 1, 0x1111, assignment=held[1])
+    operator.redeem(ledger, system, 90, 0x2222, assignment=held[90])
+    assert operator.redeemable(ledger.now()) == 0

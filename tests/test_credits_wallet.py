@@ -9,6 +9,7 @@ import pytest
 from circuits.app.ledger import Ledger, Payment, WrongEpoch
 from circuits.protocol import Assignment, operator_address
 from circuits.app.system import CreditsSystem
+from wallet_options import TEST_WALLET
 from circuits.app.wallet import BlobError, InsufficientCredits, Wallet, export_assignment, import_assignment
 
 DEPTH = 4
@@ -68,26 +69,26 @@ def test_blob_roundtrip_and_tampering():
 
 
 def test_operator_refuses_someone_elses_assignment(tmp_path):
-    operator = Wallet(tmp_path / "op.db")
+    operator = Wallet(tmp_path / "op.db", **TEST_WALLET)
     with pytest.raises(BlobError, match="another operator"):
         operator.import_assignment(export_assignment(Assignment.new(5, operator_address(9), 100, EPOCH)))
     assert operator.assignments("pending") == []
 
 
 def test_keys_persist(tmp_path):
-    first = Wallet(tmp_path / "w.db")
+    first = Wallet(tmp_path / "w.db", **TEST_WALLET)
     sk, osk = first.sk, first.osk
     first.close()
-    again = Wallet(tmp_path / "w.db")
+    again = Wallet(tmp_path / "w.db", **TEST_WALLET)
     assert (again.sk, again.osk) == (sk, osk)
-    assert Wallet(tmp_path / "other.db").sk != sk
+    assert Wallet(tmp_path / "other.db", **TEST_WALLET).sk != sk
 
 
 # ------------------------------------------------------------------------------ operations
 
 
 def test_note_selection(tmp_path, ledger, system, clock):
-    user = Wallet(tmp_path / "u.db")
+    user = Wallet(tmp_path / "u.db", **TEST_WALLET)
     user.purchase(ledger, system, pay(10))
     user.purchase(ledger, system, pay(30))
     clock.epoch += 1
@@ -106,7 +107,7 @@ def test_note_selection(tmp_path, ledger, system, clock):
 
 
 def test_refused_assignment_leaves_the_wallet_unchanged(tmp_path, ledger, system, clock):
-    user = Wallet(tmp_path / "u.db")
+    user = Wallet(tmp_path / "u.db", **TEST_WALLET)
     user.purchase(ledger, system, pay(100))
 
     class MonthTurnsWhileProving(Clock):
@@ -131,8 +132,8 @@ def test_refused_assignment_leaves_the_wallet_unchanged(tmp_path, ledger, system
 def test_crash_after_the_ledger_accepted_is_resolved_by_sync(tmp_path, ledger, system):
     """The process dies after the ledger applied the assignment but before the wallet recorded it:
     the wallet still has the change note and the assignment as pending, and sync settles them."""
-    user = Wallet(tmp_path / "u.db")
-    operator = Wallet(tmp_path / "op.db")
+    user = Wallet(tmp_path / "u.db", **TEST_WALLET)
+    operator = Wallet(tmp_path / "op.db", **TEST_WALLET)
     user.purchase(ledger, system, pay(100))
 
     class DiesAfterSubmit(Exception):
@@ -162,8 +163,8 @@ def test_crash_after_the_ledger_accepted_is_resolved_by_sync(tmp_path, ledger, s
 
 
 def test_redeem_spends_only_after_acceptance(tmp_path, ledger, system, clock):
-    user = Wallet(tmp_path / "u.db")
-    operator = Wallet(tmp_path / "op.db")
+    user = Wallet(tmp_path / "u.db", **TEST_WALLET)
+    operator = Wallet(tmp_path / "op.db", **TEST_WALLET)
     user.purchase(ledger, system, pay(100))
     operator.import_assignment(export_assignment(user.assign(ledger, system, 1, operator.operator, 60)))
     operator.sync(ledger)

@@ -17,6 +17,7 @@ stderr and exit status 2; the ledger and wallets change only when an operation c
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -31,12 +32,13 @@ def _refusals():
     from circuits.app.ledger import LedgerError
     from circuits.protocol import ProtocolError
     from circuits.app.system import KeyCacheError
+    from circuits.app.vault import VaultError
     from circuits.app.wallet import WalletError
     from zk.groth16 import Groth16Error
     from zk.r1cs import CircuitError, WitnessError
 
-    return (HomeError, LedgerError, WalletError, ProtocolError, KeyCacheError, Groth16Error, CircuitError,
-            WitnessError)
+    return (HomeError, LedgerError, WalletError, VaultError, ProtocolError, KeyCacheError, Groth16Error,
+            CircuitError, WitnessError)
 
 
 def _friendly(command):
@@ -74,11 +76,25 @@ class _Progress:
             click.echo(f"  [{time.perf_counter() - self.start:6.2f} s] {message}", err=True)
 
 
+def _passphrase(name: str, create: bool) -> str:
+    """$ZK_CREDITS_PASSPHRASE for scripts, otherwise a prompt (twice when creating)."""
+    from circuits.app.vault import ENV_PASSPHRASE
+
+    value = os.environ.get(ENV_PASSPHRASE)
+    if value:
+        return value
+    value = click.prompt(f"passphrase for wallet {name}", hide_input=True, confirmation_prompt=create,
+                         err=True, default="", show_default=False)
+    if not value:
+        raise UserError(f"wallet {name!r} needs a passphrase (prompt, or ${ENV_PASSPHRASE} for scripts)")
+    return value
+
+
 class _Ctx:
     def __init__(self, home: str | None, quiet: bool):
         from circuits.app.home import Home
 
-        self.home = Home(home)
+        self.home = Home(home, passphrase=_passphrase)
         self.progress = _Progress(quiet)
         self._verifier = None
 
@@ -201,9 +217,27 @@ def wallet_list(ctx: _Ctx) -> None:
     """List the wallets and their operator addresses."""
     from circuits.app.home import hex_field
 
+    from circuits.app.wallet import public_addresses
+
     for name in ctx.home.wallet_names():
-        wallet = ctx.home.wallet(name)
-        click.echo(f"{name:16s} operator address {hex_field(wallet.operator)}")
+        _, operator = public_addresses(ctx.home.wallet_path(name))
+        click.echo(f"{name:16s} operator address {hex_field(operator)}")
+
+
+@wallet_group.command("change-passphrase")
+@click.argument("name")
+@pass_ctx
+@_friendly
+def wallet_change_passphrase(ctx: _Ctx, name: str) -> None:
+    """Seal wallet NAME under a new passphrase (from a prompt, or $ZK_CREDITS_NEW_PASSPHRASE)."""
+    wallet = ctx.home.wallet(name)
+    try:
+        new = os.environ.get("ZK_CREDITS_NEW_PASSPHRASE") or click.prompt(
+            f"new passphrase for wallet {name}", hide_input=True, confirmation_prompt=True, err=True)
+        wallet.change_passphrase(new)
+    finally:
+        wallet.close()
+    click.echo(f"wallet {name}: passphrase changed")
 
 
 @credits.command("purchase")

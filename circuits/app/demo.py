@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from circuits.app.vault import DEMO_PASSPHRASE
 from circuits.app.home import Home, TimedVerifier, default_home, group_id, hex_address, month, simulated_payment
 from circuits.app.ledger import ASSIGN_TREE, NOTE_TREE, LedgerError, NullifierSpent, InvalidProof
 from circuits.protocol import (
@@ -105,13 +106,17 @@ class Story:
         if run_dir.exists():
             shutil.rmtree(run_dir)
         self.home = Home.create(run_dir, self.depth, SHARE_BPS, START)
+        # The demo's wallets are sealed under a stated passphrase (circuits.app.vault.DEMO_PASSPHRASE):
+        # real wallets take theirs from a prompt or $ZK_CREDITS_PASSPHRASE.
+        self.home.passphrase = lambda name, create: DEMO_PASSPHRASE
         self.verifier = TimedVerifier(self.system)
         self.ledger = self.home.ledger(self.verifier)
         self.alice = self.home.wallet("alice", create=True)
         self.bob = self.home.wallet("bob", create=True)
         self.op = self.home.wallet("operator", create=True)
         self.echo(f"fresh ledger and wallets (alice, bob: users; operator: serves the groups) in {run_dir}; "
-                  f"clock {month(self.ledger.now())}")
+                  f"clock {month(self.ledger.now())}; the wallets are sealed under the demo passphrase "
+                  f"{DEMO_PASSPHRASE!r}")
 
     def purchase(self, who: str, wallet, amount: int) -> None:
         payment = simulated_payment(amount)

@@ -19,6 +19,7 @@ import secrets
 from pathlib import Path
 
 from circuits.app.ledger import Ledger, Payment
+from circuits.app.vault import SCRYPT_N, make_private_dir, require_private
 from circuits.protocol import (
     DEFAULT_DEPTH, MAX_OPERATOR_SHARE_BPS, PAYOUT_BITS, ProtocolError, current_epoch, epoch_of, epoch_to_month,
 )
@@ -102,8 +103,22 @@ def simulated_payment(amount: int) -> Payment:
 
 
 # ------------------------------------------------------------------------------- the home
+def passphrase_from_env(name: str, create: bool) -> str:
+    """The default passphrase source: $ZK_CREDITS_PASSPHRASE (for scripts; the CLI prompts)."""
+    from circuits.app.vault import ENV_PASSPHRASE
+
+    value = os.environ.get(ENV_PASSPHRASE)
+    if not value:
+        raise HomeError(f"wallet {name!r} needs a passphrase: set {ENV_PASSPHRASE} or run interactively")
+    return value
+
+
 class Home:
-    def __init__(self, path: str | os.PathLike | None = None):
+    """A data directory: config, ledger, keys, wallets. ``passphrase(name, create)`` supplies each
+    wallet's passphrase (default: $ZK_CREDITS_PASSPHRASE; the CLI prompts; the demo states its own)."""
+
+    def __init__(self, path: str | os.PathLike | None = None, passphrase=passphrase_from_env):
+        self.passphrase = passphrase
         self.path = Path(path) if path is not None else default_home()
         self.config_path = self.path / "config.json"
         self.ledger_path = self.path / "ledger.db"
@@ -125,7 +140,7 @@ class Home:
             raise HomeError(f"the operator share must be 0..{MAX_OPERATOR_SHARE_BPS} basis points, got {share_bps!r}")
         epoch = current_epoch() if epoch is None else epoch
         home.path.mkdir(parents=True, exist_ok=True)
-        home.wallet_dir.mkdir(exist_ok=True)
+        make_private_dir(home.wallet_dir)
         home._write_config({"format": CONFIG_FORMAT, "version": CONFIG_VERSION, "depth": depth,
                             "operator_share_bps": share_bps, "epoch": epoch})
         # The config goes first: a home whose ledger creation was interrupted is re-created by
@@ -216,12 +231,23 @@ class Home:
         if create:
             if path.exists():
                 raise HomeError(f"wallet {name!r} already exists")
-            self.wallet_dir.mkdir(exist_ok=True)
+            make_private_dir(self.wallet_dir)
         elif not path.exists():
             known = ", ".join(self.wallet_names()) or "none yet"
             raise HomeError(f"unknown wallet {name!r} (wallets: {known}; create one with "
                             f"`zk credits wallet create {name}`)")
-        return Wallet(path)
+        else:
+            require_private(self.wallet_dir)
+        if not create:
+            return Wallet(path, self.passphrase(name, create))
+        # $ZK_CREDITS_SCRYPT_N lowers the KDF cost of new wallets (power of two >= 2^10) for
+        # scripts and tests on small machines; the default is circuits.app.vault.SCRYPT_N.
+        cost = os.environ.get("ZK_CREDITS_SCRYPT_N")
+        try:
+            scrypt_n = int(cost) if cost else SCRYPT_N
+        except ValueError:
+            raise HomeError(f"ZK_CREDITS_SCRYPT_N must be a power of two, got {cost!r}") from None
+        return Wallet(path, self.passphrase(name, create), scrypt_n=scrypt_n)
 
     def wallet_names(self) -> list[str]:
         if not self.wallet_dir.is_dir():
@@ -230,13 +256,11 @@ class Home:
 
     def operator_wallet_for(self, operator: int) -> str | None:
         """The local wallet whose operator address this is (the demo and CLI deliver to it)."""
+        from circuits.app.wallet import public_addresses
+
         for name in self.wallet_names():
-            wallet = self.wallet(name)
-            try:
-                if wallet.operator == operator:
-                    return name
-            finally:
-                wallet.close()
+            if public_addresses(self.wallet_path(name))[1] == operator:
+                return name
         return None
 
 

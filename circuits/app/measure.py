@@ -10,6 +10,7 @@ from pathlib import Path
 from circuits.app.ledger import Ledger, Payment
 from circuits.protocol import DEFAULT_DEPTH, current_epoch
 from circuits.app.system import CreditsSystem
+from circuits.app.vault import DEMO_PASSPHRASE
 from circuits.app.wallet import Wallet, export_assignment
 
 
@@ -31,7 +32,7 @@ def main(argv=None) -> None:
     timings: dict[str, list] = {"purchase": [], "assign": [], "redeem": []}
     with tempfile.TemporaryDirectory() as tmp:
         ledger = Ledger(Path(tmp) / "ledger.db", system, now=lambda: epoch, depth=args.depth)
-        user, operator = Wallet(Path(tmp) / "user.db"), Wallet(Path(tmp) / "op.db")
+        user, operator = (Wallet(Path(tmp) / name, DEMO_PASSPHRASE) for name in ("user.db", "op.db"))
         for k in range(args.rounds):
             user.purchase(ledger, system, Payment(f"tx{k}", "0xpayer", 100))
             timings["purchase"].append(system.last_timing)

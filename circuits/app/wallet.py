@@ -22,6 +22,9 @@ from circuits.app.ledger import ASSIGN_TREE, NOTE_TREE, Ledger, LedgerError, Pay
 from circuits.protocol import (
     Assignment, Note, check_amount, check_field, is_usable, operator_address, owner_address, random_field_element,
 )
+from circuits.app.vault import (
+    SCRYPT_N, Sealer, VaultError, WrongPassphrase, private_umask, require_private, unwrap_key, wrap_key, wrap_new_key,
+)
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
 from zk.gadgets import MerkleTree
 from zk.formats.jsonio import parse_json
@@ -29,17 +32,21 @@ from zk.formats.jsonio import parse_json
 BLOB_FORMAT = "zk-credits/assignment"
 BLOB_VERSION = 1
 
+FORMAT = 2  # 1: plain-text keys and openings (before issue 11); 2: sealed (circuits.app.vault)
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS keys (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS leaves (tree TEXT NOT NULL, idx INTEGER NOT NULL, value TEXT NOT NULL,
                                    PRIMARY KEY (tree, idx));
-CREATE TABLE IF NOT EXISTS notes (cm TEXT PRIMARY KEY, owner TEXT NOT NULL, amount TEXT NOT NULL,
-                                  epoch INTEGER NOT NULL, rho TEXT NOT NULL, leaf INTEGER, state TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS assignments (cm TEXT PRIMARY KEY, grp TEXT NOT NULL, operator TEXT NOT NULL,
-                                        amount TEXT NOT NULL, epoch INTEGER NOT NULL, rho TEXT NOT NULL,
-                                        leaf INTEGER, role TEXT NOT NULL, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notes (id TEXT PRIMARY KEY, state TEXT NOT NULL, sealed BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS assignments (id TEXT PRIMARY KEY, role TEXT NOT NULL, state TEXT NOT NULL,
+                                        sealed BLOB NOT NULL);
 """
-# note / received-assignment states: pending (created, not yet seen on the ledger), unspent, spent.
+# Only the leaves (a copy of the ledger's public trees), the public addresses and each record's
+# state are in the clear. A record's id is an HMAC of its commitment and its body (the opening
+# and its leaf position) is sealed: reading the file does not tell which leaves are this
+# wallet's, nor link its purchases to its assignments.
+# note / received-assignment states: pending (created, not yet seen on the ledger), unspent, spent,
+# collision (its nullifier equals one this wallet already holds: never spent, see _resolve).
 # given assignments (what a group owner created for an operator): pending, given.
 
 
@@ -68,28 +75,92 @@ class OwnedAssignment:
 
 
 class Wallet:
-    def __init__(self, path: str | Path):
+    """A wallet file, created on first use. Its secrets are sealed under ``passphrase``
+    (circuits.app.vault); a wrong one raises :class:`WrongPassphrase`. ``scrypt_n`` sets the KDF
+    cost of a new wallet (tests use a cheaper one)."""
+
+    def __init__(self, path: str | Path, passphrase, *, scrypt_n: int = SCRYPT_N):
         self.path = str(path)
-        self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA synchronous = FULL")
-        with self._tx():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self.conn.execute(statement)
-            for name in ("sk", "osk"):
-                self.conn.execute("INSERT OR IGNORE INTO keys VALUES (?, ?)", (name, str(random_field_element())))
-        keys = dict(self.conn.execute("SELECT name, value FROM keys"))
-        self.sk, self.osk = int(keys["sk"]), int(keys["osk"])
+        require_private(Path(self.path))
+        with private_umask():  # the database and its -wal/-shm files: 0600
+            self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = FULL")
+                if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'keys'").fetchone():
+                    raise WalletError(f"wallet {self.path} is in the unencrypted format 1; this version reads "
+                                      "only sealed wallets (format 2): create a new wallet")
+                with self._tx():
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            self.conn.execute(statement)
+                    meta = dict(self.conn.execute("SELECT name, value FROM meta"))
+                    if not meta:
+                        meta = self._create(passphrase, scrypt_n)
+            except BaseException:
+                self.conn.close()
+                raise
+        try:
+            self._sealer = Sealer(unwrap_key(parse_json(meta["vault"]), passphrase))
+            keys = self._sealer.open("keys", "keys", bytes.fromhex(meta["keys"]))
+            self.sk, self.osk = int(keys["sk"]), int(keys["osk"])
+        except BaseException:
+            self.conn.close()
+            raise
         self.owner = owner_address(self.sk)
         self.operator = operator_address(self.osk)
         self._trees: dict[str, MerkleTree] = {}
+
+    def _create(self, passphrase, scrypt_n: int) -> dict:
+        record, data_key = wrap_new_key(passphrase, scrypt_n)
+        sk, osk = random_field_element(), random_field_element()
+        meta = {"format": str(FORMAT), "vault": json.dumps(record),
+                "keys": Sealer(data_key).seal("keys", "keys", {"sk": str(sk), "osk": str(osk)}).hex(),
+                "owner": str(owner_address(sk)), "operator": str(operator_address(osk))}
+        self.conn.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+        return meta
+
+    def change_passphrase(self, new, *, scrypt_n: int = SCRYPT_N) -> None:
+        """Rewrap the data key (which opening this wallet proved the old passphrase for) under
+        ``new``; the records stay as they are."""
+        with self._tx():
+            self.conn.execute("UPDATE meta SET value = ? WHERE name = 'vault'",
+                              (json.dumps(wrap_key(self._sealer.data_key, new, scrypt_n)),))
 
     def close(self) -> None:
         self.conn.close()
 
     def _tx(self):
         return _Tx(self.conn)
+
+    # ------------------------------------------------------------------ sealed records
+    def _records(self, table: str, where: str = "1", args: tuple = ()) -> list[tuple[str, str, dict]]:
+        """(id, state, record) of the rows of ``table`` matching ``where``; records opened."""
+        kind = _KIND[table]
+        rows = self.conn.execute(f"SELECT id, state, sealed FROM {table} WHERE {where}", args).fetchall()
+        return [(rid, state, self._sealer.open(kind, rid, sealed)) for rid, state, sealed in rows]
+
+    def _id(self, table: str, cm: int) -> str:
+        return self._sealer.name(_KIND[table], str(cm))
+
+    def _put(self, table: str, record: dict, state: str, role: str | None = None, ignore: bool = False) -> None:
+        rid = self._id(table, int(record["cm"]))
+        sealed = self._sealer.seal(_KIND[table], rid, record)
+        verb = "INSERT OR IGNORE" if ignore else "INSERT"
+        if table == "notes":
+            self.conn.execute(f"{verb} INTO notes VALUES (?, ?, ?)", (rid, state, sealed))
+        else:
+            self.conn.execute(f"{verb} INTO assignments VALUES (?, ?, ?, ?)", (rid, role, state, sealed))
+
+    def _update(self, table: str, cm: int, state: str, leaf: int | None = None) -> None:
+        rid = self._id(table, cm)
+        if leaf is None:
+            self.conn.execute(f"UPDATE {table} SET state = ? WHERE id = ?", (state, rid))
+            return
+        (_, _, record), = self._records(table, "id = ?", (rid,))
+        record["leaf"] = leaf
+        self.conn.execute(f"UPDATE {table} SET state = ?, sealed = ? WHERE id = ?",
+                          (state, self._sealer.seal(_KIND[table], rid, record), rid))
 
     # ------------------------------------------------------------------ sync
     def sync(self, ledger: Ledger) -> None:
@@ -101,23 +172,33 @@ class Wallet:
                 self.conn.executemany("INSERT INTO leaves VALUES (?, ?, ?)",
                                       [(tree, have + i, str(v)) for i, v in enumerate(new)])
         with self._tx():
-            self._resolve(ledger, "notes", NOTE_TREE, "note", lambda row: Note.from_json(row).nullifier(self.sk))
+            self._resolve(ledger, "notes", NOTE_TREE, "note",
+                          lambda record, leaf: _note(record).nullifier(self.sk, leaf))
             self._resolve(ledger, "assignments", ASSIGN_TREE, "assign",
-                          lambda row: Assignment.from_json(row).nullifier(self.osk))
+                          lambda record, leaf: _assignment(record).nullifier(self.osk, leaf))
 
     def _resolve(self, ledger: Ledger, table: str, tree: str, kind: str, nullifier_of) -> None:
-        role_column = "role" if table == "assignments" else "'own'"
-        for cm, role in self.conn.execute(f"SELECT cm, {role_column} FROM {table} WHERE state = 'pending'").fetchall():
+        spendable = "1" if table == "notes" else "role = 'received'"
+        held = {nullifier_of(record, record["leaf"])
+                for _, state, record in self._records(table, f"state IN ('unspent', 'spent') AND {spendable}")}
+        roles = dict(self.conn.execute("SELECT id, role FROM assignments")) if table == "assignments" else {}
+        for rid, _, record in self._records(table, "state = 'pending'"):
             row = self.conn.execute("SELECT idx FROM leaves WHERE tree = ? AND value = ? ORDER BY idx LIMIT 1",
-                                    (tree, cm)).fetchone()
-            if row is not None:
-                self.conn.execute(f"UPDATE {table} SET leaf = ?, state = ? WHERE cm = ?",
-                                  (row[0], "given" if role == "given" else "unspent", cm))
-        cols = "cm, owner, amount, epoch, rho" if table == "notes" else "cm, grp, operator, amount, epoch, rho"
-        where = "state = 'unspent'" + ("" if table == "notes" else " AND role = 'received'")
-        for values in self.conn.execute(f"SELECT {cols} FROM {table} WHERE {where}").fetchall():
-            if ledger.is_spent(kind, nullifier_of(_row_dict(table, values))):
-                self.conn.execute(f"UPDATE {table} SET state = 'spent' WHERE cm = ?", (values[0],))
+                                    (tree, record["cm"])).fetchone()
+            if row is None:
+                continue
+            state = "given" if roles.get(rid) == "given" else "unspent"
+            if state == "unspent":
+                nf = nullifier_of(record, row[0])
+                # Position-bound nullifiers make this impossible (PROTOCOL.md §4.3); a wallet that
+                # finds it anyway keeps the record out of use rather than lose one of the two.
+                if nf in held:
+                    state = "collision"
+                held.add(nf)
+            self._update(table, int(record["cm"]), state, row[0])
+        for _, _, record in self._records(table, f"state = 'unspent' AND {spendable}"):
+            if ledger.is_spent(kind, nullifier_of(record, record["leaf"])):
+                self.conn.execute(f"UPDATE {table} SET state = 'spent' WHERE id = ?", (self._id(table, int(record["cm"])),))
 
     def _tree(self, tree: str, depth: int) -> MerkleTree:
         cached = self._trees.get(tree)
@@ -148,14 +229,12 @@ class Wallet:
             raise
         if mine:
             with self._tx():
-                self.conn.execute("UPDATE notes SET leaf = ?, state = 'unspent' WHERE cm = ?",
-                                  (leaf, str(note.commitment)))
+                self._update("notes", note.commitment, "unspent", leaf)
         return OwnedNote(note, leaf)
 
     def notes(self, state: str = "unspent") -> list[OwnedNote]:
-        rows = self.conn.execute("SELECT cm, owner, amount, epoch, rho, leaf FROM notes WHERE state = ? "
-                                 "ORDER BY epoch, CAST(amount AS INTEGER)", (state,)).fetchall()
-        return [OwnedNote(Note.from_json(_row_dict("notes", r)), r[5]) for r in rows]
+        owned = [OwnedNote(_note(r), r["leaf"]) for _, _, r in self._records("notes", "state = ?", (state,))]
+        return sorted(owned, key=lambda n: (n.note.epoch, n.note.amount))
 
     def balance(self, now: int) -> int:
         return sum(n.note.amount for n in self.notes() if is_usable(n.note.epoch, now))
@@ -213,11 +292,9 @@ class Wallet:
             raise
         with self._tx():
             for owned in inputs:
-                self.conn.execute("UPDATE notes SET state = 'spent' WHERE cm = ?", (str(owned.note.commitment),))
-            self.conn.execute("UPDATE notes SET leaf = ?, state = 'unspent' WHERE cm = ?",
-                              (change_leaf, str(change.commitment)))
-            self.conn.execute("UPDATE assignments SET leaf = ?, state = 'given' WHERE cm = ?",
-                              (assign_leaf, str(assignment.commitment)))
+                self._update("notes", owned.note.commitment, "spent")
+            self._update("notes", change.commitment, "unspent", change_leaf)
+            self._update("assignments", assignment.commitment, "given", assign_leaf)
         return assignment
 
     def export_assignment(self, assignment: Assignment) -> str:
@@ -234,10 +311,9 @@ class Wallet:
         return assignment
 
     def assignments(self, state: str = "unspent", role: str = "received") -> list[OwnedAssignment]:
-        rows = self.conn.execute("SELECT cm, grp, operator, amount, epoch, rho, leaf FROM assignments "
-                                 "WHERE state = ? AND role = ? ORDER BY epoch, CAST(amount AS INTEGER)",
-                                 (state, role)).fetchall()
-        return [OwnedAssignment(Assignment.from_json(_row_dict("assignments", r)), r[6]) for r in rows]
+        owned = [OwnedAssignment(_assignment(r), r["leaf"])
+                 for _, _, r in self._records("assignments", "state = ? AND role = ?", (state, role))]
+        return sorted(owned, key=lambda a: (a.assignment.epoch, a.assignment.amount))
 
     def redeemable(self, now: int) -> int:
         return sum(a.assignment.amount for a in self.assignments() if is_usable(a.assignment.epoch, now))
@@ -273,27 +349,21 @@ class Wallet:
             self._forget_pending(None, change, exc, submitted)
             raise
         with self._tx():
-            self.conn.execute("UPDATE assignments SET state = 'spent' WHERE cm = ?", (str(a.commitment),))
-            self.conn.execute("UPDATE assignments SET leaf = ?, state = 'unspent' WHERE cm = ?",
-                              (receipt["change_leaf"], str(change.commitment)))
+            self._update("assignments", a.commitment, "spent")
+            self._update("assignments", change.commitment, "unspent", receipt["change_leaf"])
         return receipt
 
     # ------------------------------------------------------------------ storage helpers
     def _insert_note(self, note: Note, state: str, tx: bool = True) -> None:
-        def run():
-            self.conn.execute("INSERT INTO notes VALUES (?, ?, ?, ?, ?, NULL, ?)",
-                              (str(note.commitment), str(note.owner), str(note.amount), note.epoch, str(note.rho), state))
+        record = {"cm": str(note.commitment), **note.to_json(), "leaf": None}
         if tx:
             with self._tx():
-                run()
+                self._put("notes", record, state)
         else:
-            run()
+            self._put("notes", record, state)
 
     def _insert_assignment(self, a: Assignment, role: str, state: str, tx: bool = True, ignore: bool = False) -> None:
-        verb = "INSERT OR IGNORE" if ignore else "INSERT"
-        self.conn.execute(f"{verb} INTO assignments VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-                          (str(a.commitment), str(a.group), str(a.operator), str(a.amount), a.epoch, str(a.rho),
-                           role, state))
+        self._put("assignments", {"cm": str(a.commitment), **a.to_json(), "leaf": None}, state, role, ignore)
 
     def _forget_pending(self, note: Note | None, assignment: Assignment | None, exc: BaseException,
                         submitted: bool) -> None:
@@ -304,16 +374,36 @@ class Wallet:
             return
         with self._tx():
             if note is not None:
-                self.conn.execute("DELETE FROM notes WHERE cm = ? AND state = 'pending'", (str(note.commitment),))
+                self.conn.execute("DELETE FROM notes WHERE id = ? AND state = 'pending'",
+                                  (self._id("notes", note.commitment),))
             if assignment is not None:
-                self.conn.execute("DELETE FROM assignments WHERE cm = ? AND state = 'pending'",
-                                  (str(assignment.commitment),))
+                self.conn.execute("DELETE FROM assignments WHERE id = ? AND state = 'pending'",
+                                  (self._id("assignments", assignment.commitment),))
 
 
-def _row_dict(table: str, values) -> dict:
-    if table == "notes":
-        return dict(zip(("cm", "owner", "amount", "epoch", "rho"), values))
-    return dict(zip(("cm", "group", "operator", "amount", "epoch", "rho"), values))
+_KIND = {"notes": "note", "assignments": "assignment"}
+
+
+def _note(record: dict) -> Note:
+    return Note.from_json(record)
+
+
+def _assignment(record: dict) -> Assignment:
+    return Assignment.from_json(record)
+
+
+def public_addresses(path: str | Path) -> tuple[int, int]:
+    """(owner, operator) addresses of a wallet file, read without its passphrase (they are public)."""
+    require_private(Path(path))
+    with private_umask():
+        conn = sqlite3.connect(str(path))
+    try:
+        meta = dict(conn.execute("SELECT name, value FROM meta WHERE name IN ('owner', 'operator')"))
+        return int(meta["owner"]), int(meta["operator"])
+    except (sqlite3.Error, KeyError, ValueError) as exc:
+        raise WalletError(f"{path} is not a wallet of this version ({exc})") from None
+    finally:
+        conn.close()
 
 
 # ---------------------------------------------------------------------- assignment blobs

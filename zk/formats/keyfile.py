@@ -30,6 +30,7 @@ import numpy as np
 
 from zk.curve import g1_from_array, g1_to_array, g2_from_array, g2_to_array
 
+from zk.formats.binio import BoundedReader
 from zk.formats.jsonio import parse_json
 from zk.groth16 import Groth16Error, InvalidKey, Matrix, ProvingKey, QAPError, R1CSMatrices, VerifyingKey
 
@@ -158,7 +159,8 @@ def unpack(data, what: str, magic: bytes, noun: str) -> tuple[dict, dict[str, np
         if bytes(data[: len(magic)]) != magic[:size] or size == 0:
             raise KeyFileError(f"{what} is not a {noun} (bad magic)")
         raise KeyFileError(f"{what} is truncated: {size} bytes, the fixed header alone is {_PREFIX.size}")
-    got_magic, version, header_len, body_len, digest = _PREFIX.unpack(bytes(data[: _PREFIX.size]))
+    reader = BoundedReader(data, what, KeyFileError)
+    got_magic, version, header_len, body_len, digest = _PREFIX.unpack(reader.take(_PREFIX.size))
     if got_magic != magic:
         raise KeyFileError(f"{what} is not a {noun} (bad magic {got_magic!r})")
     if version != VERSION:
@@ -166,6 +168,7 @@ def unpack(data, what: str, magic: bytes, noun: str) -> tuple[dict, dict[str, np
     expected = _PREFIX.size + header_len + body_len
     if size < expected:
         raise KeyFileError(f"{what} is truncated: {size} bytes, its header announces {expected}")
+    reader.count(header_len + body_len, 1, "bytes of header and body")
     if size > expected:
         raise KeyFileError(f"{what} has {size - expected} unexpected bytes after the {noun}")
     payload = memoryview(data)[_PREFIX.size :]
@@ -174,7 +177,7 @@ def unpack(data, what: str, magic: bytes, noun: str) -> tuple[dict, dict[str, np
     body_start = _PREFIX.size + header_len
     try:
         header = parse_json(bytes(data[_PREFIX.size : body_start]))
-        arrays = _read_arrays(header, data[body_start:], body_len)
+        arrays = _read_arrays(header, data[body_start:], body_len, what)
     except (KeyError, TypeError, ValueError) as exc:
         raise KeyFileError(f"{what} has a malformed header: {exc}") from None
     return header, arrays, digest
@@ -189,17 +192,20 @@ def parse(data, what: str = "proving key", *, deep: bool = True) -> ProvingKey:
     return _build(arrays, n_wires, n_public, n_constraints, header.get("domain_size"), what, deep)
 
 
-def _read_arrays(header: dict, body: np.ndarray, body_len: int) -> dict[str, np.ndarray]:
+def _read_arrays(header: dict, body: np.ndarray, body_len: int, what: str) -> dict[str, np.ndarray]:
     out = {}
     for entry in header["arrays"]:
         dtype = np.dtype(_DTYPES[entry["dtype"]]).newbyteorder("<")
         shape = tuple(int(d) for d in entry["shape"])
         offset = int(entry["offset"])
-        if any(d < 0 for d in shape) or offset < 0 or offset % ALIGN:
+        if any(d < 0 for d in shape) or not 0 <= offset <= body_len or offset % ALIGN:
             raise ValueError(f"array {entry['name']!r} has a bad shape or offset")
-        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        if offset + nbytes > body_len:
-            raise ValueError(f"array {entry['name']!r} runs past the end of the body")
+        # Python ints: a product of declared dimensions never wraps around as int64 would.
+        items = 1
+        for d in shape:
+            items *= d
+        region = BoundedReader(body, f"{what} array {entry['name']!r}", KeyFileError, offset, body_len)
+        nbytes = region.count(items, dtype.itemsize, "values") * dtype.itemsize
         arr = body[offset : offset + nbytes].view(dtype).reshape(shape)
         out[entry["name"]] = arr if dtype.isnative else arr.astype(dtype.newbyteorder("="))
     return out

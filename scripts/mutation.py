@@ -1,0 +1,165 @@
+"""Mutation testing of the security checks: remove or weaken one check at a time and run the
+tests that should notice. A mutant that no test kills is a check nothing protects.
+
+    .venv/bin/python scripts/mutation.py            # every mutant (make mutation)
+    .venv/bin/python scripts/mutation.py -k ledger  # those whose name contains "ledger"
+    .venv/bin/python scripts/mutation.py --list
+
+Each mutant replaces one exact snippet of one file (the script refuses to run a mutant whose
+snippet is not found exactly once, so the list cannot silently go stale), runs its tests with
+`pytest -x`, and restores the file whatever happens. The numba cache directory is pinned to the
+unmutated sources' one (conftest.py keys it on every zk/ file), so mutating Python-level checks
+does not recompile the kernels. Exit status 1 when any mutant survives.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+CIRCUITS = ("tests/test_credits_circuits.py", "-k", "not prover_refuses")
+LEDGER_RULES = ("tests/test_credits_ledger_rules.py",)
+R1CS = ("tests/test_hostile_headers.py", "tests/test_circom_formats.py")
+KEYFILE = ("tests/test_keyfile_hostile.py", "-k", "not fuzz")
+DEGENERATE = ("tests/test_degenerate_keys.py",)
+DECIMAL = ("tests/test_decimal_limits.py",)
+WALLET = ("tests/test_credits_wallet_security.py",)
+
+MUTANTS = [
+    # finding 6: the Assign circuit's range checks, one at a time
+    *(Mutant(f"assign: no range check on {name}", "circuits/assign.py",
+             'for name in ("amount_1", "amount_2", "assigned", "change"):',
+             "for name in (" + ", ".join(f'"{n}"' for n in ("amount_1", "amount_2", "assigned", "change")
+                                          if n != name) + "):", CIRCUITS)
+      for name in ("amount_1", "amount_2", "assigned", "change")),
+    Mutant("redeem: no range check on the remainder", "circuits/redeem.py",
+           "            api.assert_range(remaining, AMOUNT_BITS)", "            pass", CIRCUITS),
+    Mutant("assign: nullifier not bound to the position", "circuits/assign.py",
+           "self.sk, rho, leaf_position(api, path_indices))", "self.sk, rho, 0)", CIRCUITS),
+    Mutant("redeem: nullifier not bound to the position", "circuits/redeem.py",
+           "leaf_position(api, self.path_indices))", "0)", CIRCUITS),
+    # finding 6: the ledger's rules
+    Mutant("ledger: redeem without the assignment-root check", "circuits/app/ledger.py",
+           "            self._require_recent_root(db, ASSIGN_TREE, publics.assign_root)\n", "", LEDGER_RULES),
+    Mutant("ledger: redeem of amount 0", "circuits/app/ledger.py",
+           "if publics.amount <= 0:", "if publics.amount < 0:", LEDGER_RULES),
+    Mutant("ledger: relayer and fee not range checked", "circuits/app/ledger.py",
+           "        _check_publics([relayer, fee])\n", "", LEDGER_RULES),
+    Mutant("ledger: one leaf past a full tree", "circuits/app/ledger.py",
+           "if index >= 1 << self.depth:", "if index > 1 << self.depth:", LEDGER_RULES),
+    Mutant("ledger: no InsufficientFunds", "circuits/app/ledger.py",
+           "if sum(b.remaining for b in buckets) < amount:", "if False:", LEDGER_RULES),
+    Mutant("ledger: reopened with another depth", "circuits/app/ledger.py",
+           "if depth is not None and depth != self.depth:", "if False:", LEDGER_RULES),
+    Mutant("ledger: reopened with another share", "circuits/app/ledger.py",
+           "if operator_share_bps is not None and operator_share_bps != self.operator_share_bps:", "if False:",
+           LEDGER_RULES),
+    # finding 6: key files
+    Mutant("key file: domain too small for its constraints", "zk/formats/keyfile.py",
+           "if domain_size != mats.domain_size:", "if False:", KEYFILE),
+    Mutant("key file: array extents not checked", "zk/formats/keyfile.py",
+           'nbytes = region.count(items, dtype.itemsize, "values") * dtype.itemsize',
+           "nbytes = items * dtype.itemsize", KEYFILE),
+    # finding 6 and 2: circom header, label and section consistency
+    Mutant("r1cs: fewer labels than wires", "zk/formats/circom.py", "if n_labels < n_wires:", "if False:", R1CS),
+    Mutant("r1cs: label count unbounded", "zk/formats/circom.py", "if n_labels > MAX_LABELS:", "if False:", R1CS),
+    Mutant("r1cs: wire label beyond n_labels", "zk/formats/circom.py", "if label >= n_labels:", "if False:", R1CS),
+    Mutant("r1cs: two wires one label", "zk/formats/circom.py", "if label in seen:", "if False:", R1CS),
+    Mutant("r1cs: constant wire relabelled", "zk/formats/circom.py", "if wire_to_label[0] != 0:", "if False:", R1CS),
+    Mutant("r1cs: wire2label size", "zk/formats/circom.py",
+           "if labels_reader.remaining != 8 * n_wires:", "if False:", R1CS),
+    Mutant("r1cs: inconsistent header counts", "zk/formats/circom.py",
+           "if n_wires < 1 or 1 + n_pub_out + n_pub_in + n_prv_in > n_wires:", "if False:", R1CS),
+    Mutant("r1cs: bytes after the constraints", "zk/formats/circom.py", "if body.remaining:", "if False:", R1CS),
+    Mutant("r1cs: symbol label beyond n_labels", "zk/formats/circom.py", "if s.label >= n_labels:", "if False:", R1CS),
+    Mutant("container: section twice", "zk/formats/binio.py", "if kind in sections:", "if False:", R1CS),
+    Mutant("container: bytes after the last section", "zk/formats/binio.py",
+           "    if reader.remaining:\n        raise error(f\"{what}: {reader.remaining} unexpected",
+           "    if False:\n        raise error(f\"{what}: {reader.remaining} unexpected", R1CS),
+    Mutant("binio: declared counts not compared with the bytes", "zk/formats/binio.py",
+           "if n < 0 or n * item_bytes > self.remaining:", "if n < 0:", R1CS),
+    # findings 3 and 4
+    Mutant("decimal: no length limit", "zk/field/decimal.py",
+           "    if digits > MAX_DECIMAL_DIGITS:\n", "    if False:\n", DECIMAL),
+    Mutant("degenerate: delta = -gamma allowed", "zk/groth16/keys.py",
+           "if delta_g2 == -gamma_g2:", "if False:", DEGENERATE),
+    Mutant("degenerate: delta = gamma allowed", "zk/groth16/keys.py",
+           "if delta_g2 == gamma_g2:", "if False:", DEGENERATE),
+    Mutant("degenerate: IC at infinity allowed", "zk/groth16/keys.py",
+           "        if point.is_infinity():\n            return f\"vk IC",
+           "        if False:\n            return f\"vk IC", DEGENERATE),
+    Mutant("degenerate: equal IC points allowed", "zk/groth16/keys.py", "if other in seen:", "if False:", DEGENERATE),
+    Mutant("degenerate: verify does not check the key", "zk/groth16/verify.py",
+           "    vk.require_sound()\n    values = check_public_inputs", "    values = check_public_inputs", DEGENERATE),
+    # finding 1
+    Mutant("wallet: group/world-readable files accepted", "circuits/app/vault.py",
+           "if mode & 0o077:", "if False:", WALLET),
+    Mutant("wallet: colliding nullifier accepted", "circuits/app/wallet.py",
+           "if nf in held:", "if False:", WALLET),
+]
+
+
+def numba_cache_dir() -> str:
+    sys.path.insert(0, str(ROOT))
+    import conftest  # noqa: F401  (computes the source-keyed directory from the unmutated tree)
+
+    return os.environ["NUMBA_CACHE_DIR"]
+
+
+def run(mutant: Mutant, env: dict) -> tuple[bool, float]:
+    path = ROOT / mutant.path
+    original = path.read_text()
+    if original.count(mutant.old) != 1:
+        raise SystemExit(f"mutant {mutant.name!r}: the snippet occurs {original.count(mutant.old)} times in "
+                         f"{mutant.path}; update scripts/mutation.py")
+    start = time.perf_counter()
+    try:
+        path.write_text(original.replace(mutant.old, mutant.new))
+        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                                 *mutant.tests], cwd=ROOT, env=env, capture_output=True, text=True)
+    finally:
+        path.write_text(original)
+    return result.returncode != 0, time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-k", default="", help="only mutants whose name contains this")
+    parser.add_argument("--list", action="store_true")
+    args = parser.parse_args()
+    chosen = [m for m in MUTANTS if args.k in m.name]
+    if args.list:
+        for m in chosen:
+            print(f"{m.name}  ({m.path})")
+        return 0
+    env = {**os.environ, "NUMBA_CACHE_DIR": numba_cache_dir(), "ZK_FUZZ_EXAMPLES": "10"}
+    survivors = []
+    for mutant in chosen:
+        killed, seconds = run(mutant, env)
+        print(f"{'killed  ' if killed else 'SURVIVED'} {seconds:6.1f} s  {mutant.name}", flush=True)
+        if not killed:
+            survivors.append(mutant.name)
+    print(f"{len(chosen) - len(survivors)} of {len(chosen)} mutants killed")
+    for name in survivors:
+        print(f"  survivor: {name}")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
