@@ -29,7 +29,7 @@ test: setup npm
 # The parser fuzz tests with a long budget (`make test` runs them with 30 examples each).
 ZK_FUZZ_EXAMPLES ?= 3000
 fuzz: setup
-	ZK_FUZZ_EXAMPLES=$(ZK_FUZZ_EXAMPLES) $(PY) -m pytest -q tests/test_fuzz_parsers.py
+	ZK_FUZZ_EXAMPLES=$(ZK_FUZZ_EXAMPLES) $(PY) -m pytest -q tests/test_fuzz_parsers.py tests/test_keyfile_hostile.py -k fuzz
 
 # Remove or weaken one security check at a time; every mutant must be killed by a test.
 mutation: setup npm

@@ -10,6 +10,8 @@ import pathlib
 from fuzzing import FUZZ, mutated_bytes, mutated_json, survives
 from hypothesis import given
 
+from circuits.app.wallet import BlobError, _checksum, export_assignment, import_assignment
+from circuits.protocol import Assignment
 from zk.formats import snarkjs as S
 from zk.formats.circom import CircomFormatError, parse_r1cs, parse_wtns
 from zk.formats.jsonio import parse_json
@@ -105,3 +107,23 @@ def test_fuzz_calldata_inputs(text):
 @given(mutated_json(VKEY))
 def test_fuzz_solidity_vkey(text):
     survives(_json(parse_verification_key), text, (S.SnarkjsFormatError, SolidityExportError))
+
+
+BLOB = json.loads(export_assignment(Assignment(5, 6, 100, 24322, 7)))
+
+
+@FUZZ
+@given(mutated_json(BLOB))
+def test_fuzz_assignment_blob(text):
+    """The hand-over blob from group owner to operator (checksum recomputed half the time, so
+    that mutations also reach the assignment's fields)."""
+    def parse(data):
+        try:
+            obj = parse_json(data)
+        except ValueError as exc:
+            raise BlobError(str(exc)) from None
+        if isinstance(obj, dict) and len(data) % 2:
+            obj["checksum"] = _checksum({k: obj.get(k) for k in ("format", "version", "assignment")})
+        return import_assignment(json.dumps(obj))
+
+    survives(parse, text, (BlobError,))
