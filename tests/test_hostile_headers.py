@@ -80,6 +80,10 @@ R1CS_CASES = {
     "fewer labels than wires": (r1cs(n_labels=2), "2 labels for 3 wires"),
     "public beyond wires": (r1cs(n_pub=U32_MAX), "inconsistent header"),
     "no sections": (raw_container(b"r1cs", 1, 0), "missing header"),
+    "bytes after the constraints": (r1cs(constraints=(struct.pack("<II", 1, 1) + (1).to_bytes(32, "little")) * 2
+                                         + struct.pack("<II", 1, 2) + (1).to_bytes(32, "little") + bytes(4)),
+                                    "4 bytes more than its 1 constraints"),
+    "a section twice": (r1cs(extra_sections=[(2, b"")]), "section 2 appears twice"),
     "no wire2label": (r1cs(wire2label=b"")[:-12].replace(struct.pack("<I", 3), struct.pack("<I", 2), 1),
                       "missing wire2label"),
 }

@@ -248,6 +248,7 @@ class Ledger:
             now = self.now()
             if publics.now != now:
                 raise WrongEpoch(f"the proof is for epoch {publics.now}, the ledger is in epoch {now}")
+            self._require_recent_root(db, ASSIGN_TREE, publics.assign_root)
             self._spend(db, "assign", publics.nf)
             change_index = self._append(db, ASSIGN_TREE, publics.change_cm)
             self._fault("redeem:appended")
