@@ -30,6 +30,7 @@ from zk.field import P
 from zk.field.ops import fload, fmul_base
 from zk.field.spec import PrimeFieldType, QuadraticFieldType
 from zk.msm.endomorphism import glv_split
+from zk.poly.kernels import bit_reverse_permute
 
 CHUNK = 256  # points per parallel task (one batch inversion each)
 
@@ -106,21 +107,6 @@ def scale_points(F, points, raw, out):
         batch_to_affine(F, jac, out[lo:hi])
 
 
-@njit(cache=True)
-def bit_reverse_permute(arr, bits):
-    n = arr.shape[0]
-    for i in range(n):
-        j = 0
-        x = i
-        for _ in range(bits):
-            j = (j << 1) | (x & 1)
-            x >>= 1
-        if j > i:
-            tmp = arr[i].copy()
-            arr[i] = arr[j]
-            arr[j] = tmp
-
-
 @njit(cache=True, parallel=True)
 def _stage(F, jac, half, raw, tw_offset, scaled, inv_raw):
     """One radix-2 decimation-in-time stage over groups of 2*half points.
@@ -152,7 +138,7 @@ def run_ifft(F, jac, raw, stage_offsets, inv_raw):
     + h - 1), those of the last stage already multiplied by 1/n."""
     n = jac.shape[0]
     bits = n.bit_length() - 1
-    bit_reverse_permute(jac, bits)
+    bit_reverse_permute(jac.reshape(n, -1), bits)  # rows flattened: a view, permuted in place
     for s in range(bits):
         half = 1 << s
         _stage(F, jac, half, raw, stage_offsets[s], s == bits - 1, inv_raw)
