@@ -53,18 +53,20 @@ def load_circuit_class(spec: str):
 
 
 def _compile(spec: str, simplify: bool = True):
+    """Compile MODULE:CLASS through the compiled-circuit cache (zk.r1cs.cache): a circuit traced
+    once is loaded afterwards. The linter's findings are kept with it and printed every time."""
     from zk.r1cs import CircuitError, UnderConstrainedWarning, compile
+    from zk.r1cs.cache import compile_cached
 
     circuit = load_circuit_class(spec)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UnderConstrainedWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnderConstrainedWarning)
         try:
-            cs = compile(circuit, simplify=simplify)
+            cs = compile_cached(circuit) if simplify else compile(circuit, simplify=False)
         except (CircuitError, TypeError, ValueError) as exc:
             raise UserError(f"{spec}: {exc}") from None
-    for warning in caught:
-        if issubclass(warning.category, UnderConstrainedWarning):
-            click.echo(f"warning: {warning.message}", err=True)
+    for message in cs.warnings:
+        click.echo(f"warning: {message}", err=True)
     return cs
 
 
