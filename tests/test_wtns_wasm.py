@@ -221,3 +221,98 @@ def test_the_hostile_template_itself_runs(tmp_path):
     path = tmp_path / "ok.wasm"
     path.write_bytes(hostile())
     assert len(CircomWasm(path, fuel=5_000_000, memory_limit=64 << 20).calculate({})) == 1
+
+
+# ----------------------------------------------------------------------------- zk groth16 fullprove
+import zk.cli.fullprove  # noqa: E402,F401  (attaches `zk groth16 fullprove`)
+
+
+@pytest.fixture(scope="session")
+def hash2_keys(circom_dir):
+    """zk's key file, a .zkey of the same key and the snarkjs verification key, for hash2."""
+    from zk import groth16
+    from zk.formats.circom import read_r1cs
+    from zk.formats.snarkjs import dumps, vkey_to_json
+    from zk.formats.zkey import from_proving_key, write_zkey
+    from zk.groth16 import keyfile
+
+    pk, vk = groth16.setup(read_r1cs(circom_dir / "hash2.r1cs"))
+    keyfile.save(pk, circom_dir / "hash2.pk")
+    write_zkey(from_proving_key(pk), circom_dir / "hash2.zkey")
+    (circom_dir / "hash2.vkey.json").write_text(dumps(vkey_to_json(vk)))
+    return vk
+
+
+def fullprove(d, inputs, circuit, key, *extra):
+    (d / "fp.json").write_text(json.dumps(inputs))
+    for name in ("proof.json", "public.json"):
+        (d / name).unlink(missing_ok=True)
+    return CliRunner().invoke(cli, ["groth16", "fullprove", str(d / "fp.json"), circuit, str(key),
+                                    str(d / "proof.json"), str(d / "public.json"), *extra])
+
+
+@npm
+@pytest.mark.npm
+@pytest.mark.parametrize("key, extra", [("hash2.pk", []), ("hash2.zkey", ["--insecure-dev-key"])])
+def test_fullprove_from_wasm_verifies_in_snarkjs(circom_dir, hash2_keys, key, extra):
+    from zk.gadgets import poseidon
+
+    result = fullprove(circom_dir, {"inputs": [3, 4]}, str(circom_dir / "hash2_js" / "hash2.wasm"),
+                       circom_dir / key, *extra)
+    assert result.exit_code == 0, result.output
+    assert json.loads((circom_dir / "public.json").read_text()) == [str(poseidon([3, 4]))]
+    check = run_tool("snarkjs", "groth16", "verify", "hash2.vkey.json", "public.json", "proof.json", cwd=circom_dir)
+    assert check.returncode == 0 and "OK" in check.stdout
+
+
+@npm
+@pytest.mark.npm
+def test_fullprove_refuses_what_cannot_be_proved(circom_dir, hash2_keys):
+    wasm = str(circom_dir / "hash2_js" / "hash2.wasm")
+    bad = fullprove(circom_dir, {"inputs": [3]}, wasm, circom_dir / "hash2.pk")
+    assert bad.exit_code == 2 and "expected 2 values" in bad.output
+    undeveloped = fullprove(circom_dir, {"inputs": [3, 4]}, wasm, circom_dir / "hash2.zkey")
+    assert undeveloped.exit_code == 2 and "contribution" in undeveloped.output
+    other = fullprove(circom_dir, {"a": 3, "b": [9, 3]}, str(circom_dir / "compare_js" / "compare.wasm"),
+                      circom_dir / "hash2.pk")
+    assert other.exit_code == 2 and len(other.output.strip().splitlines()) == 1
+    assert not (circom_dir / "proof.json").exists()
+
+
+PY_CIRCUIT = """
+from zk.r1cs import Circuit, Private, Public
+from zk.gadgets import poseidon_gadget
+
+
+class Preimage(Circuit):
+    digest = Public()
+    secret = Private()
+
+    def define(self, api):
+        api.assert_range(self.secret, 64)
+        api.assert_equal(poseidon_gadget(api, [self.secret]), self.digest)
+"""
+
+
+def test_fullprove_from_a_python_circuit(tmp_path, monkeypatch):
+    from zk import groth16
+    from zk.formats.snarkjs import read_proof
+    from zk.gadgets import poseidon
+    from zk.groth16 import keyfile
+    from zk.r1cs import compile
+
+    (tmp_path / "preimage_fp.py").write_text(PY_CIRCUIT)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    from preimage_fp import Preimage
+
+    pk, vk = groth16.setup(compile(Preimage))
+    keyfile.save(pk, tmp_path / "p.pk")
+    result = fullprove(tmp_path, {"digest": poseidon([42]), "secret": 42}, "preimage_fp:Preimage", tmp_path / "p.pk")
+    assert result.exit_code == 0, result.output
+    public = [int(x) for x in json.loads((tmp_path / "public.json").read_text())]
+    assert public == [poseidon([42])]
+    assert groth16.verify(vk, public, read_proof(tmp_path / "proof.json"))
+    wrong = fullprove(tmp_path, {"digest": poseidon([42]), "secret": 43}, "preimage_fp:Preimage", tmp_path / "p.pk")
+    assert wrong.exit_code == 2 and "is not satisfied" in wrong.output
+    assert len(wrong.output.strip().splitlines()) == 1
