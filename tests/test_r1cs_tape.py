@@ -283,3 +283,26 @@ def test_credits_tampered_inputs_agree(credits, data, name):
     else:
         value = data.draw(field)
     same_outcome(cs, {**inputs, key: value})
+
+
+def test_prover_takes_the_montgomery_witness(compiled):
+    import numpy as np
+
+    from zk import groth16
+    from zk.groth16 import WitnessMismatch
+
+    cs = compiled["Comparisons"]
+    inputs = {"a": 5, "b": 9}
+    pk, vk = groth16.setup(cs)
+    limbs = cs.solve_values(inputs)
+    proof, public = groth16.prove(pk, limbs)
+    assert public == cs.solve(inputs)[1:1 + cs.n_public]
+    assert groth16.verify(vk, public, proof)
+    with pytest.raises(WitnessMismatch):
+        groth16.prove(pk, limbs[:-1])
+    with pytest.raises(WitnessMismatch):
+        groth16.prove(pk, limbs.astype(np.int64))
+    bad = limbs.copy()
+    bad[3] = np.uint64(0xFFFFFFFFFFFFFFFF)
+    with pytest.raises(WitnessMismatch):
+        groth16.prove(pk, bad)

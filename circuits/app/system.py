@@ -26,7 +26,7 @@ from circuits.purchase import Purchase
 from circuits.redeem import redeem_circuit
 from zk import groth16
 from zk.r1cs import ConstraintSystem
-from zk.r1cs import compile as _compile
+from zk.r1cs.cache import compile_cached, remember
 
 CIRCUIT_NAMES = ("purchase", "assign", "redeem")
 STATEMENTS = {"purchase": PurchasePublic, "assign": AssignPublic, "redeem": RedeemPublic}
@@ -34,8 +34,9 @@ STATEMENTS = {"purchase": PurchasePublic, "assign": AssignPublic, "redeem": Rede
 
 @lru_cache(maxsize=None)
 def compile(circuit: type) -> ConstraintSystem:
-    """Each circuit class compiled once per process (the CLI, tests and the demo reload keys often)."""
-    return _compile(circuit)
+    """Each circuit class compiled once per process (the CLI, tests and the demo reload keys often),
+    and once at all: compiled circuits are cached on disk (zk.r1cs.cache; ZK_CIRCUIT_CACHE)."""
+    return compile_cached(circuit)
 
 
 def circuit_classes(depth: int = DEFAULT_DEPTH) -> dict[str, type]:
@@ -137,7 +138,7 @@ class CreditsSystem(Groth16Verifier):
         say = self.progress or (lambda _msg: None)
         say(f"{circuit}: solving the witness ({keys.cs.n_constraints} constraints)")
         t0 = time.perf_counter()
-        witness = keys.cs.solve(inputs)
+        witness = keys.cs.solve_values(inputs)  # Montgomery limbs: no Python ints between solver and prover
         t1 = time.perf_counter()
         say(f"{circuit}: witness solved ({t1 - t0:.2f} s), proving")
         proof, public = groth16.prove(keys.pk, witness, origins=keys.cs.origins,
@@ -151,9 +152,15 @@ class CreditsSystem(Groth16Verifier):
 
 
 def _r1cs_digest(cs: ConstraintSystem) -> str:
+    """SHA-256 of the circuit's .r1cs file (first 32 hex digits), kept with the compiled circuit
+    so that loading keys does not rebuild every constraint to hash them again."""
     from zk.formats.circom import r1cs_bytes
 
-    return hashlib.sha256(r1cs_bytes(cs)).hexdigest()[:32]
+    found = getattr(cs, "digests", {}).get("r1cs-sha256")
+    if found is None:
+        found = hashlib.sha256(r1cs_bytes(cs)).hexdigest()[:32]
+        remember(cs, "r1cs-sha256", found)
+    return found
 
 
 class KeyCacheError(ValueError):

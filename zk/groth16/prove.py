@@ -39,7 +39,10 @@ def _first_bad_value(witness) -> int:
 def _witness_limbs(n_wires: int, witness: Sequence[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
     """(values, plain limbs for the MSMs, Montgomery limbs for the QAP), checked: the right
     length, every value an int in [0, r), wire 0 = 1. One pass of Python over the values (the
-    byte conversion); the range check runs on the limbs."""
+    byte conversion); the range check runs on the limbs. An (n, 4) uint64 array is taken as
+    Montgomery limbs (what ConstraintSystem.solve_values gives) and needs no Python ints at all."""
+    if isinstance(witness, np.ndarray):
+        return _witness_from_montgomery(n_wires, witness)
     witness = list(witness)
     if len(witness) != n_wires:
         raise WitnessMismatch(f"the witness has {len(witness)} values, the circuit has {n_wires} wires")
@@ -60,6 +63,38 @@ def _witness_limbs(n_wires: int, witness: Sequence[int]) -> tuple[list[int], np.
     mont = np.empty_like(plain)
     A.to_montgomery_rows(FR, plain, mont)
     return witness, plain, mont
+
+
+class _LimbValues(Sequence):
+    """The witness values of a limb array as ints, converted only where read (the public ones)."""
+
+    def __init__(self, plain: np.ndarray):
+        self.plain = plain
+
+    def __len__(self):
+        return self.plain.shape[0]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return A.raw_to_ints(self.plain[index])
+        return A.raw_to_ints(self.plain[index:index + 1])[0]
+
+
+def _witness_from_montgomery(n_wires: int, mont: np.ndarray) -> tuple[Sequence[int], np.ndarray, np.ndarray]:
+    if mont.dtype != np.uint64 or mont.ndim != 2 or mont.shape[1] != 4:
+        raise WitnessMismatch(f"a witness array must be (n, 4) uint64 Montgomery limbs, got {mont.dtype} {mont.shape}")
+    if mont.shape[0] != n_wires:
+        raise WitnessMismatch(f"the witness has {mont.shape[0]} values, the circuit has {n_wires} wires")
+    mont = np.ascontiguousarray(mont)
+    bad = first_not_below(mont, R_LIMBS)
+    if bad >= 0:
+        raise WitnessMismatch(f"witness[{bad}] is not a reduced Montgomery limb array")
+    plain = np.empty_like(mont)
+    A.from_montgomery_rows(FR, mont, plain)
+    values = _LimbValues(plain)
+    if values[0] != 1:
+        raise WitnessMismatch(f"witness[0] must be 1 (the constant wire), got {values[0]!r}")
+    return values, plain, mont
 
 
 @dataclass(frozen=True)

@@ -175,7 +175,38 @@ def compile_cached(circuit, cache_dir: str | os.PathLike | None = None) -> Const
         sources.update(_zk_files())
         sources.update(_package_files(type(instance).__module__))
         save(cs, path, sorted(sources))
+        cs.cache_path = path
         return cs
+
+
+def remember(cs: ConstraintSystem, name: str, value: str) -> None:
+    """Keep a value derived from the compiled system (say the digest of its .r1cs file, which a
+    caller would otherwise recompute from every constraint) with it, in memory and in its cache
+    entry, so later loads have it. The entry is replaced whenever the circuit changes, and the
+    value with it."""
+    digests = getattr(cs, "digests", None)
+    if digests is None:
+        digests = cs.digests = {}
+    digests[name] = value
+    path = getattr(cs, "cache_path", None)
+    if path is None:
+        return
+    with _lock:
+        try:
+            meta, arrays = _read_container(path)
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        meta.setdefault("digests", {})[name] = value
+        tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+        try:
+            with open(tmp, "wb") as fh:
+                _write_container(fh, meta, arrays)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+        finally:
+            if tmp.exists():
+                tmp.unlink()
 
 
 # --------------------------------------------------------------------------- serialisation
@@ -339,6 +370,7 @@ def load(path: Path, circuit=None) -> ConstraintSystem | None:
             raw_shape=tuple(meta["raw_shape"]), tape=tape,
         )
         cs.digests = dict(meta.get("digests", {}))
+        cs.cache_path = path
         if len(arrays["raw_to_wire"]) != meta["raw_shape"][0] or any(len(c.rows) != len(c.cols) or len(c.rows) != len(c.coeffs) for c in coo):
             return None
         return cs
