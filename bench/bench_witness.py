@@ -89,3 +89,89 @@ def test_poseidon2_batch(benchmark, pairs, threads):
             f"Python reference {200 / python_wall:,.0f}/s")
     print("\n" + line)
     benchmark.extra_info.update(hashes_per_second=BATCH / wall, threads=used)
+
+
+# ----------------------------------------------------------------------------- circom .wasm
+@pytest.fixture(scope="module")
+def merkle20(tmp_path_factory):
+    """circom2-compiled depth-20 Poseidon Merkle proof (tests/data/circom/merkle_reference.circom)
+    and a valid input."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from zk.gadgets import MerkleTree
+
+    root = Path(__file__).resolve().parent.parent
+    circom2 = root / "node_modules" / ".bin" / "circom2"
+    if not circom2.exists():
+        pytest.skip("npm peers not installed (run `make npm`)")
+    d = tmp_path_factory.mktemp("merkle20")
+    for name in ("poseidon.circom", "poseidon_constants.circom"):
+        shutil.copy(root / "node_modules" / "circomlib" / "circuits" / name, d / name)
+    shutil.copy(root / "tests" / "data" / "circom" / "merkle_reference.circom", d / "merkle.circom")
+    subprocess.run([str(circom2), "merkle.circom", "--wasm", "--sym", "-o", "."], cwd=d, check=True,
+                   capture_output=True, timeout=900)
+    tree = MerkleTree(20)
+    tree.extend([11, 22, 33])
+    proof = tree.proof(1)
+    (d / "input.json").write_text(json.dumps({"leaf": 22, "pathElements": [str(x) for x in proof.path_elements],
+                                              "pathIndices": proof.path_indices}))
+    return d
+
+
+def _wall(cmd, cwd, rounds=3):
+    import subprocess
+
+    best = None
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, timeout=600)
+        dt = time.perf_counter() - t0
+        best = dt if best is None else min(best, dt)
+    return best
+
+
+def test_wtns_calculate_vs_snarkjs_merkle20(benchmark, merkle20):
+    """Whole commands, alternated so both see the same load: `zk wtns calculate` against
+    `snarkjs wtns calculate` on the same .wasm and input (bar: ours <= 0.5x). Also the in-process
+    calculation (module compiled once, as in a long-running prover)."""
+    import sys
+    from pathlib import Path
+
+    from zk.witness.wasm import CircomWasm
+
+    root = Path(__file__).resolve().parent.parent
+    zk_cmd = [str(Path(sys.executable).with_name("zk")), "wtns", "calculate", "merkle_js/merkle.wasm", "input.json",
+              "zk.wtns"]
+    snarkjs_cmd = [str(root / "node_modules" / ".bin" / "snarkjs"), "wtns", "calculate", "merkle_js/merkle.wasm",
+                   "input.json", "snarkjs.wtns"]
+    ours = theirs = None
+    for _ in range(3):
+        o, t = _wall(zk_cmd, merkle20, 1), _wall(snarkjs_cmd, merkle20, 1)
+        ours, theirs = (o, t) if ours is None else (min(ours, o), min(theirs, t))
+    assert (merkle20 / "zk.wtns").read_bytes() == (merkle20 / "snarkjs.wtns").read_bytes()
+    import json
+
+    calc = CircomWasm(merkle20 / "merkle_js" / "merkle.wasm")
+    inputs = json.loads((merkle20 / "input.json").read_text())
+    witness = benchmark.pedantic(calc.calculate, args=(inputs,), rounds=3, iterations=1, warmup_rounds=1)
+    in_process = benchmark.stats.stats.min
+    line = (f"depth-20 Merkle proof ({len(witness)} wires): zk wtns calculate {ours:.2f} s, snarkjs wtns calculate "
+            f"{theirs:.2f} s: {ours / theirs:.2f}x [bar: <= 0.5x]; in-process {in_process * 1e3:.0f} ms")
+    print("\n" + line)
+    benchmark.extra_info.update(zk_seconds=ours, snarkjs_seconds=theirs, ratio=ours / theirs)
+
+
+def test_load_assign_from_cache(benchmark, tmp_path):
+    """compile_cached(Assign) from a warm cache entry (bar: <= 0.05 s)."""
+    from circuits.system import circuit_classes
+    from zk.r1cs.cache import compile_cached
+
+    circuit = circuit_classes(DEPTH)["assign"]
+    compile_cached(circuit, tmp_path)
+    cs = benchmark.pedantic(compile_cached, args=(circuit, tmp_path), rounds=5, iterations=1)
+    wall, cpu = _best(lambda: compile_cached(circuit, tmp_path), 5)
+    print(f"\nload assign (depth {DEPTH}, {cs.n_constraints} constraints) from the circuit cache: "
+          f"{wall * 1e3:.1f} ms (CPU {cpu * 1e3:.1f} ms) [bar: <= 50 ms]")
