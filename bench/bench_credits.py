@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from circuits.protocol import Assignment, Note, current_epoch, operator_address, owner_address
 from circuits.app.system import circuit_classes
+from circuits.protocol import Assignment, Note, current_epoch, operator_address, owner_address
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
 from zk import groth16
 from zk.gadgets import MerkleTree

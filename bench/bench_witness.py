@@ -44,7 +44,7 @@ def _best(fn, rounds):
 def credits():
     from bench_credits import _inputs
 
-    from circuits.system import circuit_classes
+    from circuits.app.system import circuit_classes
     from zk.r1cs import compile
 
     inputs = _inputs(DEPTH)
@@ -166,7 +166,7 @@ def test_wtns_calculate_vs_snarkjs_merkle20(benchmark, merkle20):
 
 def test_load_assign_from_cache(benchmark, tmp_path):
     """compile_cached(Assign) from a warm cache entry (bar: <= 0.05 s)."""
-    from circuits.system import circuit_classes
+    from circuits.app.system import circuit_classes
     from zk.r1cs.cache import compile_cached
 
     circuit = circuit_classes(DEPTH)["assign"]
