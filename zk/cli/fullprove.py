@@ -30,7 +30,7 @@ def load_proving_key(path: str, insecure_dev_key: bool):
                 return to_proving_key(read_zkey(path), insecure_dev_key=insecure_dev_key)
             except ZkeyFormatError as exc:
                 raise UserError(str(exc)) from None
-        from zk.groth16 import keyfile
+        from zk.formats import keyfile
 
         return keyfile.load(path)
     except (Groth16Error, QAPError, ValueError) as exc:
