@@ -32,7 +32,7 @@ from zk.perf.process import run_measured  # noqa: E402
 try:
     from zk.formats import keyfile  # noqa: E402
 except ImportError:  # before the proving-key file moved into zk.formats
-    from zk.groth16 import keyfile  # noqa: E402
+    from zk.formats import keyfile  # noqa: E402
 
 
 def main() -> None:

@@ -213,10 +213,6 @@ def is_usable(epoch: int, now: int) -> bool:
     return epoch <= now <= epoch + LIFETIME - 1
 
 
-def expires_at(epoch: int) -> int:
-    return epoch + LIFETIME
-
-
 # ------------------------------------------------------------------------ circuit helpers
 def assert_usable(api, epoch, now) -> None:
     """epoch <= now <= epoch + 11 with both range-checked to 32 bits (§5.2 rule 5, §5.3 rule 4)."""

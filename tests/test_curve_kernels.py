@@ -14,7 +14,9 @@ from py_ecc import optimized_bn128 as bn
 
 from zk.field import FP, FP2, P, R
 from zk.field import arrays as A
+from zk.curve import groups
 from zk.curve import kernels as K
+from zk.field.ops import fload
 from zk.curve.constants import G2_COFACTOR
 from zk.curve.subgroup import batch_g2_subgroup_check, g2_psi
 
@@ -62,8 +64,8 @@ def _apply_to_affine(F, p, out):
 
 
 @njit(cache=True)
-def _apply_on_curve(F, affine, jac, out):
-    b = K.curve_b(F)
+def _apply_on_curve(F, b_row, affine, jac, out):
+    b = fload(F, b_row, 0)
     for i in range(affine.shape[0]):
         out[i, 0] = K.is_on_curve_affine(F, K.load_affine(F, affine, i), b)
         out[i, 1] = K.is_on_curve_jac(F, K.load_jac(F, jac, i), b)
@@ -80,8 +82,9 @@ def _apply_psi(F, p, out):
 
 
 class Group:
-    def __init__(self, name, F, generator, field, dims):
+    def __init__(self, name, F, generator, field, dims, curve):
         self.name, self.F, self.generator, self.field, self.dims = name, F, generator, field, dims
+        self.curve = curve  # zk.curve.groups' descriptor: b for the kernels, the on-curve scan
 
     def coords(self, element) -> list[int]:
         return [int(element)] if self.field is bn.FQ else [int(c) for c in element.coeffs]
@@ -152,8 +155,8 @@ class Group:
         return np.zeros((n, 3) + self.dims, dtype=np.uint64)
 
 
-G1 = Group("G1", FP, bn.G1, bn.FQ, (4,))
-G2 = Group("G2", FP2, bn.G2, bn.FQ2, (2, 4))
+G1 = Group("G1", FP, bn.G1, bn.FQ, (4,), groups.G1)
+G2 = Group("G2", FP2, bn.G2, bn.FQ2, (2, 4), groups.G2)
 GROUPS = pytest.mark.parametrize("group", [G1, G2], ids=["G1", "G2"])
 
 
@@ -279,16 +282,16 @@ def test_is_on_curve(group):
     affine = group.affine_rows(points)
     jac = group.jac_rows(points)
     out = np.zeros((3, 2), dtype=np.bool_)
-    _apply_on_curve(group.F, affine, jac, out)
+    _apply_on_curve(group.F, group.curve.b, affine, jac, out)
     assert out.tolist() == [[True, True], [False, False], [True, True]]
 
 
 def test_curve_b_matches_py_ecc():
     out = np.zeros((1, 2), dtype=np.bool_)
     # G1's (1, 2) and py_ecc's G2 satisfy the equation with the kernels' b, and only with it.
-    _apply_on_curve(FP, G1.affine_rows([bn.G1]), G1.jac_rows([bn.G1]), out)
+    _apply_on_curve(FP, G1.curve.b, G1.affine_rows([bn.G1]), G1.jac_rows([bn.G1]), out)
     assert out.all()
-    _apply_on_curve(FP2, G2.affine_rows([bn.G2]), G2.jac_rows([bn.G2]), out)
+    _apply_on_curve(FP2, G2.curve.b, G2.affine_rows([bn.G2]), G2.jac_rows([bn.G2]), out)
     assert out.all()
 
 
@@ -458,8 +461,8 @@ def test_glv_scalar_mul_against_py_ecc():
 @GROUPS
 def test_batch_on_curve_reports_first_bad_row(group):
     good = [group.random_point(), inf(group), group.random_point()]
-    assert K.batch_on_curve(group.F, group.affine_rows(good)) == -1
+    assert group.curve.first_off_curve(group.affine_rows(good)) == -1
     x, y = bn.normalize(good[0])
     bad_row = group.affine_rows([(x, y + group.field.one(), group.field.one())])
     rows = np.concatenate([group.affine_rows(good), bad_row, bad_row])
-    assert K.batch_on_curve(group.F, rows) == 3
+    assert group.curve.first_off_curve(rows) == 3

@@ -12,6 +12,7 @@ from numba import njit
 
 from zk.field import FP2, P, R, Fp2
 from zk.pairing import Fp12
+from zk.field import bn254
 from zk.pairing import constants as C
 from zk.pairing.final_exp import cyclotomic_exp_by_x
 from zk.pairing.tower import (
@@ -169,7 +170,7 @@ def test_signed_digits(digits, value):
 
 
 def test_frobenius_coefficients():
-    xi = Fp2(*C.XI)
+    xi = Fp2(*bn254.XI)
     for j, power in ((1, P), (2, P**2), (3, P**3)):
         for k in range(6):
             assert Fp2(*C.FROBENIUS_COEFFS[j][k]) == xi ** (k * (power - 1) // 6), (j, k)
@@ -177,7 +178,7 @@ def test_frobenius_coefficients():
 
 
 def test_twist_constant():
-    assert Fp2(*C.TWIST_B) * Fp2(*C.XI) == Fp2(3)
+    assert Fp2(*bn254.TWIST_B) * Fp2(*bn254.XI) == Fp2(3)
 
 
 def test_hard_part_decomposition():

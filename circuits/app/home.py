@@ -4,7 +4,7 @@
     HOME/ledger.db          the ledger (circuits.app.ledger)
     HOME/wallets/NAME.db    one wallet per user or operator (circuits.app.wallet)
     HOME/keys/              Groth16 keys per circuit (.pk + snarkjs .vkey.json) and manifest.json
-    HOME/*.sol              Solidity verifiers of the three circuits (when zk.formats.solidity exists)
+    HOME/*.sol              Solidity verifiers of the three circuits
 
 The clock is simulated so that a demo can move through months: it only moves forward, as a
 chain's time does (moving it back would make swept months redeemable again).
@@ -298,13 +298,9 @@ class TimedVerifier:
 
 
 def export_solidity_verifiers(system, out_dir: Path) -> list[Path]:
-    """Purchase.sol, Assign.sol, Redeem.sol from the verifying keys, when the Solidity exporter
-    (zk.formats.solidity) is installed; returns the files written ([] without it)."""
-    try:
-        from zk.formats.solidity import solidity_verifier
-    except ImportError:
-        return []
+    """Purchase.sol, Assign.sol, Redeem.sol from the verifying keys; returns the files written."""
     from zk.formats.snarkjs import vkey_to_json
+    from zk.formats.solidity import solidity_verifier
 
     written = []
     for name, stem in SOLIDITY_CONTRACTS.items():

@@ -6,7 +6,6 @@ import os
 import click
 
 from zk.cli import UserError, cli
-from zk.formats.jsonio import parse_json
 
 # zk.formats.solidity (and through it the curve and pairing kernels) is imported by the commands
 # that use it, not when the command line starts: `zk --help` or `zk verify` must not pay for it.
@@ -17,15 +16,12 @@ MAX_DEPLOYABLE_INPUTS = 170
 
 
 def _read_json(path: str, what: str):
+    from zk.formats.snarkjs import SnarkjsFormatError, read_json
+
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise UserError(f"cannot read {what} {path!r}: {exc.strerror or exc}") from None
-    try:
-        return parse_json(data)
-    except ValueError as exc:  # JSONDecodeError, bad UTF-8, over-long integers, nesting too deep
-        raise UserError(f"{what} {path!r} is not valid JSON: {exc}") from None
+        return read_json(path, what)
+    except SnarkjsFormatError as exc:  # unreadable, not JSON, over-long integers, nesting too deep
+        raise UserError(str(exc)) from None
 
 
 def _exported(function, *args, **kwargs):

@@ -13,6 +13,7 @@ Keys, proofs and public signals are snarkjs-compatible JSON; the proving key is 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
@@ -49,18 +50,23 @@ def _user_errors():
     return (CurveError, CircomFormatError, SnarkjsFormatError, Groth16Error, QAPError, CircuitError, WitnessError)
 
 
-def _read_witness(path: str) -> list[int]:
+def _read_witness(path: str):
     """A circom/snarkjs .wtns file, or the JSON list snarkjs's `wtns export json` writes."""
-    if path.endswith(".json"):
-        from zk.formats.snarkjs import SnarkjsFormatError, public_from_json, read_json
+    from zk.formats.witness import read_witness
 
-        try:
-            return public_from_json(read_json(path, "witness"))
-        except SnarkjsFormatError as exc:
-            raise UserError(str(exc).replace("public signal", "witness value")) from None
-    from zk.formats.circom import read_wtns
+    with _refusals(path):
+        return read_witness(path)
 
-    return read_wtns(path)
+
+@contextlib.contextmanager
+def _refusals(written: str):
+    """Input errors become one line and exit status 2; so does a file that cannot be written."""
+    try:
+        yield
+    except _user_errors() as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot write {exc.filename or written}: {exc.strerror or exc}") from None
 
 
 @cli.command("setup")
@@ -81,16 +87,12 @@ def setup_command(r1cs: str, proving_key: str, vkey_path: str, verbose: bool) ->
     from zk.groth16 import setup
 
     stages = _Stages(verbose)
-    try:
+    with _refusals(proving_key):
         cs = read_r1cs(r1cs)
         stages(f"read {r1cs}: {cs.n_constraints} constraints, {cs.n_wires} wires, {cs.n_public} public")
         pk, vk = setup(cs, progress=stages)
         keyfile.save(pk, proving_key)
         write_vkey(vk, vkey_path)
-    except _user_errors() as exc:
-        raise UserError(str(exc)) from None
-    except OSError as exc:
-        raise UserError(f"cannot write {exc.filename or proving_key}: {exc.strerror or exc}") from None
     stages(f"wrote {proving_key} ({os.path.getsize(proving_key)} bytes) and {vkey_path}")
 
 
@@ -114,7 +116,7 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
     from zk.groth16 import prove
 
     stages = _Stages(verbose)
-    try:
+    with _refusals(proof_path):
         pk = keyfile.load(proving_key)
         stages(f"loaded {proving_key}")
         values = _read_witness(witness)
@@ -122,10 +124,6 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
         proof, public = prove(pk, values, progress=stages)
         write_proof(proof, proof_path)
         write_public(public, public_path)
-    except _user_errors() as exc:
-        raise UserError(str(exc)) from None
-    except OSError as exc:
-        raise UserError(f"cannot write {exc.filename or proof_path}: {exc.strerror or exc}") from None
     stages(f"wrote {proof_path} and {public_path}")
 
 
@@ -192,9 +190,5 @@ def vkey_command(proving_key: str, vkey_path: str) -> None:
     from zk.formats.snarkjs import write_vkey
     from zk.formats import keyfile
 
-    try:
+    with _refusals(vkey_path):
         write_vkey(keyfile.load(proving_key).vk, vkey_path)
-    except _user_errors() as exc:
-        raise UserError(str(exc)) from None
-    except OSError as exc:
-        raise UserError(f"cannot write {vkey_path}: {exc.strerror or exc}") from None

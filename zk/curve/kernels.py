@@ -24,7 +24,6 @@ from zk.field.ops import fadd, fdbl, feq, finv, fis_zero, fload, fmul, fneg, fon
 from zk.field.bn254 import MONTGOMERY_R, P
 from zk.field.spec import PrimeFieldType, QuadraticFieldType
 
-from .constants import B_G1, B_G2
 from .rows import load_point, store_point
 
 
@@ -32,25 +31,6 @@ def montgomery_limbs(value: int) -> list[int]:
     """The 4 little-endian limbs of an Fp value in Montgomery form (pure Python, for constants)."""
     m = (int(value) * MONTGOMERY_R) % P
     return [(m >> (64 * i)) & 0xFFFFFFFFFFFFFFFF for i in range(4)]
-
-
-# Curve coefficients as one-element arrays; numba freezes global arrays into the compiled code.
-_B_G1_ARRAY = np.array([montgomery_limbs(B_G1.value)], dtype=np.uint64)
-_B_G2_ARRAY = np.array([[montgomery_limbs(B_G2.c0.value), montgomery_limbs(B_G2.c1.value)]], dtype=np.uint64)
-
-
-def curve_b(F):
-    raise TypeError("curve_b is only callable inside numba kernels")
-
-
-@overload(curve_b)
-def _curve_b_impl(F):
-    """b of the BN254 curve whose coordinates live in F: 3 for G1 (Fp), 3/(9+u) for G2 (Fp2)."""
-    if isinstance(F, PrimeFieldType):
-        return lambda F: fload(F, _B_G1_ARRAY, 0)
-    if isinstance(F, QuadraticFieldType):
-        return lambda F: fload(F, _B_G2_ARRAY, 0)
-    return None
 
 
 def _element_shape(F):
@@ -94,13 +74,6 @@ def affine_infinity(F):
 @njit(cache=True)
 def jac_neg(F, p):
     return (p[0], fneg(F, p[1]), p[2])
-
-
-@njit(cache=True)
-def affine_neg(F, q):
-    if affine_is_infinity(F, q):
-        return q
-    return (q[0], fneg(F, q[1]))
 
 
 @njit(cache=True)
@@ -356,12 +329,13 @@ def batch_scalar_mul(F, affine_arr, scalars, out_jac):
 
 
 @njit(cache=True)
-def batch_on_curve(F, affine_arr):
-    """Index of the first row not on the BN254 curve over F (y^2 = x^3 + curve_b(F)), or -1 when
-    all are; the infinity row (0, 0) counts as on the curve."""
-    b = curve_b(F)
+def first_off_curve(F, b, affine_arr):
+    """Index of the first row not on y^2 = x^3 + b over F, or -1 when all are; b is the curve's
+    coefficient as a one-row Montgomery array (zk.curve.groups G1.b / G2.b), so the kernel serves
+    any curve with a = 0. The infinity row (0, 0) counts as on the curve."""
+    coefficient = fload(F, b, 0)
     for i in range(affine_arr.shape[0]):
-        if not is_on_curve_affine(F, load_affine(F, affine_arr, i), b):
+        if not is_on_curve_affine(F, load_affine(F, affine_arr, i), coefficient):
             return i
     return -1
 

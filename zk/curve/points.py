@@ -13,9 +13,9 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from zk.field import FP, FP2, R, Fp, Fp2, Fr
-from zk.field import arrays as A
+from zk.field import arrays as field_arrays
 
-from . import kernels as K
+from . import kernels as curve_kernels
 from .constants import B_G1, B_G2, G1_GENERATOR, G2_GENERATOR
 from .errors import CurveError
 from .glv import batch_glv_scalar_mul, glv_halves
@@ -226,13 +226,13 @@ def _coordinates(points: Sequence[_AffinePoint], cls: type) -> list[int]:
 def g1_to_array(points: Iterable[G1Point]) -> np.ndarray:
     """G1 points -> affine array (n, 2, 4), Montgomery limbs."""
     points = list(points)
-    return A.to_array(FP, _coordinates(points, G1Point)).reshape(len(points), 2, 4)
+    return field_arrays.to_array(FP, _coordinates(points, G1Point)).reshape(len(points), 2, 4)
 
 
 def g2_to_array(points: Iterable[G2Point]) -> np.ndarray:
     """G2 points -> affine array (n, 2, 2, 4), Montgomery limbs."""
     points = list(points)
-    return A.to_array(FP, _coordinates(points, G2Point)).reshape(len(points), 2, 2, 4)
+    return field_arrays.to_array(FP, _coordinates(points, G2Point)).reshape(len(points), 2, 2, 4)
 
 
 def g1_from_array(arr: np.ndarray, *, check: bool = False) -> list[G1Point]:
@@ -255,9 +255,9 @@ def _points_from_array(cls, F, arr: np.ndarray, element_dims: int, check: bool) 
         # One kernel call (one inversion for all rows); Python's pow(z, -1, p) per point was
         # measured slower even for a single point.
         affine = np.empty((n, 2) + arr.shape[2:], dtype=np.uint64)
-        K.batch_to_affine(F, arr, affine)
+        curve_kernels.batch_to_affine(F, arr, affine)
         arr, coords = affine, 2
-    values = A.from_array(FP, arr.reshape(-1, 4))
+    values = field_arrays.from_array(FP, arr.reshape(-1, 4))
     if cls is G2Point:
         values = [Fp2(values[j], values[j + 1]) for j in range(0, len(values), 2)]
     else:
@@ -287,7 +287,7 @@ def multi_scalar_mul_each(points: Sequence[_AffinePoint], scalars: Sequence[int]
     if cls is G1Point:
         batch_glv_scalar_mul(FP, affine, glv_halves(scalars), jac)
     else:
-        K.batch_scalar_mul(cls.descriptor, affine, A.ints_to_raw(list(scalars)), jac)
+        curve_kernels.batch_scalar_mul(cls.descriptor, affine, field_arrays.ints_to_raw(list(scalars)), jac)
     return from_array(jac)
 
 

@@ -8,19 +8,12 @@ from __future__ import annotations
 
 from numba.extending import overload
 
+from zk.field.ops import numba_only
 from zk.field.spec import PrimeFieldType, QuadraticFieldType
 
 
-def _stub(name):
-    def f(*args):
-        raise TypeError(f"{name} is only callable inside numba kernels")
-
-    f.__name__ = name
-    return f
-
-
-load_point = _stub("load_point")
-store_point = _stub("store_point")
+load_point = numba_only("load_point")
+store_point = numba_only("store_point")
 
 
 @overload(load_point, inline="always")

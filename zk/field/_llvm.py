@@ -39,10 +39,6 @@ def int_to_limbs(x: int) -> tuple[int, int, int, int]:
     return tuple((x >> (LIMB_BITS * i)) & _MASK64 for i in range(LIMBS))  # type: ignore[return-value]
 
 
-def limbs_to_int(limbs) -> int:
-    return sum(int(v) << (LIMB_BITS * i) for i, v in enumerate(limbs))
-
-
 def _unpack(builder: ir.IRBuilder, value) -> list:
     return [builder.extract_value(value, i) for i in range(LIMBS)]
 

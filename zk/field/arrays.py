@@ -10,12 +10,24 @@ from typing import Iterable, Sequence
 import numpy as np
 from numba import njit
 
+from ._llvm import limbs_less_than, prime_modulus
 from .ops import fadd, feq, finv, fis_zero, fload, fmul, fone, fstore, fsub, fzero, from_montgomery, to_montgomery
 from .spec import FieldSpec
 
 
 def _modulus(F: FieldSpec) -> int:
     return F.numba_type.modulus
+
+
+@njit(cache=True)
+def first_non_canonical(F, rows):
+    """Index of the first (n, 4) row that is not below F's modulus, or -1: the one range check
+    for limb arrays (plain or Montgomery: both must be reduced) that arrive from outside."""
+    modulus = prime_modulus(F)
+    for i in range(rows.shape[0]):
+        if not limbs_less_than(fload(F, rows, i), modulus):
+            return i
+    return -1
 
 
 @njit(cache=True)

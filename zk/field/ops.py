@@ -9,14 +9,17 @@ Elements: prime field = UniTuple(uint64, 4) in Montgomery form; Fp2 = (c0, c1) o
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, types
+from numba import njit
 from numba.extending import overload
 
-from . import _llvm as L
+from . import _llvm as llvm
 from .spec import PrimeFieldType, QuadraticFieldType
 
 
-def _stub(name):
+def numba_only(name):
+    """A placeholder for a function that exists only inside numba kernels (its @overload gives it
+    meaning there); called from Python it says so."""
+
     def f(*args):
         raise TypeError(f"{name} is only callable inside numba kernels")
 
@@ -24,21 +27,21 @@ def _stub(name):
     return f
 
 
-fadd = _stub("fadd")
-fsub = _stub("fsub")
-fneg = _stub("fneg")
-fdbl = _stub("fdbl")
-fmul = _stub("fmul")
-fsqr = _stub("fsqr")
-fzero = _stub("fzero")
-fone = _stub("fone")
-feq = _stub("feq")
-fis_zero = _stub("fis_zero")
-finv = _stub("finv")
-fload = _stub("fload")
-fstore = _stub("fstore")
-fconj = _stub("fconj")
-fmul_base = _stub("fmul_base")
+fadd = numba_only("fadd")
+fsub = numba_only("fsub")
+fneg = numba_only("fneg")
+fdbl = numba_only("fdbl")
+fmul = numba_only("fmul")
+fsqr = numba_only("fsqr")
+fzero = numba_only("fzero")
+fone = numba_only("fone")
+feq = numba_only("feq")
+fis_zero = numba_only("fis_zero")
+finv = numba_only("finv")
+fload = numba_only("fload")
+fstore = numba_only("fstore")
+fconj = numba_only("fconj")
+fmul_base = numba_only("fmul_base")
 
 
 def _prime_or_quad(F, prime_impl, quad_impl):
@@ -53,8 +56,8 @@ def _prime_or_quad(F, prime_impl, quad_impl):
 def _fadd(F, a, b):
     return _prime_or_quad(
         F,
-        lambda F, a, b: L.prime_add(F, a, b),
-        lambda F, a, b: (L.prime_add(F.base, a[0], b[0]), L.prime_add(F.base, a[1], b[1])),
+        lambda F, a, b: llvm.prime_add(F, a, b),
+        lambda F, a, b: (llvm.prime_add(F.base, a[0], b[0]), llvm.prime_add(F.base, a[1], b[1])),
     )
 
 
@@ -62,8 +65,8 @@ def _fadd(F, a, b):
 def _fsub(F, a, b):
     return _prime_or_quad(
         F,
-        lambda F, a, b: L.prime_sub(F, a, b),
-        lambda F, a, b: (L.prime_sub(F.base, a[0], b[0]), L.prime_sub(F.base, a[1], b[1])),
+        lambda F, a, b: llvm.prime_sub(F, a, b),
+        lambda F, a, b: (llvm.prime_sub(F.base, a[0], b[0]), llvm.prime_sub(F.base, a[1], b[1])),
     )
 
 
@@ -71,8 +74,8 @@ def _fsub(F, a, b):
 def _fneg(F, a):
     return _prime_or_quad(
         F,
-        lambda F, a: L.prime_neg(F, a),
-        lambda F, a: (L.prime_neg(F.base, a[0]), L.prime_neg(F.base, a[1])),
+        lambda F, a: llvm.prime_neg(F, a),
+        lambda F, a: (llvm.prime_neg(F.base, a[0]), llvm.prime_neg(F.base, a[1])),
     )
 
 
@@ -80,36 +83,36 @@ def _fneg(F, a):
 def _fdbl(F, a):
     return _prime_or_quad(
         F,
-        lambda F, a: L.prime_double(F, a),
-        lambda F, a: (L.prime_double(F.base, a[0]), L.prime_double(F.base, a[1])),
+        lambda F, a: llvm.prime_double(F, a),
+        lambda F, a: (llvm.prime_double(F.base, a[0]), llvm.prime_double(F.base, a[1])),
     )
 
 
 @njit(cache=True)
 def _quad_mul(B, a, b):
     # Karatsuba with u^2 = -1: three base multiplications instead of four.
-    t0 = L.prime_mul(B, a[0], b[0])
-    t1 = L.prime_mul(B, a[1], b[1])
-    cross = L.prime_mul(B, L.prime_add(B, a[0], a[1]), L.prime_add(B, b[0], b[1]))
-    return (L.prime_sub(B, t0, t1), L.prime_sub(B, L.prime_sub(B, cross, t0), t1))
+    t0 = llvm.prime_mul(B, a[0], b[0])
+    t1 = llvm.prime_mul(B, a[1], b[1])
+    cross = llvm.prime_mul(B, llvm.prime_add(B, a[0], a[1]), llvm.prime_add(B, b[0], b[1]))
+    return (llvm.prime_sub(B, t0, t1), llvm.prime_sub(B, llvm.prime_sub(B, cross, t0), t1))
 
 
 @njit(cache=True)
 def _quad_sqr(B, a):
     # (a0 + a1 u)^2 = (a0 + a1)(a0 - a1) + 2 a0 a1 u
-    c0 = L.prime_mul(B, L.prime_add(B, a[0], a[1]), L.prime_sub(B, a[0], a[1]))
-    c1 = L.prime_double(B, L.prime_mul(B, a[0], a[1]))
+    c0 = llvm.prime_mul(B, llvm.prime_add(B, a[0], a[1]), llvm.prime_sub(B, a[0], a[1]))
+    c1 = llvm.prime_double(B, llvm.prime_mul(B, a[0], a[1]))
     return (c0, c1)
 
 
 @overload(fmul)
 def _fmul(F, a, b):
-    return _prime_or_quad(F, lambda F, a, b: L.prime_mul(F, a, b), lambda F, a, b: _quad_mul(F.base, a, b))
+    return _prime_or_quad(F, lambda F, a, b: llvm.prime_mul(F, a, b), lambda F, a, b: _quad_mul(F.base, a, b))
 
 
 @overload(fsqr)
 def _fsqr(F, a):
-    return _prime_or_quad(F, lambda F, a: L.prime_mul(F, a, a), lambda F, a: _quad_sqr(F.base, a))
+    return _prime_or_quad(F, lambda F, a: llvm.prime_mul(F, a, a), lambda F, a: _quad_sqr(F.base, a))
 
 
 @overload(fmul_base)
@@ -117,33 +120,33 @@ def _fmul_base(F, a, s):
     """Multiply an element of F by an element of its prime subfield."""
     return _prime_or_quad(
         F,
-        lambda F, a, s: L.prime_mul(F, a, s),
-        lambda F, a, s: (L.prime_mul(F.base, a[0], s), L.prime_mul(F.base, a[1], s)),
+        lambda F, a, s: llvm.prime_mul(F, a, s),
+        lambda F, a, s: (llvm.prime_mul(F.base, a[0], s), llvm.prime_mul(F.base, a[1], s)),
     )
 
 
 @overload(fconj)
 def _fconj(F, a):
     """Frobenius x -> x^p: identity on Fp, conjugation on Fp2."""
-    return _prime_or_quad(F, lambda F, a: a, lambda F, a: (a[0], L.prime_neg(F.base, a[1])))
+    return _prime_or_quad(F, lambda F, a: a, lambda F, a: (a[0], llvm.prime_neg(F.base, a[1])))
 
 
 @overload(fzero)
 def _fzero(F):
-    return _prime_or_quad(F, lambda F: L.prime_zero(F), lambda F: (L.prime_zero(F.base), L.prime_zero(F.base)))
+    return _prime_or_quad(F, lambda F: llvm.prime_zero(F), lambda F: (llvm.prime_zero(F.base), llvm.prime_zero(F.base)))
 
 
 @overload(fone)
 def _fone(F):
-    return _prime_or_quad(F, lambda F: L.prime_one(F), lambda F: (L.prime_one(F.base), L.prime_zero(F.base)))
+    return _prime_or_quad(F, lambda F: llvm.prime_one(F), lambda F: (llvm.prime_one(F.base), llvm.prime_zero(F.base)))
 
 
 @overload(feq)
 def _feq(F, a, b):
     return _prime_or_quad(
         F,
-        lambda F, a, b: L.limbs_eq(a, b),
-        lambda F, a, b: L.limbs_eq(a[0], b[0]) & L.limbs_eq(a[1], b[1]),
+        lambda F, a, b: llvm.limbs_eq(a, b),
+        lambda F, a, b: llvm.limbs_eq(a[0], b[0]) & llvm.limbs_eq(a[1], b[1]),
     )
 
 
@@ -151,8 +154,8 @@ def _feq(F, a, b):
 def _fis_zero(F, a):
     return _prime_or_quad(
         F,
-        lambda F, a: L.limbs_is_zero(a),
-        lambda F, a: L.limbs_is_zero(a[0]) & L.limbs_is_zero(a[1]),
+        lambda F, a: llvm.limbs_is_zero(a),
+        lambda F, a: llvm.limbs_is_zero(a[0]) & llvm.limbs_is_zero(a[1]),
     )
 
 
@@ -210,15 +213,15 @@ def fpow(F, a, exponent):
 
 @njit(cache=True)
 def _prime_inv(F, a):
-    return fpow(F, a, L.prime_p_minus_2(F))
+    return fpow(F, a, llvm.prime_p_minus_2(F))
 
 
 @njit(cache=True)
 def _quad_inv(F, a):
     B = F.base
-    norm = L.prime_add(B, L.prime_mul(B, a[0], a[0]), L.prime_mul(B, a[1], a[1]))
+    norm = llvm.prime_add(B, llvm.prime_mul(B, a[0], a[0]), llvm.prime_mul(B, a[1], a[1]))
     inv_norm = _prime_inv(B, norm)
-    return (L.prime_mul(B, a[0], inv_norm), L.prime_neg(B, L.prime_mul(B, a[1], inv_norm)))
+    return (llvm.prime_mul(B, a[0], inv_norm), llvm.prime_neg(B, llvm.prime_mul(B, a[1], inv_norm)))
 
 
 @overload(finv)
@@ -229,26 +232,26 @@ def _finv(F, a):
 
 @njit(cache=True)
 def to_montgomery(F, x):
-    return L.prime_mul(F, x, L.prime_r2(F))
+    return llvm.prime_mul(F, x, llvm.prime_r2(F))
 
 
 @njit(cache=True)
 def from_montgomery(F, x):
-    return L.prime_mul(F, x, (np.uint64(1), np.uint64(0), np.uint64(0), np.uint64(0)))
+    return llvm.prime_mul(F, x, (np.uint64(1), np.uint64(0), np.uint64(0), np.uint64(0)))
 
 
 @njit(cache=True)
 def prime_sqrt(F, a):
     """(found, root) for p = 3 mod 4: root = a^((p+1)/4), valid when root^2 == a."""
-    root = fpow(F, a, L.prime_p_plus_1_over_4(F))
-    return L.limbs_eq(L.prime_mul(F, root, root), a), root
+    root = fpow(F, a, llvm.prime_p_plus_1_over_4(F))
+    return llvm.limbs_eq(llvm.prime_mul(F, root, root), a), root
 
 
 @njit(cache=True)
 def quad_sqrt(F, a):
     """(found, root) in Fp2 for p = 3 mod 4 (Adj and Rodriguez-Henriquez, Algorithm 9)."""
     B = F.base
-    a1 = fpow(F, a, L.prime_p_minus_3_over_4(B))
+    a1 = fpow(F, a, llvm.prime_p_minus_3_over_4(B))
     alpha = fmul(F, a1, fmul(F, a1, a))
     norm = fmul(F, fconj(F, alpha), alpha)
     minus_one = fneg(F, fone(F))
@@ -256,13 +259,13 @@ def quad_sqrt(F, a):
         return False, fzero(F)
     x0 = fmul(F, a1, a)
     if feq(F, alpha, minus_one):
-        root = (L.prime_neg(B, x0[1]), x0[0])  # i * x0
+        root = (llvm.prime_neg(B, x0[1]), x0[0])  # i * x0
     else:
-        b = fpow(F, fadd(F, fone(F), alpha), L.prime_p_minus_1_over_2(B))
+        b = fpow(F, fadd(F, fone(F), alpha), llvm.prime_p_minus_1_over_2(B))
         root = fmul(F, b, x0)
     return feq(F, fsqr(F, root), a), root
 
 
 @njit(cache=True)
 def prime_is_canonical(F, x):
-    return L.limbs_less_than(x, L.prime_modulus(F))
+    return llvm.limbs_less_than(x, llvm.prime_modulus(F))

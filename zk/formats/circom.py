@@ -10,7 +10,10 @@ import struct
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
+
 from zk.formats.binio import BoundedReader, read_container, read_file, write_container
+from zk.msm.scalars import ScalarError, Scalars
 
 from zk.r1cs.field import R
 from zk.r1cs.system import ConstraintSystem
@@ -228,7 +231,17 @@ def read_wtns(path) -> list[int]:
     return parse_wtns(_read_bytes(path), os.fspath(path))
 
 
+def read_wtns_scalars(path) -> Scalars:
+    """The witness as the prover takes it: limbs straight from the file's bytes, range-checked
+    once (no Python int per value)."""
+    return parse_wtns_scalars(_read_bytes(path), os.fspath(path))
+
+
 def parse_wtns(data: bytes, what: str = "wtns") -> list[int]:
+    return parse_wtns_scalars(data, what).to_ints()
+
+
+def parse_wtns_scalars(data: bytes, what: str = "wtns") -> Scalars:
     container = read_container(data, WTNS_MAGIC, (WTNS_VERSION,), what, CircomFormatError)
     header = container.reader(1, "header")
     n8, prime = _field_header(header)
@@ -237,7 +250,15 @@ def parse_wtns(data: bytes, what: str = "wtns") -> list[int]:
     body = container.reader(2, "witness")
     if body.remaining != count * n8:
         raise CircomFormatError(f"{what}: witness section has {body.remaining} bytes, expected {count} values of {n8} bytes")
-    return [body.element(n8, prime) for _ in range(count)]
+    start = body.pos
+    if n8 != N8:  # wider elements than BN254 needs: one value at a time
+        return Scalars.from_ints([body.element(n8, prime) for _ in range(count)])
+    # A copy: frombuffer's read-only view would make every kernel compile a second time.
+    limbs = np.frombuffer(body.data, dtype="<u8", count=4 * count, offset=start).reshape(count, 4).astype(np.uint64)
+    try:
+        return Scalars.from_limbs(limbs)
+    except ScalarError as exc:
+        raise CircomFormatError(f"{what}: field element at offset {start + exc.index * N8} is not below the prime") from None
 
 
 def wtns_bytes(witness: Sequence[int]) -> bytes:

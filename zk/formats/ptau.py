@@ -35,11 +35,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zk.curve import G1Point, G2Point, g1_from_array, g2_from_array, g1_to_array, g2_to_array
-from zk.curve.kernels import batch_on_curve
+from zk.curve import G1, G2, G1Point, G2Point, g1_from_array, g2_from_array, g1_to_array, g2_to_array
 from zk.curve.subgroup import batch_g2_subgroup_check
 from zk.field import FP, FP2, P
-from zk.msm.scalars import first_non_canonical
+from zk.field.arrays import first_non_canonical
 
 from .binfile import ContainerWriter, map_file
 from .binio import BoundedReader, Container, read_container
@@ -208,7 +207,7 @@ def validate_points(arr: np.ndarray, what: str, first_index: int = 0) -> None:
     if bad >= 0:
         raise PtauError(f"{what}: point {first_index + bad // per_point} has a coordinate >= p")
     contiguous = np.ascontiguousarray(arr)
-    bad = batch_on_curve(FP2 if g2 else FP, contiguous)
+    bad = (G2 if g2 else G1).first_off_curve(contiguous)
     if bad >= 0:
         raise PtauError(f"{what}: point {first_index + bad} is not on the curve")
     if g2:

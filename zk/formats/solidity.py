@@ -36,19 +36,17 @@ call reverts too: too little gas never reads as "invalid proof".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from zk.curve import G1Point, G2Point
 from zk.curve.constants import B_G2
-from zk.formats.snarkjs import g1_from_snarkjs, g2_from_snarkjs
 from zk.field import P, R
 from zk.field.decimal import parse_decimal
+from zk.formats.snarkjs import SnarkjsFormatError, proof_from_json, vkey_from_json
+from zk.groth16 import Groth16Error, Proof, VerifyingKey
+from zk.groth16.keys import degenerate_key_problem
 
 CONTRACT_NAME = "Groth16Verifier"
-PROTOCOL = "groth16"
-# Names snarkjs accepts for BN254 (compared case-insensitively).
-CURVE_NAMES = {"bn128", "bn254", "altbn128"}
 # EIP-1108 price of the pairing precompile: 45000 + 34000 per pair; a Groth16 check has 4 pairs.
 PAIRING_GAS_EIP1108 = 45000 + 4 * 34000
 
@@ -60,115 +58,50 @@ class SolidityExportError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading snarkjs JSON
+# Reading snarkjs JSON: zk.formats.snarkjs's readers, errors as SolidityExportError
 
 
-@dataclass(frozen=True)
-class VerificationKey:
-    alpha: G1Point
-    beta: G2Point
-    gamma: G2Point
-    delta: G2Point
-    ic: tuple[G1Point, ...]
+def parse_verification_key(obj: Any) -> VerifyingKey:
+    """A snarkjs Groth16 ``verification_key.json`` (already parsed from JSON), read by
+    :func:`zk.formats.snarkjs.vkey_from_json` (every point in its group); a
+    :class:`zk.groth16.VerifyingKey` is accepted too.
 
-    @property
-    def n_public(self) -> int:
-        return len(self.ic) - 1
-
-
-@dataclass(frozen=True)
-class Proof:
-    a: G1Point
-    b: G2Point
-    c: G1Point
-
-
-def _require_dict(obj: Any, what: str) -> dict:
-    if not isinstance(obj, dict):
-        raise SolidityExportError(f"{what} must be a JSON object, got {type(obj).__name__}")
-    return obj
-
-
-def _field(obj: dict, key: str, what: str) -> Any:
-    if key not in obj:
-        raise SolidityExportError(f"{what} has no {key!r} field")
-    return obj[key]
-
-
-def _check_protocol(obj: dict, what: str, required: bool) -> None:
-    for key, accepted, shown in (("protocol", {PROTOCOL}, PROTOCOL), ("curve", CURVE_NAMES, "bn128 (BN254)")):
-        value = obj.get(key)
-        if value is None and not required:
-            continue
-        if not isinstance(value, str) or value.lower() not in accepted:
-            raise SolidityExportError(f"{what} is for {key} {value!r}, not {shown}")
-
-
-def _point(decode, obj: Any, what: str):
-    try:
-        return decode(obj)
-    except ValueError as exc:  # a CurveError, or int() refusing a decimal string of > 4300 digits
-        raise SolidityExportError(f"{what}: {exc}") from None
-
-
-def parse_verification_key(obj: Any) -> VerificationKey:
-    """A snarkjs Groth16 ``verification_key.json`` (already parsed from JSON), fully validated; a
-    :class:`zk.groth16.VerifyingKey` is accepted too (its points are already group elements).
-
-    Keys a verifier must not be built from are refused (:func:`zk.groth16.keys.degenerate_key_problem`):
-    alpha, beta, gamma, delta or an IC point at infinity, delta = +-gamma (delta = gamma is what
-    snarkjs writes when no phase-2 contribution was made), two IC points equal up to sign."""
+    Keys a verifier must not be built from are refused (:func:`zk.groth16.keys.degenerate_key_problem`,
+    the rule every reader applies): alpha, beta, gamma, delta or an IC point at infinity,
+    delta = +-gamma (delta = gamma is what snarkjs writes when no phase-2 contribution was made),
+    two IC points equal up to sign."""
     what = "verification key"
-    if not isinstance(obj, dict) and all(hasattr(obj, a) for a in ("alpha_g1", "beta_g2", "gamma_g2", "delta_g2", "ic")):
-        vk = _checked_key(VerificationKey(obj.alpha_g1, obj.beta_g2, obj.gamma_g2, obj.delta_g2, tuple(obj.ic)), what)
-        # Points built with check=False may be anything: hold them to the JSON path's standard.
-        for name, point in (("alpha", vk.alpha), ("beta", vk.beta), ("gamma", vk.gamma), ("delta", vk.delta),
-                            *((f"IC[{i}]", p) for i, p in enumerate(vk.ic))):
+    if isinstance(obj, VerifyingKey):
+        # A key object may have been assembled without its checks (object.__new__, check=False
+        # points): hold it to the JSON path's standard.
+        for name, point in (("alpha", obj.alpha_g1), ("beta", obj.beta_g2), ("gamma", obj.gamma_g2),
+                            ("delta", obj.delta_g2), *((f"IC[{i}]", p) for i, p in enumerate(obj.ic))):
             if not point.is_on_curve() or (isinstance(point, G2Point) and not point.is_in_subgroup()):
                 raise SolidityExportError(f"{what}: {name} is not a point of its group")
-        return vk
-    obj = _require_dict(obj, what)
-    _check_protocol(obj, what, required=True)
-    ic_obj = _field(obj, "IC", what)
-    if not isinstance(ic_obj, list) or not ic_obj:
-        raise SolidityExportError(f"{what}: IC must be a non-empty list of G1 points")
-    n_public = _field(obj, "nPublic", what)
-    if isinstance(n_public, bool) or not isinstance(n_public, int) or n_public != len(ic_obj) - 1:
-        raise SolidityExportError(f"{what}: nPublic is {n_public!r} but IC has {len(ic_obj)} points (expected nPublic + 1)")
-    vk = VerificationKey(
-        _point(g1_from_snarkjs, _field(obj, "vk_alpha_1", what), f"{what} vk_alpha_1"),
-        _point(g2_from_snarkjs, _field(obj, "vk_beta_2", what), f"{what} vk_beta_2"),
-        _point(g2_from_snarkjs, _field(obj, "vk_gamma_2", what), f"{what} vk_gamma_2"),
-        _point(g2_from_snarkjs, _field(obj, "vk_delta_2", what), f"{what} vk_delta_2"),
-        tuple(_point(g1_from_snarkjs, p, f"{what} IC[{i}]") for i, p in enumerate(ic_obj)),
-    )
-    return _checked_key(vk, what)
-
-
-def _checked_key(vk: VerificationKey, what: str) -> VerificationKey:
-    if not vk.ic or not all(isinstance(p, G1Point) for p in (vk.alpha, *vk.ic)) or not all(
-        isinstance(p, G2Point) for p in (vk.beta, vk.gamma, vk.delta)
-    ):
-        raise SolidityExportError(f"{what}: expected G1 points alpha and IC (non-empty), G2 points beta, gamma, delta")
-    from zk.groth16.keys import degenerate_key_problem
-
-    problem = degenerate_key_problem(vk.alpha, vk.beta, vk.gamma, vk.delta, vk.ic)
+        vk = obj
+    else:
+        try:
+            vk = vkey_from_json(obj)
+        except (SnarkjsFormatError, Groth16Error, ValueError) as exc:
+            raise SolidityExportError(_with_hint(str(exc))) from None
+    problem = degenerate_key_problem(vk.alpha_g1, vk.beta_g2, vk.gamma_g2, vk.delta_g2, vk.ic)
     if problem:
-        hint = " (a zkey without a phase-2 contribution: contribute to it first)" if vk.gamma == vk.delta else ""
-        raise SolidityExportError(f"{what}: {problem}{hint}")
+        raise SolidityExportError(f"{what}: {_with_hint(problem)}")
     return vk
+
+
+def _with_hint(problem: str) -> str:
+    if "delta_2 equals gamma_2" in problem:
+        return problem + " (a zkey without a phase-2 contribution: contribute to it first)"
+    return problem
 
 
 def parse_proof(obj: Any) -> Proof:
     """A snarkjs Groth16 ``proof.json`` (parsed), with every point checked (curve, subgroup, range)."""
-    what = "proof"
-    obj = _require_dict(obj, what)
-    _check_protocol(obj, what, required=False)
-    return Proof(
-        _point(g1_from_snarkjs, _field(obj, "pi_a", what), "proof pi_a"),
-        _point(g2_from_snarkjs, _field(obj, "pi_b", what), "proof pi_b"),
-        _point(g1_from_snarkjs, _field(obj, "pi_c", what), "proof pi_c"),
-    )
+    try:
+        return proof_from_json(obj)
+    except (SnarkjsFormatError, Groth16Error, ValueError) as exc:
+        raise SolidityExportError(str(exc)) from None
 
 
 def parse_public_signals(obj: Any) -> list[int]:
@@ -326,7 +259,7 @@ def solidity_verifier(vk_json: Any, *, contract_name: str = CONTRACT_NAME, pairi
                 f"pairing gas cap {pairing_gas!r} is below the pairing precompile's price ({PAIRING_GAS_EIP1108})"
             )
     n = vk.n_public
-    neg_beta, neg_gamma, neg_delta = (g2_words(-point) for point in (vk.beta, vk.gamma, vk.delta))
+    neg_beta, neg_gamma, neg_delta = (g2_words(-point) for point in (vk.beta_g2, vk.gamma_g2, vk.delta_g2))
 
     out = [_HEADER, f"\ncontract {contract_name} {{\n"]
     out.append("    // Base field modulus (coordinates) and scalar field modulus (public inputs).\n")
@@ -336,7 +269,7 @@ def solidity_verifier(vk_json: Any, *, contract_name: str = CONTRACT_NAME, pairi
     out.append(_constant("TWIST_B0", B_G2.c0.value))
     out.append(_constant("TWIST_B1", B_G2.c1.value))
     out.append("\n    // Verification key; G2 words are x.c1, x.c0, y.c1, y.c0 and beta, gamma, delta are negated.\n")
-    for name, value in zip(("ALPHA_X", "ALPHA_Y"), g1_words(vk.alpha)):
+    for name, value in zip(("ALPHA_X", "ALPHA_Y"), g1_words(vk.alpha_g1)):
         out.append(_constant(name, value))
     for prefix, words in (("NEG_BETA", neg_beta), ("NEG_GAMMA", neg_gamma), ("NEG_DELTA", neg_delta)):
         for suffix, value in zip(("_X1", "_X0", "_Y1", "_Y0"), words):
@@ -423,9 +356,7 @@ def solidity_verifier(vk_json: Any, *, contract_name: str = CONTRACT_NAME, pairi
 __all__ = [
     "CONTRACT_NAME",
     "PAIRING_GAS_EIP1108",
-    "Proof",
     "SolidityExportError",
-    "VerificationKey",
     "calldata_words",
     "g1_words",
     "g2_words",

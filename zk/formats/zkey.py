@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zk.curve import G1Point, G2Point, g1_from_array, g1_to_array, g2_from_array, g2_to_array
-from zk.field import FP, FP2, FR, P, R
-from zk.field import arrays as A
+from zk.curve import G1, G2, G1Point, G2Point, g1_from_array, g1_to_array, g2_from_array, g2_to_array
+from zk.field import FP, FR, P, R
+from zk.field import arrays as field_arrays
+from zk.field.arrays import first_non_canonical
 
 MAGIC = b"zkey"
 VERSION = 1
@@ -145,14 +146,8 @@ def _section(data, sections, kind: int, expected: int | None, what: str) -> np.n
     return data[start:start + length]
 
 
-_P_LIMBS = np.array([(P >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
-_R_LIMBS = np.array([(R >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
-
-
-def _first_not_below(limbs: np.ndarray, modulus: np.ndarray) -> int:
-    from zk.groth16.qap import first_not_below
-
-    return first_not_below(limbs.reshape(-1, 4), modulus)
+def _first_not_below(limbs: np.ndarray, field) -> int:
+    return first_non_canonical(field, np.ascontiguousarray(limbs).reshape(-1, 4))
 
 
 def _limbs(raw: np.ndarray, shape: tuple) -> np.ndarray:
@@ -165,15 +160,13 @@ def _limbs(raw: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _points(raw: np.ndarray, g2: bool, what: str, name: str) -> np.ndarray:
-    from zk.groth16.keys import first_off_curve
-
     n = raw.shape[0] // (G2_BYTES if g2 else G1_BYTES)
     arr = _limbs(raw, (n, 2, 2, 4) if g2 else (n, 2, 4))
-    bad = _first_not_below(arr, _P_LIMBS)
+    bad = _first_not_below(arr, FP)
     if bad >= 0:
         per = 4 if g2 else 2
         raise ZkeyFormatError(f"{what}: {name} point {bad // per} has a coordinate that is not below p")
-    bad = first_off_curve(FP2 if g2 else FP, arr)
+    bad = (G2 if g2 else G1).first_off_curve(arr)
     if bad >= 0:
         raise ZkeyFormatError(f"{what}: {name} point {bad} is not on the {'G2 twist' if g2 else 'G1'} curve")
     return arr
@@ -278,7 +271,7 @@ def _check_coeffs(coeffs: np.ndarray, n_vars: int, domain_size: int, what: str) 
     bad = np.flatnonzero(coeffs["signal"] >= n_vars)
     if bad.size:
         raise ZkeyFormatError(f"{what}: coefficient {bad[0]} names signal {coeffs['signal'][bad[0]]} of {n_vars}")
-    bad = _first_not_below(np.ascontiguousarray(coeffs["value"]), _R_LIMBS)
+    bad = _first_not_below(coeffs["value"], FR)
     if bad >= 0:
         raise ZkeyFormatError(f"{what}: coefficient {bad} is not below r")
 
@@ -447,7 +440,7 @@ def g1_uncompressed(arr: np.ndarray) -> bytes:
     """x || y big-endian for each affine Montgomery G1 row; infinity stays all zeros."""
     flat = np.ascontiguousarray(arr, dtype=np.uint64).reshape(-1, 4)
     plain = np.empty_like(flat)
-    A.from_montgomery_rows(FP, flat, plain)
+    field_arrays.from_montgomery_rows(FP, flat, plain)
     return plain.astype("<u8").view(np.uint8).reshape(-1, 32)[:, ::-1].tobytes()
 
 
@@ -455,7 +448,7 @@ def g2_uncompressed(arr: np.ndarray) -> bytes:
     """x.c1 || x.c0 || y.c1 || y.c0 big-endian for each affine Montgomery G2 row."""
     flat = np.ascontiguousarray(arr, dtype=np.uint64).reshape(-1, 4)
     plain = np.empty_like(flat)
-    A.from_montgomery_rows(FP, flat, plain)
+    field_arrays.from_montgomery_rows(FP, flat, plain)
     be = plain.astype("<u8").view(np.uint8).reshape(-1, 2, 2, 32)[:, :, ::-1, ::-1]
     return np.ascontiguousarray(be).tobytes()
 
@@ -494,7 +487,7 @@ def format_hash(digest: bytes) -> str:
 
 
 def _one_twice_montgomery() -> np.ndarray:
-    return A.ints_to_raw([pow(2, 512, R)])[0]
+    return field_arrays.ints_to_raw([pow(2, 512, R)])[0]
 
 
 def matrices(z: Zkey):
@@ -521,7 +514,7 @@ def matrices(z: Zkey):
         raise ZkeyFormatError("the zkey's A matrix lacks the public-input rows snarkjs's setup adds "
                               "(without them public inputs are not independent)")
     values = np.empty((co.shape[0], 4), dtype=np.uint64)
-    A.from_montgomery_rows(FR, np.ascontiguousarray(co["value"]), values)  # v*R^2 -> v*R
+    field_arrays.from_montgomery_rows(FR, np.ascontiguousarray(co["value"]), values)  # v*R^2 -> v*R
     keep = ~public
     mats = []
     for m in (0, 1):
@@ -571,7 +564,7 @@ def coefficient_records(mats) -> np.ndarray:
         rec["constraint"] = mat.rows
         rec["signal"] = mat.cols
         twice = np.empty_like(mat.coeffs)
-        A.to_montgomery_rows(FR, np.ascontiguousarray(mat.coeffs), twice)  # v*R -> v*R^2
+        field_arrays.to_montgomery_rows(FR, np.ascontiguousarray(mat.coeffs), twice)  # v*R -> v*R^2
         rec["value"] = twice
         recs.append(rec)
     body = np.concatenate(recs)

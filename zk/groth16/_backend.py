@@ -8,25 +8,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from zk.curve import G1Point, G2Point
+from zk.curve import G1, G2, G1Point, G2Point, g1_from_array, g2_from_array
 from zk.msm import fixed_base_g1 as _fixed_base_g1
 from zk.msm import fixed_base_g2 as _fixed_base_g2
-from zk.msm import msm_g1 as _msm_g1
-from zk.msm import msm_g2 as _msm_g2
-from zk.pairing.kernels import pairing_check_arrays, pairing_product_array
+from zk.msm import msm_jacobian
+from zk.pairing.kernels import pairing_check_arrays
 
 
 def msm_g1(bases: np.ndarray, scalars: np.ndarray) -> G1Point:
-    """sum_i scalars[i] * bases[i] for affine G1 bases (n, 2, 4)."""
+    """sum_i scalars[i] * bases[i] for affine G1 bases (n, 2, 4); scalars already checked (no MSM
+    entry check runs again here)."""
     if bases.shape[0] == 0:
         return G1Point.infinity()
-    return _msm_g1(bases, scalars, check=False)
+    return g1_from_array(msm_jacobian(G1, bases, np.ascontiguousarray(scalars))[None])[0]
 
 
 def msm_g2(bases: np.ndarray, scalars: np.ndarray) -> G2Point:
     if bases.shape[0] == 0:
         return G2Point.infinity()
-    return _msm_g2(bases, scalars, check=False)
+    return g2_from_array(msm_jacobian(G2, bases, np.ascontiguousarray(scalars))[None])[0]
 
 
 def fixed_base_g1(scalars: np.ndarray) -> np.ndarray:
@@ -43,8 +43,3 @@ def pairing_check(g1_affine: np.ndarray, g2_affine: np.ndarray) -> bool:
     """prod_i e(P_i, Q_i) == 1 for validated affine arrays: one shared Miller loop, one final
     exponentiation."""
     return pairing_check_arrays(np.ascontiguousarray(g1_affine), np.ascontiguousarray(g2_affine))
-
-
-def pairing_product(g1_affine: np.ndarray, g2_affine: np.ndarray) -> np.ndarray:
-    """prod_i e(P_i, Q_i) as a (2, 3, 2, 4) Montgomery Fp12 array (tower Fp2 -> Fp6 -> Fp12)."""
-    return pairing_product_array(np.ascontiguousarray(g1_affine), np.ascontiguousarray(g2_affine))

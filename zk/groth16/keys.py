@@ -4,14 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
 
-from zk.curve import G1Point, G2Point, g1_to_array, g2_to_array
-from zk.curve import kernels as CK
-from zk.field import FP, FP2, P
+from zk.curve import G1, G2, G1Point, G2Point, g1_to_array, g2_to_array
+from zk.field import FP, FR
+from zk.field.arrays import first_non_canonical
 
 from .data import InvalidInput, InvalidKey, require_g1, require_g2
-from .qap import R_LIMBS, R1CSMatrices, first_not_below
+from .qap import R1CSMatrices
 
 
 def _require_finite(point, what: str) -> None:
@@ -188,13 +187,16 @@ class ProvingKey:
         for name in "abc":
             if getattr(m, name) is None:
                 continue
-            _check_canonical(getattr(m, name).coeffs, f"proving key matrix {name.upper()} coefficients", R_LIMBS)
+            _check_canonical(getattr(m, name).coeffs, f"proving key matrix {name.upper()} coefficients", FR)
         check_g1_side(self.vk, self.beta_g1, self.delta_g1)
 
     def prepared(self) -> dict:
-        """Cached arrays the prover reuses between proofs (the A matrix with its extra rows)."""
+        """Cached arrays the prover reuses between proofs: the A matrix with its extra rows, and
+        the fixed points of the proof as affine arrays ([alpha, beta, delta]_1, [beta, delta]_2)."""
         if "a_aug" not in self._prepared:
             self._prepared["a_aug"] = self.matrices.a_with_public_rows()
+            self._prepared["g1_fixed"] = g1_to_array([self.vk.alpha_g1, self.beta_g1, self.delta_g1])
+            self._prepared["g2_fixed"] = g2_to_array([self.vk.beta_g2, self.vk.delta_g2])
         return self._prepared
 
 
@@ -229,7 +231,7 @@ def check_query_points(arr: np.ndarray, what: str, *, g2: bool = False, finite: 
     if finite and _any_zero_rows(arr):
         raise InvalidKey(f"{what} has a point at infinity: tau lies in the evaluation domain")
     _check_canonical(arr, what)
-    bad = first_off_curve(FP2 if g2 else FP, arr)
+    bad = (G2 if g2 else G1).first_off_curve(arr)
     if bad >= 0:
         raise InvalidKey(f"{what}[{bad}] is not on the {'G2 twist' if g2 else 'G1'} curve")
 
@@ -239,20 +241,7 @@ def _any_zero_rows(arr: np.ndarray) -> bool:
     return bool(flat.shape[0]) and bool((~flat.any(axis=1)).any())
 
 
-_P_LIMBS = np.array([(P >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
-
-
-def _check_canonical(arr: np.ndarray, name: str, modulus: np.ndarray = _P_LIMBS) -> None:
-    """Every 4-limb value < the modulus (the kernels assume reduced Montgomery values)."""
-    if first_not_below(arr.reshape(-1, 4), modulus) >= 0:
+def _check_canonical(arr: np.ndarray, name: str, field=FP) -> None:
+    """Every 4-limb value reduced (the kernels assume reduced Montgomery values)."""
+    if first_non_canonical(field, np.ascontiguousarray(arr).reshape(-1, 4)) >= 0:
         raise InvalidKey(f"{name} holds a value that is not reduced")
-
-
-@njit(cache=True)
-def first_off_curve(F, affine_arr):
-    """Index of the first row not on the curve of F (infinity counts as on it), or -1."""
-    b = CK.curve_b(F)
-    for i in range(affine_arr.shape[0]):
-        if not CK.is_on_curve_affine(F, CK.load_affine(F, affine_arr, i), b):
-            return i
-    return -1

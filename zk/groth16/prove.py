@@ -6,6 +6,9 @@
 
 with fresh uniformly random r, s from ``secrets`` for every proof: they make (A, B, C) uniformly
 distributed among the valid proofs of the statement, which is where zero knowledge comes from.
+
+The witness is checked once, where it enters (:func:`checked_witness`), and travels as plain
+limbs from there: the MSMs (``_backend``) do not check it again.
 """
 from __future__ import annotations
 
@@ -17,12 +20,13 @@ import numpy as np
 
 from zk.curve import G1Point, G2Point
 from zk.field import FR, R
-from zk.field import arrays as A
+from zk.field import arrays as field_arrays
+from zk.msm.scalars import ScalarError, Scalars
 
-from . import _backend as B
+from . import _backend as backend
 from .data import Groth16Error, Proof, require_g2
 from .keys import ProvingKey
-from .qap import R_LIMBS, R1CSMatrices, first_not_below, quotient_evaluations
+from .qap import R1CSMatrices, quotient_evaluations
 
 
 class WitnessMismatch(Groth16Error):
@@ -36,65 +40,54 @@ def _first_bad_value(witness) -> int:
     return -1
 
 
-def _witness_limbs(n_wires: int, witness: Sequence[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
-    """(values, plain limbs for the MSMs, Montgomery limbs for the QAP), checked: the right
-    length, every value an int in [0, r), wire 0 = 1. One pass of Python over the values (the
-    byte conversion); the range check runs on the limbs. An (n, 4) uint64 array is taken as
-    Montgomery limbs (what ConstraintSystem.solve_values gives) and needs no Python ints at all."""
-    if isinstance(witness, np.ndarray):
-        return _witness_from_montgomery(n_wires, witness)
-    witness = list(witness)
-    if len(witness) != n_wires:
-        raise WitnessMismatch(f"the witness has {len(witness)} values, the circuit has {n_wires} wires")
-    plain = None
-    if set(map(type, witness)) <= {int}:  # C-speed type scan; anything else takes the slow path
+def checked_witness(n_wires: int, witness) -> tuple[np.ndarray, np.ndarray]:
+    """(plain limbs for the MSMs, Montgomery limbs for the QAP), checked here once: the right
+    length, every value in [0, r), wire 0 = 1; nothing downstream checks them again. Accepts
+    :class:`zk.msm.Scalars` (e.g. :func:`zk.formats.circom.read_wtns_scalars`: range checked when
+    read), an (n, 4) uint64 array of Montgomery limbs (what ConstraintSystem.solve_values gives),
+    or a sequence of ints (one C-speed pass of bytes, no big-int maths)."""
+    n = len(witness) if isinstance(witness, (Scalars, np.ndarray)) else None
+    if n is None:
+        witness = list(witness)
+        n = len(witness)
+    if isinstance(witness, np.ndarray) and (witness.dtype != np.uint64 or witness.ndim != 2 or witness.shape[1] != 4):
+        raise WitnessMismatch(f"a witness array must be (n, 4) uint64 Montgomery limbs, got {witness.dtype} {witness.shape}")
+    if n != n_wires:
+        raise WitnessMismatch(f"the witness has {n} values, the circuit has {n_wires} wires")
+    mont = None
+    if isinstance(witness, Scalars):
+        plain = witness.limbs
+    elif isinstance(witness, np.ndarray):
+        mont = np.ascontiguousarray(witness)
+        bad = field_arrays.first_non_canonical(FR, mont)
+        if bad >= 0:
+            raise WitnessMismatch(f"witness[{bad}] is not a reduced Montgomery limb array")
+        plain = np.empty_like(mont)
+        field_arrays.from_montgomery_rows(FR, mont, plain)
+    else:
+        values = witness
+        plain = None
+        if set(map(type, values)) <= {int}:  # C-speed type scan; anything else takes the slow path
+            try:
+                plain = field_arrays.ints_to_raw(values)
+            except OverflowError:  # negative or >= 2^256
+                pass
+        elif _first_bad_value(values) < 0:  # numpy integers and the like
+            plain = field_arrays.ints_to_raw([int(v) for v in values])
+        if plain is None:
+            bad = _first_bad_value(values)
+            raise WitnessMismatch(f"witness[{bad}] = {values[bad]!r} is not a field element in [0, r)")
         try:
-            plain = A.ints_to_raw(witness)
-        except OverflowError:  # negative or >= 2^256
-            pass
-    elif _first_bad_value(witness) < 0:  # numpy integers and the like
-        witness = [int(v) for v in witness]
-        plain = A.ints_to_raw(witness)
-    bad = _first_bad_value(witness) if plain is None else first_not_below(plain, R_LIMBS)
-    if bad >= 0:
-        raise WitnessMismatch(f"witness[{bad}] = {witness[bad]!r} is not a field element in [0, r)")
-    if witness[0] != 1:
-        raise WitnessMismatch(f"witness[0] must be 1 (the constant wire), got {witness[0]!r}")
-    mont = np.empty_like(plain)
-    A.to_montgomery_rows(FR, plain, mont)
-    return witness, plain, mont
-
-
-class _LimbValues(Sequence):
-    """The witness values of a limb array as ints, converted only where read (the public ones)."""
-
-    def __init__(self, plain: np.ndarray):
-        self.plain = plain
-
-    def __len__(self):
-        return self.plain.shape[0]
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return A.raw_to_ints(self.plain[index])
-        return A.raw_to_ints(self.plain[index:index + 1])[0]
-
-
-def _witness_from_montgomery(n_wires: int, mont: np.ndarray) -> tuple[Sequence[int], np.ndarray, np.ndarray]:
-    if mont.dtype != np.uint64 or mont.ndim != 2 or mont.shape[1] != 4:
-        raise WitnessMismatch(f"a witness array must be (n, 4) uint64 Montgomery limbs, got {mont.dtype} {mont.shape}")
-    if mont.shape[0] != n_wires:
-        raise WitnessMismatch(f"the witness has {mont.shape[0]} values, the circuit has {n_wires} wires")
-    mont = np.ascontiguousarray(mont)
-    bad = first_not_below(mont, R_LIMBS)
-    if bad >= 0:
-        raise WitnessMismatch(f"witness[{bad}] is not a reduced Montgomery limb array")
-    plain = np.empty_like(mont)
-    A.from_montgomery_rows(FR, mont, plain)
-    values = _LimbValues(plain)
-    if values[0] != 1:
-        raise WitnessMismatch(f"witness[0] must be 1 (the constant wire), got {values[0]!r}")
-    return values, plain, mont
+            plain = Scalars.from_limbs(plain, "witness value").limbs
+        except ScalarError as exc:
+            raise WitnessMismatch(f"witness[{exc.index}] = {values[exc.index]!r} is not a field element in [0, r)") from None
+    if n == 0 or tuple(plain[0]) != (1, 0, 0, 0):
+        first = field_arrays.raw_to_ints(plain[:1])[0] if n else None
+        raise WitnessMismatch(f"witness[0] must be 1 (the constant wire), got {first!r}")
+    if mont is None:
+        mont = np.empty_like(plain)
+        field_arrays.to_montgomery_rows(FR, plain, mont)
+    return plain, mont
 
 
 @dataclass(frozen=True)
@@ -122,21 +115,21 @@ class QuerySums:
         return QuerySums(self.a + other.a, self.b1 + other.b1, self.b2 + other.b2, self.l + other.l, self.h + other.h)
 
 
-def prover_scalars(matrices: R1CSMatrices, a_aug, witness: Sequence[int], origins=None) -> ProverScalars:
+def prover_scalars(matrices: R1CSMatrices, a_aug, witness, origins=None) -> ProverScalars:
     """The part of proving that needs the constraint matrices and no point of the key: check the
     witness, compute the quotient. ``a_aug``: ``matrices.a_with_public_rows()`` (cache it)."""
-    witness, w_plain, w_mont = _witness_limbs(matrices.n_wires, witness)
+    w_plain, w_mont = checked_witness(matrices.n_wires, witness)
     d_plain = quotient_evaluations(matrices, a_aug, w_mont, origins)
     n_public = matrices.n_public
-    return ProverScalars([int(v) for v in witness[1 : n_public + 1]], w_plain, d_plain, n_public)
+    return ProverScalars(field_arrays.raw_to_ints(w_plain[1 : n_public + 1]), w_plain, d_plain, n_public)
 
 
 def query_sums(a_query, b_g1_query, b_g2_query, l_query, h_query, wires: np.ndarray,
                l_scalars: np.ndarray, h_scalars: np.ndarray) -> QuerySums:
     """The five MSMs over rows of the query arrays: a, b1, b2 by ``wires``, l by ``l_scalars``
     (the private wires' values), h by ``h_scalars``. A key split by rows sums these per part."""
-    return QuerySums(B.msm_g1(a_query, wires), B.msm_g1(b_g1_query, wires), B.msm_g2(b_g2_query, wires),
-                     B.msm_g1(l_query, np.ascontiguousarray(l_scalars)), B.msm_g1(h_query, h_scalars))
+    return QuerySums(backend.msm_g1(a_query, wires), backend.msm_g1(b_g1_query, wires), backend.msm_g2(b_g2_query, wires),
+                     backend.msm_g1(l_query, np.ascontiguousarray(l_scalars)), backend.msm_g1(h_query, h_scalars))
 
 
 def assemble(vk, beta_g1: G1Point, delta_g1: G1Point, sums: QuerySums) -> Proof:
@@ -154,11 +147,12 @@ def assemble(vk, beta_g1: G1Point, delta_g1: G1Point, sums: QuerySums) -> Proof:
     return Proof(proof_a, proof_b, proof_c)
 
 
-def prove(pk: ProvingKey, witness: Sequence[int], *, origins=None,
+def prove(pk: ProvingKey, witness: Sequence[int] | Scalars | np.ndarray, *, origins=None,
           progress: Callable[[str], None] | None = None) -> tuple[Proof, list[int]]:
     """(proof, public signals) for a full witness (wire 0 = 1, then the public signals, then the
-    rest, as :meth:`ConstraintSystem.solve` and circom's .wtns give it). ``origins`` (the
-    constraint descriptions of a ConstraintSystem) make an unsatisfied-constraint error precise."""
+    rest, as :meth:`ConstraintSystem.solve` and circom's .wtns give it): ints, Montgomery limbs
+    (ConstraintSystem.solve_values) or :class:`zk.msm.Scalars`. ``origins`` (the constraint
+    descriptions of a ConstraintSystem) make an unsatisfied-constraint error precise."""
     say = progress or (lambda _msg: None)
     pk.vk.require_sound()
     scalars = prover_scalars(pk.matrices, pk.prepared()["a_aug"], witness, origins)

@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from zk.field import FR, R
-from zk.field import arrays as A
+from zk.field import arrays as field_arrays
 from zk.field.ops import fadd, feq, fload, fmul, fstore, fsub, from_montgomery
 from zk.poly import coset_ntt, intt, root_of_unity
 
@@ -90,7 +90,7 @@ class R1CSMatrices:
     def a_with_public_rows(self) -> Matrix:
         """A plus the independence rows: row m + s has coefficient 1 at wire s, s = 0..nPublic."""
         extra = np.arange(self.n_public + 1, dtype=np.int64)
-        one = A.to_array(FR, [1])
+        one = field_arrays.to_array(FR, [1])
         return Matrix(
             np.concatenate([self.a.rows, self.n_constraints + extra]),
             np.concatenate([self.a.cols, extra]),
@@ -111,12 +111,12 @@ def from_constraint_system(cs) -> R1CSMatrices:
     for coo in cs.to_coo():
         if isinstance(coo.coeffs, np.ndarray):  # plain limbs (a system from zk.r1cs.cache)
             plain = np.ascontiguousarray(coo.coeffs, dtype=np.uint64).reshape(-1, 4)
-            if first_not_below(plain, R_LIMBS) >= 0:
+            if field_arrays.first_non_canonical(FR, plain) >= 0:
                 raise QAPError("a constraint coefficient is not below r")
             coeffs = np.empty_like(plain)
-            A.to_montgomery_rows(FR, plain, coeffs)
+            field_arrays.to_montgomery_rows(FR, plain, coeffs)
         else:
-            coeffs = A.to_array(FR, coo.coeffs, reduce=False)
+            coeffs = field_arrays.to_array(FR, coo.coeffs, reduce=False)
         mats.append(Matrix(np.asarray(coo.rows, dtype=np.int64), np.asarray(coo.cols, dtype=np.int64), coeffs))
     out = R1CSMatrices(int(cs.n_wires), int(cs.n_public), int(cs.n_constraints), *mats)
     out.validate()
@@ -163,28 +163,14 @@ def linear_combination3(F, x, y, z, cx, cy, scale, out):
         fstore(F, out, i, fmul(F, t, scale))
 
 
-R_LIMBS = np.array([(R >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
-
-
-def first_not_below(limbs: np.ndarray, modulus: np.ndarray) -> int:
-    """Index of the first 4-limb row >= modulus (compared as 256-bit integers), or -1."""
-    less = np.zeros(limbs.shape[0], dtype=bool)
-    equal = np.ones(limbs.shape[0], dtype=bool)
-    for i in (3, 2, 1, 0):
-        less |= equal & (limbs[:, i] < modulus[i])
-        equal &= limbs[:, i] == modulus[i]
-    bad = np.flatnonzero(~less)
-    return int(bad[0]) if bad.size else -1
-
-
 def to_plain(mont: np.ndarray) -> np.ndarray:
     out = np.empty_like(mont)
-    A.from_montgomery_rows(FR, mont, out)
+    field_arrays.from_montgomery_rows(FR, mont, out)
     return out
 
 
 def mont_element(x: int) -> tuple:
-    row = A.to_array(FR, [x])[0]
+    row = field_arrays.to_array(FR, [x])[0]
     return tuple(np.uint64(v) for v in row)
 
 
@@ -199,7 +185,7 @@ def evaluate_rows(mats: R1CSMatrices, a_aug: Matrix, witness_mont: np.ndarray, n
     for m in (a_aug, mats.b, mats.c):
         v = np.empty((n, 4), dtype=np.uint64)
         if m is None:  # no C matrix: C = A*B on every row, as snarkjs's prover takes it
-            A.mul(FR, out[0], out[1], v)
+            field_arrays.mul(FR, out[0], out[1], v)
         else:
             sparse_accumulate(FR, m.rows, m.cols, m.coeffs, witness_mont, v)
         out.append(v)

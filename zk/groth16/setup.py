@@ -16,10 +16,10 @@ import numpy as np
 
 from zk.curve import g1_from_array, g2_from_array
 from zk.field import FR, R
-from zk.field import arrays as A
+from zk.field import arrays as field_arrays
 from zk.poly import lagrange_evaluations
 
-from . import _backend as B
+from . import _backend as backend
 from .data import InvalidKey
 from .keys import ProvingKey, VerifyingKey
 from .qap import R1CSMatrices, from_constraint_system, linear_combination3, mont_element, sparse_accumulate, to_plain
@@ -94,26 +94,26 @@ def _keys(mats: R1CSMatrices, toxic: _ToxicWaste, progress: Progress | None) -> 
     linear_combination3(FR, u, v, w, mont_element(beta), mont_element(alpha), mont_element(1), k)
     ic_scalars = np.empty((n_public + 1, 4), dtype=np.uint64)
     l_scalars = np.empty((mats.n_wires - n_public - 1, 4), dtype=np.uint64)
-    A.scale(FR, k[: n_public + 1], mont_element(gamma_inv), ic_scalars)
-    A.scale(FR, np.ascontiguousarray(k[n_public + 1:]), mont_element(delta_inv), l_scalars)
+    field_arrays.scale(FR, k[: n_public + 1], mont_element(gamma_inv), ic_scalars)
+    field_arrays.scale(FR, np.ascontiguousarray(k[n_public + 1:]), mont_element(delta_inv), l_scalars)
     h_scalars = np.ascontiguousarray(lagrange_evaluations(2 * n, tau)[1::2])
-    A.scale(FR, h_scalars, mont_element(delta_inv), h_scalars)
+    field_arrays.scale(FR, h_scalars, mont_element(delta_inv), h_scalars)
     say("setup: scalars ready")
 
     u_plain, v_plain = to_plain(u), to_plain(v)
-    a_query = B.fixed_base_g1(u_plain)
-    b_g1_query = B.fixed_base_g1(v_plain)
+    a_query = backend.fixed_base_g1(u_plain)
+    b_g1_query = backend.fixed_base_g1(v_plain)
     say("setup: A and B1 queries")
-    b_g2_query = B.fixed_base_g2(v_plain)
+    b_g2_query = backend.fixed_base_g2(v_plain)
     say("setup: B2 query")
-    ic = g1_from_array(B.fixed_base_g1(to_plain(ic_scalars)))
-    l_query = B.fixed_base_g1(to_plain(l_scalars))
-    h_query = B.fixed_base_g1(to_plain(h_scalars))
+    ic = g1_from_array(backend.fixed_base_g1(to_plain(ic_scalars)))
+    l_query = backend.fixed_base_g1(to_plain(l_scalars))
+    h_query = backend.fixed_base_g1(to_plain(h_scalars))
     say("setup: L and H queries")
 
-    fixed = A.ints_to_raw([alpha, beta, delta])
-    alpha_g1, beta_g1, delta_g1 = g1_from_array(B.fixed_base_g1(fixed))
-    beta_g2, gamma_g2, delta_g2 = g2_from_array(B.fixed_base_g2(A.ints_to_raw([beta, gamma, delta])))
+    fixed = field_arrays.ints_to_raw([alpha, beta, delta])
+    alpha_g1, beta_g1, delta_g1 = g1_from_array(backend.fixed_base_g1(fixed))
+    beta_g2, gamma_g2, delta_g2 = g2_from_array(backend.fixed_base_g2(field_arrays.ints_to_raw([beta, gamma, delta])))
 
     for arr in (lagrange, u, v, w, k, u_plain, v_plain, ic_scalars, l_scalars, h_scalars, fixed):
         arr.fill(0)

@@ -19,11 +19,11 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from zk.curve import G1Point, g1_to_array, g2_to_array
-from zk.curve import kernels as CK
+from zk.curve import kernels as curve_kernels
 from zk.field import FP, R
-from zk.field import arrays as A
+from zk.field import arrays as field_arrays
 
-from . import _backend as B
+from . import _backend as backend
 from .data import InvalidInput, Proof
 from .keys import VerifyingKey
 
@@ -47,7 +47,7 @@ def check_public_inputs(vk: VerifyingKey, public_inputs: Sequence[int]) -> list[
 
 def _public_combination(vk: VerifyingKey, values: list[int]) -> G1Point:
     """IC_0 + sum_i x_i IC_i."""
-    return B.msm_g1(vk.prepared()["ic"], A.ints_to_raw([1] + values))
+    return backend.msm_g1(vk.prepared()["ic"], field_arrays.ints_to_raw([1] + values))
 
 
 def _check_proof(proof: Proof) -> Proof:
@@ -65,7 +65,7 @@ def verify(vk: VerifyingKey, public_inputs: Sequence[int], proof: Proof) -> bool
     vk_x = _public_combination(vk, values)
     g1 = g1_to_array([-proof.a, vk.alpha_g1, vk_x, proof.c])
     g2 = np.concatenate([g2_to_array([proof.b]), vk.prepared()["g2"]])
-    return B.pairing_check(g1, g2)
+    return backend.pairing_check(g1, g2)
 
 
 def verify_batch(vk: VerifyingKey, items: Iterable[tuple[Sequence[int], Proof]]) -> bool:
@@ -86,24 +86,24 @@ def verify_batch(vk: VerifyingKey, items: Iterable[tuple[Sequence[int], Proof]])
     rhos = [secrets.randbits(BATCH_SCALAR_BITS) for _ in checked]
     # A zero rho would drop its proof from the check entirely.
     rhos = [rho or 1 for rho in rhos]
-    rho_raw = A.ints_to_raw(rhos)
+    rho_raw = field_arrays.ints_to_raw(rhos)
     n_public = vk.n_public
     # sum_j rho_j X_j = rho_total IC_0 + sum_i (sum_j rho_j x_ji) IC_i: one MSM over the IC points.
     ic_scalars = [sum(rhos) % R] + [sum(rho * values[i] for rho, (values, _) in zip(rhos, checked)) % R
                                     for i in range(n_public)]
-    vk_x = B.msm_g1(vk.prepared()["ic"], A.ints_to_raw(ic_scalars))
-    c_sum = B.msm_g1(g1_to_array([p.c for _, p in checked]), rho_raw)
+    vk_x = backend.msm_g1(vk.prepared()["ic"], field_arrays.ints_to_raw(ic_scalars))
+    c_sum = backend.msm_g1(g1_to_array([p.c for _, p in checked]), rho_raw)
     alpha_sum = vk.alpha_g1 * (sum(rhos) % R)
     g1 = np.concatenate([_scaled(g1_to_array([-p.a for _, p in checked]), rho_raw),
                          g1_to_array([alpha_sum, vk_x, c_sum])])
     g2 = np.concatenate([g2_to_array([p.b for _, p in checked]), vk.prepared()["g2"]])
-    return B.pairing_check(g1, g2)
+    return backend.pairing_check(g1, g2)
 
 
 def _scaled(points: np.ndarray, scalars: np.ndarray) -> np.ndarray:
     """[k_i P_i] (each separately), affine; 128-bit scalars cost half a full multiplication."""
     jac = np.empty((points.shape[0], 3, 4), dtype=np.uint64)
-    CK.batch_scalar_mul(FP, points, scalars, jac)
+    curve_kernels.batch_scalar_mul(FP, points, scalars, jac)
     out = np.empty_like(points)
-    CK.batch_to_affine(FP, jac, out)
+    curve_kernels.batch_to_affine(FP, jac, out)
     return out

@@ -5,7 +5,8 @@
 - ``fixed_base_g1`` / ``fixed_base_g2``: k_i * G for many k_i and one G, from cached tables
   (:mod:`zk.msm.fixed_base`).
 - Scalars: ``scalars_from_ints`` / ``scalars_from_montgomery`` build the (n, 4) plain-limb array
-  the kernels read (:mod:`zk.msm.scalars`).
+  the kernels read; :class:`Scalars` is that array checked once, which no MSM checks again
+  (:mod:`zk.msm.scalars`).
 """
 from .api import (
     G1,
@@ -20,13 +21,14 @@ from .api import (
     msm_g2,
     msm_jacobian,
 )
-from .scalars import ScalarError, scalars_from_ints, scalars_from_montgomery
+from .scalars import ScalarError, Scalars, scalars_from_ints, scalars_from_montgomery
 
 __all__ = [
     "G1",
     "G2",
     "FixedBaseTable",
     "ScalarError",
+    "Scalars",
     "choose_fixed_window",
     "choose_window",
     "fixed_base_g1",

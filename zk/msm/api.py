@@ -15,16 +15,16 @@ import numpy as np
 from numba import njit
 
 from zk.curve.errors import CurveError
-from zk.curve.kernels import batch_to_affine, curve_b, is_on_curve_affine, load_jac, store_jac
-from zk.curve.points import G1Point, G2Point, g1_from_array, g1_to_array, g2_from_array, g2_to_array
+from zk.curve.groups import G1, G2, CurveGroup
+from zk.curve.kernels import batch_to_affine, load_jac, store_jac
+from zk.curve.points import G1Point, G2Point
 from zk.curve.subgroup import batch_g2_subgroup_check
 from zk.field import FP, FP2
-from zk.field import arrays as A
+from zk.field import arrays as field_arrays
 
-from . import endomorphism as E
-from . import fixed_base as FB
-from . import pippenger as PK
-from zk.curve.rows import load_point
+from . import endomorphism as endomorphism_split
+from . import fixed_base as fixed_base_kernels
+from . import pippenger
 from .scalars import as_scalar_array, first_non_canonical, num_windows
 
 # Relative cost of one bucket in the running-sum aggregation (a mixed plus a full Jacobian
@@ -34,30 +34,7 @@ _AGGREGATION_WEIGHT = 3.0
 _PARALLEL_MIN_POINTS = 256
 
 
-class _Group:
-    def __init__(self, name, field, element_shape, point_cls, to_array, from_array):
-        self.name = name
-        self.field = field
-        self.element_shape = element_shape
-        self.point_cls = point_cls
-        self.to_array = to_array
-        self.from_array = from_array
-
-
-G1 = _Group("G1", FP, (4,), G1Point, g1_to_array, g1_from_array)
-G2 = _Group("G2", FP2, (2, 4), G2Point, g2_to_array, g2_from_array)
-
-
-@njit(cache=True)
-def _first_off_curve(F, points):
-    b = curve_b(F)
-    for i in range(points.shape[0]):
-        if not is_on_curve_affine(F, load_point(F, points, i), b):
-            return i
-    return -1
-
-
-def _as_points(group: _Group, points, check: bool, subgroup: bool) -> np.ndarray:
+def _as_points(group: CurveGroup, points, check: bool, subgroup: bool) -> np.ndarray:
     if not isinstance(points, np.ndarray):
         points = list(points)
         if points and not all(isinstance(p, group.point_cls) for p in points):
@@ -71,7 +48,7 @@ def _as_points(group: _Group, points, check: bool, subgroup: bool) -> np.ndarray
         bad = first_non_canonical(FP, points.reshape(-1, 4))
         if bad >= 0:
             raise CurveError(f"{group.name} point {bad // (points[0].size // 4)} has a coordinate limb block >= p")
-        bad = _first_off_curve(group.field, points)
+        bad = group.first_off_curve(points)
         if bad >= 0:
             raise CurveError(f"{group.name} point {bad} is not on the curve")
         if subgroup and group is G2:
@@ -95,7 +72,7 @@ def choose_window(active: int, threads: int = 1, bits: int = 254) -> int:
 _CUBE_ROOTS: dict = {}  # built on first use: a kernel call at import time would slow every start-up
 
 
-def msm_jacobian(group: _Group, points: np.ndarray, scalars: np.ndarray, *, window: int | None = None,
+def msm_jacobian(group: CurveGroup, points: np.ndarray, scalars: np.ndarray, *, window: int | None = None,
                  parallel: bool | None = None, endomorphism: bool | None = None) -> np.ndarray:
     """sum_i scalars[i] * points[i] as a Jacobian row ((3, 4) for G1, (3, 2, 4) for G2), on
     validated arrays. The building block of ``msm_g1`` / ``msm_g2``.
@@ -109,7 +86,7 @@ def msm_jacobian(group: _Group, points: np.ndarray, scalars: np.ndarray, *, wind
     F = group.field
     if points.shape[0] != scalars.shape[0]:
         raise ValueError(f"{points.shape[0]} points but {scalars.shape[0]} scalars")
-    active = PK.active_indices(F, points, scalars)
+    active = pippenger.active_indices(F, points, scalars)
     bits = 254
     if endomorphism is None:
         endomorphism = group is G2
@@ -119,11 +96,11 @@ def msm_jacobian(group: _Group, points: np.ndarray, scalars: np.ndarray, *, wind
         split_scalars = np.empty((2 * m, 4), dtype=np.uint64)
         cube_root = _CUBE_ROOTS.get(group.name)
         if cube_root is None:
-            cube_root = _CUBE_ROOTS[group.name] = E.cube_root(group.name)
-        rows, low_bits, high_bits = E.expand(F, points, scalars, active, cube_root, split_points, split_scalars)
+            cube_root = _CUBE_ROOTS[group.name] = endomorphism_split.cube_root(group.name)
+        rows, low_bits, high_bits = endomorphism_split.expand(F, points, scalars, active, cube_root, split_points, split_scalars)
         points, scalars = split_points[:rows], split_scalars[:rows]
         active = np.arange(rows, dtype=np.int64)
-        bits = E.bit_length(low_bits, high_bits)
+        bits = endomorphism_split.bit_length(low_bits, high_bits)
     threads = numba.get_num_threads()
     if parallel is None:
         parallel = threads > 1 and active.shape[0] >= _PARALLEL_MIN_POINTS
@@ -139,7 +116,7 @@ def msm_jacobian(group: _Group, points: np.ndarray, scalars: np.ndarray, *, wind
         # One kernel for both cases (parts=1 is the serial run): a second specialisation of the
         # whole window tree would double the cold compile time.
         parts = min(threads, windows) if parallel else 1
-        PK.window_sums(F, points, scalars, active, c, windows, parts, sums)
+        pippenger.window_sums(F, points, scalars, active, c, windows, parts, sums)
     out = np.empty((1, 3) + group.element_shape, dtype=np.uint64)
     _store_combined(F, sums, c, out)
     return out[0]
@@ -147,7 +124,7 @@ def msm_jacobian(group: _Group, points: np.ndarray, scalars: np.ndarray, *, wind
 
 @njit(cache=True)
 def _store_combined(F, sums, c, out):
-    store_jac(F, out, 0, PK.combine_windows(F, sums, c))
+    store_jac(F, out, 0, pippenger.combine_windows(F, sums, c))
 
 
 def _msm(group, points, scalars, check, subgroup, window, parallel, endomorphism):
@@ -196,7 +173,7 @@ def choose_fixed_window(n: int) -> int:
 class FixedBaseTable:
     """Precomputed multiples of one point for fast ``scalars[i] * G`` (affine results)."""
 
-    def __init__(self, group: _Group, generator, window: int):
+    def __init__(self, group: CurveGroup, generator, window: int):
         if not 2 <= window <= 16:
             raise ValueError(f"window size {window} outside [2, 16]")
         if generator is None:
@@ -225,17 +202,17 @@ class FixedBaseTable:
         sc = as_scalar_array(scalars)
         out = np.empty((sc.shape[0], 2) + self.group.element_shape, dtype=np.uint64)
         if sc.shape[0]:
-            FB.fixed_base_mul(self.group.field, self.table, self.window, self.windows, sc, out)
+            fixed_base_kernels.fixed_base_mul(self.group.field, self.table, self.window, self.windows, sc, out)
         return out
 
 
 @njit(cache=True)
 def _build(F, base_jac, w, windows, out):
-    FB.build_table(F, load_jac(F, base_jac, 0), w, windows, out)
+    fixed_base_kernels.build_table(F, load_jac(F, base_jac, 0), w, windows, out)
 
 
-def _one(group: _Group) -> np.ndarray:
-    ones = A.to_array(FP, [1, 0][: 1 if group is G1 else 2])
+def _one(group: CurveGroup) -> np.ndarray:
+    ones = field_arrays.to_array(FP, [1, 0][: 1 if group is G1 else 2])
     return ones.reshape(group.element_shape)
 
 
@@ -244,7 +221,7 @@ _tables_lock = threading.Lock()
 _MAX_TABLES = 8
 
 
-def fixed_base_table(group: _Group, generator=None, window: int | None = None, n_hint: int = 1 << 12) -> FixedBaseTable:
+def fixed_base_table(group: CurveGroup, generator=None, window: int | None = None, n_hint: int = 1 << 12) -> FixedBaseTable:
     """A cached table for (group, generator, window); the window defaults to the best for n_hint."""
     if generator is None:
         generator = group.point_cls.generator()

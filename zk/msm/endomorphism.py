@@ -22,6 +22,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 from zk.curve.glv import BETA, LAMBDA, lattice_basis
+from zk.curve.kernels import montgomery_limbs
 from zk.curve.rows import load_point, store_point
 from zk.field import FP, P, R
 from zk.field.ops import fload, fmul_base, fneg
@@ -132,8 +133,8 @@ def expand(F, points, scalars, active, beta, out_points, out_scalars):
 def cube_root(group_name: str) -> np.ndarray:
     """The Fp constant c (Montgomery, shape (1, 4)) with (c x, y) = [LAMBDA](x, y) on the group."""
     value = BETA if group_name == "G1" else BETA * BETA % P
-    mont = value * (1 << 256) % P  # Montgomery form in Python: no kernel call needed for one constant
-    return np.array([[(mont >> (64 * i)) & ((1 << 64) - 1) for i in range(4)]], dtype=np.uint64)
+    # Montgomery form in Python: no kernel call needed for one constant.
+    return np.array([montgomery_limbs(value)], dtype=np.uint64)
 
 
 def bit_length(low_bits: int, high_bits: int) -> int:

@@ -2,7 +2,8 @@
 
 Plain limbs because the MSM reads the scalar's bits; Montgomery form would need a conversion per
 window. Prepare the array once (``scalars_from_ints`` or ``scalars_from_montgomery``) and pass it
-to every MSM that uses the same scalars.
+to every MSM that uses the same scalars; a :class:`Scalars` (checked once where the values
+entered) is taken by every MSM without checking again.
 """
 from __future__ import annotations
 
@@ -12,23 +13,61 @@ import numpy as np
 from numba import njit
 
 from zk.field import FR, R
-from zk.field import arrays as A
-from zk.field.ops import fload
-from zk.field._llvm import limbs_less_than, prime_modulus
+from zk.field import arrays as field_arrays
+from zk.field.arrays import first_non_canonical  # noqa: F401  (the range check; zk.msm.scalars re-exports it)
 
 
 class ScalarError(ValueError):
-    """Scalars that are not canonical elements of Fr, or not shaped like an (n, 4) limb array."""
+    """Scalars that are not canonical elements of Fr, or not shaped like an (n, 4) limb array.
+    ``index``: the first value out of range, when that was the problem."""
+
+    index: int | None = None
 
 
-@njit(cache=True)
-def first_non_canonical(F, scalars):
-    """Index of the first row >= the field modulus, or -1."""
-    p = prime_modulus(F)
-    for i in range(scalars.shape[0]):
-        if not limbs_less_than(fload(F, scalars, i), p):
-            return i
-    return -1
+_CHECKED = object()
+
+
+class Scalars:
+    """Fr values as the MSMs read them, checked once: ``limbs`` is a C-contiguous (n, 4) uint64
+    array of plain little-endian limbs, every row below r. Made where values enter (a witness
+    from a file or a solver, a public input); msm_g1, msm_g2 and the Groth16 prover take it
+    without checking again. Do not write to ``limbs``."""
+
+    __slots__ = ("limbs",)
+
+    def __init__(self, limbs: np.ndarray, token: object = None):
+        if token is not _CHECKED:
+            raise TypeError("make Scalars with Scalars.from_limbs / from_ints / from_montgomery")
+        self.limbs = limbs
+
+    @classmethod
+    def from_limbs(cls, limbs: np.ndarray, what: str = "scalar") -> "Scalars":
+        """Plain limbs from outside: shape, dtype and the range are checked here, once."""
+        if not isinstance(limbs, np.ndarray) or limbs.dtype != np.uint64 or limbs.ndim != 2 or limbs.shape[1] != 4:
+            shown = f"{limbs.dtype} {limbs.shape}" if isinstance(limbs, np.ndarray) else type(limbs).__name__
+            raise ScalarError(f"expected an (n, 4) uint64 scalar array, got {shown}")
+        if not limbs.flags.c_contiguous or not limbs.flags.writeable:
+            limbs = np.array(limbs, order="C")  # kernels compile once, for writeable C arrays
+        bad = first_non_canonical(FR, limbs)
+        if bad >= 0:
+            error = ScalarError(f"{what} {bad} = {field_arrays.raw_to_ints(limbs[bad:bad + 1])[0]} is not below r")
+            error.index = bad
+            raise error
+        return cls(limbs, _CHECKED)
+
+    @classmethod
+    def from_ints(cls, values: Sequence[int]) -> "Scalars":
+        return cls(scalars_from_ints(values), _CHECKED)
+
+    @classmethod
+    def from_montgomery(cls, mont: np.ndarray) -> "Scalars":
+        return cls(scalars_from_montgomery(mont), _CHECKED)
+
+    def __len__(self) -> int:
+        return self.limbs.shape[0]
+
+    def to_ints(self) -> list[int]:
+        return field_arrays.raw_to_ints(self.limbs)
 
 
 @njit(cache=True)
@@ -77,7 +116,7 @@ def scalars_from_ints(values: Sequence[int]) -> np.ndarray:
             raise ScalarError(f"scalars must be ints, got {type(v).__name__}")
         if not 0 <= v < R:
             raise ScalarError(f"scalar {v} is outside [0, r)")
-    return A.ints_to_raw(values)
+    return field_arrays.ints_to_raw(values)
 
 
 def scalars_from_montgomery(mont: np.ndarray) -> np.ndarray:
@@ -87,12 +126,15 @@ def scalars_from_montgomery(mont: np.ndarray) -> np.ndarray:
     if mont.ndim != 2 or mont.shape[1] != 4:
         raise ScalarError(f"expected an (n, 4) uint64 Fr array, got shape {mont.shape}")
     out = np.empty_like(mont)
-    A.from_montgomery_rows(FR, mont, out)
+    field_arrays.from_montgomery_rows(FR, mont, out)
     return out
 
 
 def as_scalar_array(scalars) -> np.ndarray:
-    """Accept a prepared (n, 4) uint64 plain-limb array (validated, not copied) or a sequence of ints."""
+    """Accept :class:`Scalars` (already checked), a prepared (n, 4) uint64 plain-limb array
+    (validated, not copied) or a sequence of ints."""
+    if isinstance(scalars, Scalars):
+        return scalars.limbs
     if isinstance(scalars, np.ndarray):
         if scalars.dtype != np.uint64 or scalars.ndim != 2 or scalars.shape[1] != 4:
             raise ScalarError(f"expected an (n, 4) uint64 scalar array, got {scalars.dtype} {scalars.shape}")

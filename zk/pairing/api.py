@@ -16,12 +16,12 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from zk.field import FP, FP2, P, Fp, Fp2
-from zk.field import arrays as A
+from zk.field.bn254 import CURVE_B, TWIST_B
+from zk.field import arrays as field_arrays
 from zk.field.element import PrimeFieldElement
 from zk.curve.subgroup import batch_g2_subgroup_check
 
-from . import kernels as K
-from .constants import TWIST_B
+from . import kernels as pairing_kernels
 from .fp12 import Fp12
 
 _TWIST_B = Fp2(*TWIST_B)
@@ -107,8 +107,8 @@ def g1_affine_ints(point, what: str = "G1 point") -> tuple[int, int] | None:
     if z is not None:
         zi = pow(_fp_int(z, what + ".z"), -1, P)
         x, y = x * zi % P, y * zi % P
-    if (y * y - x * x * x - 3) % P:
-        raise PairingInputError(f"{what}: ({x}, {y}) is not on the curve y^2 = x^3 + 3")
+    if (y * y - x * x * x - CURVE_B) % P:
+        raise PairingInputError(f"{what}: ({x}, {y}) is not on the curve y^2 = x^3 + {CURVE_B}")
     # G1 has cofactor 1: on the curve means in the group.
     return x, y
 
@@ -144,14 +144,14 @@ def _check_g2_subgroup(coords: Sequence, names: Sequence[str]) -> None:
 
 
 def _g1_array(coords) -> np.ndarray:
-    return A.to_array(FP, [v for c in coords for v in (c if c is not None else (0, 0))]).reshape(-1, 2, 4)
+    return field_arrays.to_array(FP, [v for c in coords for v in (c if c is not None else (0, 0))]).reshape(-1, 2, 4)
 
 
 def _g2_array(coords) -> np.ndarray:
     flat = []
     for c in coords:
         flat += [0, 0, 0, 0] if c is None else [c[0][0], c[0][1], c[1][0], c[1][1]]
-    return A.to_array(FP, flat).reshape(-1, 2, 2, 4)
+    return field_arrays.to_array(FP, flat).reshape(-1, 2, 2, 4)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -183,25 +183,25 @@ def pairing(p_point, q_point) -> Fp12:
 def multi_pairing(pairs: Iterable) -> Fp12:
     """prod_i e(P_i, Q_i), with one shared Miller loop and one final exponentiation."""
     g1, g2 = prepare_pairs(pairs)
-    return Fp12.from_array(K.pairing_product_array(g1, g2))
+    return Fp12.from_array(pairing_kernels.pairing_product_array(g1, g2))
 
 
 def pairing_check(pairs: Iterable) -> bool:
     """Whether prod_i e(P_i, Q_i) == 1 (what a Groth16 verifier and the EIP-197 precompile compute)."""
     g1, g2 = prepare_pairs(pairs)
-    return K.pairing_check_arrays(g1, g2)
+    return pairing_kernels.pairing_check_arrays(g1, g2)
 
 
 def miller_loop(pairs: Iterable) -> Fp12:
     """The product of the Miller loop values, before the final exponentiation (defined up to
     factors the final exponentiation removes, so only its final exponentiation is meaningful)."""
     g1, g2 = prepare_pairs(pairs)
-    return Fp12.from_array(K.miller_loop_array(g1, g2))
+    return Fp12.from_array(pairing_kernels.miller_loop_array(g1, g2))
 
 
 def final_exponentiation(f: Fp12) -> Fp12:
     """f^((p^12 - 1) / r)."""
-    return Fp12.from_array(K.final_exponentiation_array(f.to_array()))
+    return Fp12.from_array(pairing_kernels.final_exponentiation_array(f.to_array()))
 
 
-pairing_check_arrays = K.pairing_check_arrays
+pairing_check_arrays = pairing_kernels.pairing_check_arrays

@@ -9,10 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from zk.field import P, R
-from zk.field._llvm import int_to_limbs
+from zk.curve.kernels import montgomery_limbs
+from zk.field.bn254 import BN_X, TWIST_B
 
-# BN parameter: p = 36x^4 + 36x^3 + 24x^2 + 6x + 1, r = 36x^4 + 36x^3 + 18x^2 + 6x + 1.
-BN_X = 4965661367192848881
 ATE_LOOP_COUNT = 6 * BN_X + 2
 
 # Non-adjacent form of 6x + 2, least significant digit first (66 digits, top digit 1).
@@ -29,14 +28,8 @@ BN_X_NAF = (
     0, 1,
 )  # fmt: skip
 
-# Sextic non-residue of the tower: Fp6 = Fp2[v]/(v^3 - XI), Fp12 = Fp6[w]/(w^2 - v), so w^6 = XI.
-XI = (9, 1)
-
-# Twist E': y^2 = x^3 + 3/XI over Fp2 (D-type: psi(x, y) = (x w^2, y w^3) lands on y^2 = x^3 + 3).
-TWIST_B = (
-    19485874751759354771024239261021720505790618469301721065564631296452457478373,
-    266929791119991161246907387137283842545076965332900288569378510910307636690,
-)
+# XI (w^6 = XI in the tower) and the twist's b come from zk.field.bn254; the twist is D-type:
+# psi(x, y) = (x w^2, y w^3) maps E': y^2 = x^3 + 3/XI onto y^2 = x^3 + 3.
 
 # FROBENIUS_COEFFS[j][k] = XI^(k (p^j - 1) / 6) for j = 1, 2, 3 and k = 0..5: w^k maps to
 # w^k * FROBENIUS_COEFFS[j][k] under x -> x^(p^j). For j = 2 they lie in Fp.
@@ -76,13 +69,6 @@ FROBENIUS_COEFFS = {
          0x16DB366A59B1DD0B9FB1B2282A48633D3E2DDAEA200280211F25041384282499),
     ),
 }  # fmt: skip
-
-_MONTGOMERY_R = 1 << 256
-
-
-def montgomery_limbs(value: int) -> tuple[int, int, int, int]:
-    return int_to_limbs(value * _MONTGOMERY_R % P)
-
 
 def fp2_montgomery_array(pairs) -> np.ndarray:
     """(n, 2, 4) uint64 Montgomery limbs of a sequence of Fp2 values given as (c0, c1) ints."""

@@ -12,7 +12,7 @@ instead; this one keeps the value identical to the textbook definition for the s
 """
 from __future__ import annotations
 
-from ._jit import inline_kernel, kernel
+from ._jit import kernel
 
 from .constants import BN_X_DIGITS
 from .tower import (

@@ -14,9 +14,10 @@ from typing import Sequence
 import numpy as np
 
 from zk.field import FP, P, Fp2
-from zk.field import arrays as A
+from zk.field import arrays as field_arrays
+from zk.field.bn254 import XI
 
-_XI = Fp2(9, 1)
+_XI = Fp2(*XI)
 
 
 class Fp12:
@@ -59,11 +60,11 @@ class Fp12:
 
     def to_array(self) -> np.ndarray:
         """Montgomery limbs, shape (2, 3, 2, 4), as the kernels read them."""
-        return A.to_array(FP, self.tower_ints()).reshape(2, 3, 2, 4)
+        return field_arrays.to_array(FP, self.tower_ints()).reshape(2, 3, 2, 4)
 
     @classmethod
     def from_array(cls, arr: np.ndarray) -> "Fp12":
-        return cls.from_tower_ints(A.from_array(FP, np.asarray(arr).reshape(12, 4)))
+        return cls.from_tower_ints(field_arrays.from_array(FP, np.asarray(arr).reshape(12, 4)))
 
     def py_ecc_coeffs(self) -> list[int]:
         """Coefficients of 1, W, ..., W^11 in py_ecc's Fp[W]/(W^12 - 18 W^6 + 82)."""

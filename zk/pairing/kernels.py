@@ -13,7 +13,7 @@ from zk.field import FP2
 
 from .final_exp import final_exponentiation
 from .miller import miller_loop
-from .constants import montgomery_limbs
+from zk.curve.kernels import montgomery_limbs
 from .tower import fp12_inv, fp12_load, fp12_store
 
 

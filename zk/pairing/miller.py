@@ -13,7 +13,7 @@ formulas for computing pairings over ordinary curves").
 from __future__ import annotations
 
 import numpy as np
-from ._jit import inline_kernel, kernel
+from ._jit import kernel
 
 from zk.field.ops import fadd, fdbl, fis_zero, fload, fmul, fmul_base, fneg, fone, fsqr, fstore, fsub, fconj
 

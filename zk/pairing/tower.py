@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from ._jit import inline_kernel, kernel
 
-from zk.field.ops import fadd, fconj, fdbl, finv, fis_zero, fload, fmul, fmul_base, fneg, fone, fsqr, fstore, fsub, fzero
+from zk.field.ops import fadd, fconj, fdbl, finv, fload, fmul, fmul_base, fneg, fone, fsqr, fstore, fsub, fzero
 from zk.field.ops import feq
 
 from .constants import FROBENIUS_TABLE
@@ -146,11 +146,6 @@ def fp12_eq(F, a, b):
         for j in range(3):
             equal = equal & feq(F, a[i][j], b[i][j])
     return equal
-
-
-@kernel
-def fp12_is_one(F, a):
-    return fp12_eq(F, a, fp12_one(F))
 
 
 @kernel
@@ -297,7 +292,3 @@ def fp12_store(F, arr, i, a):
         fstore(F, half, 0, a[j][0])
         fstore(F, half, 1, a[j][1])
         fstore(F, half, 2, a[j][2])
-
-
-def fp12_empty(n: int) -> np.ndarray:
-    return np.empty((n, 2, 3, 2, 4), dtype=np.uint64)

@@ -35,10 +35,10 @@ def _stages():
         import numpy as np
 
         from zk.field import FR
-        from zk.field import arrays as A
+        from zk.field import arrays as field_arrays
 
-        x = A.to_array(FR, [1, 2, 3])
-        A.mul(FR, x, x, np.empty_like(x))
+        x = field_arrays.to_array(FR, [1, 2, 3])
+        field_arrays.mul(FR, x, x, np.empty_like(x))
 
     def setup():
         from zk.groth16 import setup as groth16_setup

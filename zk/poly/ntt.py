@@ -19,13 +19,14 @@ import numpy as np
 import numba
 
 from zk.field import FR, R
-from zk.field import arrays as A
+from zk.field import arrays as field_arrays
+from zk.field.bn254 import R_MULTIPLICATIVE_GENERATOR, R_ROOT_OF_UNITY, R_TWO_ADICITY
 
-from . import kernels as K
+from . import kernels as ntt_kernels
 
-TWO_ADICITY = 28
-MULTIPLICATIVE_GENERATOR = 5
-ROOT_OF_UNITY_2_28 = pow(MULTIPLICATIVE_GENERATOR, (R - 1) >> TWO_ADICITY, R)
+TWO_ADICITY = R_TWO_ADICITY
+MULTIPLICATIVE_GENERATOR = R_MULTIPLICATIVE_GENERATOR
+ROOT_OF_UNITY_2_28 = R_ROOT_OF_UNITY
 MAX_SIZE = 1 << TWO_ADICITY
 # Below this size a parallel stage costs more in thread hand-offs than it saves.
 PARALLEL_THRESHOLD = 1 << 14
@@ -53,7 +54,7 @@ def root_of_unity(n: int) -> int:
 
 
 def _mont(x: int) -> tuple:
-    row = A.to_array(FR, [x])[0]
+    row = field_arrays.to_array(FR, [x])[0]
     return tuple(np.uint64(v) for v in row)
 
 
@@ -90,10 +91,10 @@ def domain(n: int) -> Domain:
         return cached
     omega = root_of_unity(n)
     omega_inv = pow(omega, -1, R)
-    tw = K.empty_twiddles(n)
-    itw = K.empty_twiddles(n)
-    K.stage_twiddles(FR, _mont(omega), n, tw)
-    K.stage_twiddles(FR, _mont(omega_inv), n, itw)
+    tw = ntt_kernels.empty_twiddles(n)
+    itw = ntt_kernels.empty_twiddles(n)
+    ntt_kernels.stage_twiddles(FR, _mont(omega), n, tw)
+    ntt_kernels.stage_twiddles(FR, _mont(omega_inv), n, itw)
     tw.setflags(write=False)
     itw.setflags(write=False)
     made = Domain(n, log_n, omega, omega_inv, pow(n, -1, R), tw, itw)
@@ -112,14 +113,14 @@ def _check_values(values: np.ndarray) -> Domain:
 def _transform(values: np.ndarray, dom: Domain, twiddles: np.ndarray, parallel: bool | None) -> None:
     if dom.size < 2:
         return
-    K.bit_reverse_permute(values, dom.log_size)
+    ntt_kernels.bit_reverse_permute(values, dom.log_size)
     if parallel is None:
         parallel = dom.size >= PARALLEL_THRESHOLD and numba.get_num_threads() > 1 and not _oversubscribed()
     if parallel:
         parts = 1 << (numba.get_num_threads().bit_length() - 1)
-        K.butterflies_parallel(FR, values, twiddles, min(parts, dom.size // 2))
+        ntt_kernels.butterflies_parallel(FR, values, twiddles, min(parts, dom.size // 2))
     else:
-        K.butterflies(FR, values, twiddles)
+        ntt_kernels.butterflies(FR, values, twiddles)
 
 
 def _oversubscribed() -> bool:
@@ -149,7 +150,7 @@ def intt(values: np.ndarray, *, parallel: bool | None = None) -> np.ndarray:
     """Evaluations on the size-n domain -> coefficients, in place."""
     dom = _check_values(values)
     _transform(values, dom, dom.inverse_twiddles, parallel)
-    K.scale_all(FR, values, _mont(dom.size_inv))
+    ntt_kernels.scale_all(FR, values, _mont(dom.size_inv))
     return values
 
 
@@ -164,7 +165,7 @@ def coset_ntt(values: np.ndarray, shift: int = MULTIPLICATIVE_GENERATOR, *, para
     """Coefficients -> evaluations on shift·{w^i}, in place: out[i] = A(shift · w^i)."""
     dom = _check_values(values)
     g = _shift_int(shift)
-    K.scale_by_powers(FR, values, _mont(1), _mont(g))
+    ntt_kernels.scale_by_powers(FR, values, _mont(1), _mont(g))
     _transform(values, dom, dom.twiddles, parallel)
     return values
 
@@ -175,7 +176,7 @@ def coset_intt(values: np.ndarray, shift: int = MULTIPLICATIVE_GENERATOR, *, par
     g_inv = pow(_shift_int(shift), -1, R)
     _transform(values, dom, dom.inverse_twiddles, parallel)
     # Undo the shift and divide by n in the same pass: a_j *= n^-1 g^-j.
-    K.scale_by_powers(FR, values, _mont(dom.size_inv), _mont(g_inv))
+    ntt_kernels.scale_by_powers(FR, values, _mont(dom.size_inv), _mont(g_inv))
     return values
 
 
@@ -201,13 +202,13 @@ def lagrange_evaluations(n: int, tau: int) -> np.ndarray:
     if z == 0:
         out = np.zeros((dom.size, 4), dtype=np.uint64)
         k = _domain_index(dom, tau)
-        out[k] = A.to_array(FR, [1])[0]
+        out[k] = field_arrays.to_array(FR, [1])[0]
         return out
     den = np.empty((dom.size, 4), dtype=np.uint64)
     num = np.empty_like(den)
-    K.lagrange_denominators(FR, _mont(dom.size), _mont(tau), _mont(dom.omega), den, num)
-    A.batch_inverse(FR, den, den)
-    K.mul_scaled(FR, den, num, _mont(z), den)
+    ntt_kernels.lagrange_denominators(FR, _mont(dom.size), _mont(tau), _mont(dom.omega), den, num)
+    field_arrays.batch_inverse(FR, den, den)
+    ntt_kernels.mul_scaled(FR, den, num, _mont(z), den)
     return den
 
 

@@ -1,7 +1,7 @@
 """Scalar field of BN254 (the field circuits are written over), with plain Python ints."""
 from __future__ import annotations
 
-R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+from zk.field.bn254 import R
 FIELD_BITS = R.bit_length()  # 254
 
 

@@ -72,17 +72,12 @@ def _input_errors() -> tuple:
 
 
 def read_witness(path: str) -> list[int]:
-    """A circom/snarkjs .wtns file, or the JSON list of decimals ``snarkjs wtns export json`` writes."""
-    if path.endswith(".json"):
-        from zk.formats.snarkjs import SnarkjsFormatError, public_from_json, read_json
+    """A circom/snarkjs .wtns file, or the JSON list of decimals ``snarkjs wtns export json`` writes,
+    as ints (``zk bench`` writes them out again)."""
+    from zk.formats.witness import read_witness as read
 
-        try:
-            return public_from_json(read_json(path, "witness"))
-        except SnarkjsFormatError as exc:
-            raise SnarkjsFormatError(str(exc).replace("public signal", "witness value")) from None
-    from zk.formats.circom import read_wtns
-
-    return read_wtns(path)
+    values = read(path)
+    return values if isinstance(values, list) else values.to_ints()
 
 
 def write_atomic(path: str, text: str, mode: int = 0o644) -> None:
