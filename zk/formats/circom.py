@@ -169,6 +169,42 @@ def parse_r1cs(data: bytes, what: str = "r1cs", symbols: Sequence[Symbol] | None
     )
 
 
+@dataclass
+class R1csTerms:
+    """The constraint terms of a .r1cs exactly as stored (file order, zero coefficients kept),
+    which is what snarkjs's `groth16 setup` walks: matrix (0 = A, 1 = B, 2 = C), constraint,
+    signal, coefficient (plain little-endian limbs). Same checks as :func:`parse_r1cs`."""
+
+    n_wires: int
+    n_public: int
+    n_constraints: int
+    matrix: "np.ndarray"
+    constraint: "np.ndarray"
+    signal: "np.ndarray"
+    coeffs: "np.ndarray"
+
+
+def read_r1cs_terms(path) -> R1csTerms:
+    import numpy as np
+
+    what = os.fspath(path)
+    data = read_file(path, CircomFormatError, what)
+    cs = parse_r1cs(data, what)  # every structural check, once
+    container = read_container(data, R1CS_MAGIC, (R1CS_VERSION,), what, CircomFormatError)
+    body = container.reader(_CONSTRAINTS, "constraints")
+    matrix, constraint, signal, coeffs = [], [], [], []
+    for k in range(cs.n_constraints):
+        for m in range(3):
+            for _ in range(body.u32()):
+                matrix.append(m)
+                constraint.append(k)
+                signal.append(body.u32())
+                coeffs.append(body.take(N8))
+    raw = np.frombuffer(b"".join(coeffs), dtype="<u8").astype(np.uint64).reshape(-1, 4)
+    return R1csTerms(cs.n_wires, cs.n_public, cs.n_constraints, np.array(matrix, dtype=np.int64),
+                     np.array(constraint, dtype=np.int64), np.array(signal, dtype=np.int64), raw)
+
+
 class _RawLabels(Sequence):
     """Names of all ``n`` labels, from the .sym file where it has one (``label<i>`` otherwise)."""
 

@@ -461,26 +461,6 @@ def hash_g2(hasher, point: G2Point) -> None:
     hasher.update(g2_uncompressed(g2_to_array([point])))
 
 
-def hash_pubkey(hasher, c: Contribution) -> None:
-    """snarkjs ``hashPubKey``: what the next transcript and the contribution hash cover."""
-    hasher.update(g1_uncompressed(g1_to_array([c.delta_after, c.g1_s, c.g1_sx])))
-    hash_g2(hasher, c.g2_spx)
-    hasher.update(c.transcript)
-
-
-def contribution_hash(c: Contribution) -> bytes:
-    import hashlib
-
-    h = hashlib.blake2b(digest_size=64)
-    hash_pubkey(h, c)
-    return h.digest()
-
-
-def format_hash(digest: bytes) -> str:
-    """The hash as snarkjs prints it: four lines of four 8-hex-digit words, joined by spaces here."""
-    words = [digest[i:i + 4].hex() for i in range(0, len(digest), 4)]
-    return "\n".join(" ".join(words[i:i + 4]) for i in range(0, len(words), 4))
-
 
 # ---------------------------------------------------------------------------------------------
 # Proving keys: a .zkey as zk's ProvingKey and back
