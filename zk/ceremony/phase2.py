@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from typing import Callable
-
 import numpy as np
 from numba import njit
 
@@ -48,12 +46,9 @@ from zk.field import arrays as A
 from zk.formats import zkey as Z
 from zk.formats.circom import read_r1cs_terms
 
-Progress = Callable[[str], None]
+from .points import uncompressed
 
-
-class CeremonyError(ValueError):
-    """Inputs a phase-2 step cannot use: a circuit too large for the powers of tau, files that do
-    not belong together."""
+from zk.ceremony.powersoftau import CeremonyError, Progress, _no_progress  # noqa: F401  (re-exported)
 
 
 class VerificationFailed(ValueError):
@@ -131,6 +126,10 @@ def subtract_affine(F, a, b, out_jac):
         store_jac(F, out_jac, i, jac_add_mixed(F, affine_to_jac(F, load_affine(F, a, i)), affine_neg(F, load_affine(F, b, i))))
 
 
+def _u(points: np.ndarray) -> bytes:
+    return uncompressed(points).tobytes()
+
+
 def _to_affine(F, jac: np.ndarray) -> np.ndarray:
     out = np.empty((jac.shape[0], 2) + jac.shape[2:], dtype=np.uint64)
     batch_to_affine(F, jac, out)
@@ -150,7 +149,7 @@ def circuit_power(n_constraints: int, n_public: int) -> int:
     return max(1, (n_constraints + n_public).bit_length())
 
 
-def _lagrange(ptau, power: int, progress: Progress):
+def _lagrange(ptau, power: int):
     """Levels ``power`` of the Lagrange sections 12-15 and level ``power + 1`` of section 12."""
     from zk.formats.ptau import (LAGRANGE_ALPHA_TAU_G1, LAGRANGE_BETA_TAU_G1, LAGRANGE_TAU_G1,
                                  LAGRANGE_TAU_G2)
@@ -159,21 +158,24 @@ def _lagrange(ptau, power: int, progress: Progress):
         return ([ptau.lagrange_level(s, power) for s in (LAGRANGE_TAU_G1, LAGRANGE_TAU_G2, LAGRANGE_ALPHA_TAU_G1,
                                                          LAGRANGE_BETA_TAU_G1)],
                 ptau.lagrange_level(LAGRANGE_TAU_G1, power + 1))
-    from zk.ceremony.powersoftau import lagrange_level
-
-    progress(f"setup: the powers of tau are not prepared: computing the Lagrange bases of 2^{power}")
+    # Not prepared: the same inverse FFTs in the exponent as `ptau prepare`, for the two levels
+    # this circuit needs only (level power + 1 pads tauG1 with infinity when it has 2^(p+1) - 1).
+    from zk.ceremony.powersoftau import _Twiddles, lagrange_level
     from zk.formats.ptau import ALPHA_TAU_G1, BETA_TAU_G1, TAU_G1, TAU_G2
 
-    levels = [lagrange_level(ptau, s, power) for s in (TAU_G1, TAU_G2, ALPHA_TAU_G1, BETA_TAU_G1)]
-    return levels, lagrange_level(ptau, TAU_G1, power + 1)
+    twiddles = _Twiddles(power)
+    levels = [lagrange_level(ptau.points(s, 0, 1 << power), twiddles) for s in (TAU_G1, TAU_G2, ALPHA_TAU_G1,
+                                                                                 BETA_TAU_G1)]
+    have = min(2 << power, 2 * (1 << ptau.power) - 1)
+    tau = ptau.points(TAU_G1, 0, have)
+    if have < 2 << power:
+        tau = np.concatenate([tau, np.zeros((1, 2, 4), dtype=np.uint64)])
+    return levels, lagrange_level(tau, _Twiddles(power + 1))
 
 
-def new_zkey(r1cs_path, ptau, *, progress: Progress | None = None) -> Z.Zkey:
+def new_zkey(r1cs_path, ptau, *, progress: Progress = _no_progress) -> Z.Zkey:
     """snarkjs `groth16 setup`: the initial .zkey (no contributions) of a circom .r1cs over a
     powers-of-tau file (:class:`zk.formats.ptau.PtauFile`, prepared or not)."""
-    from zk.formats.ptau import ALPHA_TAU_G1, BETA_G2, BETA_TAU_G1, TAU_G1
-
-    say = progress or (lambda _m: None)
     terms = read_r1cs_terms(r1cs_path)
     n_vars, n_public, n_constraints = terms.n_wires, terms.n_public, terms.n_constraints
     power = circuit_power(n_constraints, n_public)
@@ -181,8 +183,19 @@ def new_zkey(r1cs_path, ptau, *, progress: Progress | None = None) -> Z.Zkey:
         raise CeremonyError(f"the circuit needs a domain of 2^{power} ({n_constraints} constraints, {n_public} public "
                             f"signals) but the powers of tau only reach 2^{ptau.power}")
     n = 1 << power
-    say(f"setup: {n_constraints} constraints, {n_vars} signals, {n_public} public, domain 2^{power}")
-    (l1, l2, la, lb), l1_double = _lagrange(ptau, power, say)
+    with progress(f"groth16 setup 2^{power}", 5) as bar:
+        z = _setup(terms, ptau, power, bar)
+    return z
+
+
+def _setup(terms, ptau, power: int, bar) -> Z.Zkey:
+    from zk.curve import g1_to_array, g2_to_array
+    from zk.formats.ptau import ALPHA_TAU_G1, BETA_G2, BETA_TAU_G1, TAU_G1
+
+    n_vars, n_public, n_constraints = terms.n_wires, terms.n_public, terms.n_constraints
+    n = 1 << power
+    (l1, l2, la, lb), l1_double = _lagrange(ptau, power)
+    bar.update(1)
 
     # The entries, A extended by its public-input rows (signal s at row nConstraints + s, value 1).
     extra = np.arange(n_public + 1, dtype=np.int64)
@@ -205,13 +218,13 @@ def new_zkey(r1cs_path, ptau, *, progress: Progress | None = None) -> Z.Zkey:
     jac = np.empty((3 * n_vars, 3, 4), dtype=np.uint64)
     sparse_point_accumulate(FP, bases, src, dst, np.ascontiguousarray(mag[pick]), neg[pick], jac)
     g1 = _to_affine(FP, jac)
-    say("setup: A, B1, IC and C")
+    bar.update(1)
     jac2 = np.empty((n_vars, 3, 2, 4), dtype=np.uint64)
     sel = np.flatnonzero(is_b)
     sparse_point_accumulate(FP2, np.ascontiguousarray(l2), row[sel], signal[sel], np.ascontiguousarray(mag[sel]),
                             neg[sel], jac2)
     b2 = _to_affine(FP2, jac2)
-    say("setup: B2")
+    bar.update(1)
     a, b1, k = g1[:n_vars], g1[n_vars:2 * n_vars], g1[2 * n_vars:]
     ic, c = np.ascontiguousarray(k[:n_public + 1]), np.ascontiguousarray(k[n_public + 1:])
     h = np.ascontiguousarray(l1_double[1::2])
@@ -235,24 +248,21 @@ def new_zkey(r1cs_path, ptau, *, progress: Progress | None = None) -> Z.Zkey:
     z = Z.Zkey(n_vars, n_public, n, alpha_g1, beta_g1, beta_g2, g2, g1, g2, ic, rec,
                np.ascontiguousarray(a), np.ascontiguousarray(b1), b2, c, h)
 
+    bar.update(1)
     hasher = hashlib.blake2b(digest_size=64)
-    for point in (alpha_g1, beta_g1):
-        Z.hash_g1(hasher, point)
-    Z.hash_g2(hasher, beta_g2)
-    Z.hash_g2(hasher, g2)
-    Z.hash_g1(hasher, g1)
-    Z.hash_g2(hasher, g2)
-    hasher.update(_u32be(n_public + 1) + Z.g1_uncompressed(ic))
+    hasher.update(_u(g1_to_array([alpha_g1, beta_g1])) + _u(g2_to_array([beta_g2, g2])) + _u(g1_to_array([g1]))
+                  + _u(g2_to_array([g2])))
+    hasher.update(_u32be(n_public + 1) + _u(ic))
     tau = ptau.points(TAU_G1, 0, 2 * n - 1)
     diff = np.empty((n - 1, 3, 4), dtype=np.uint64)
     subtract_affine(FP, np.ascontiguousarray(tau[n:2 * n - 1]), np.ascontiguousarray(tau[:n - 1]), diff)
-    hasher.update(_u32be(n - 1) + Z.g1_uncompressed(_to_affine(FP, diff)))
-    hasher.update(_u32be(c.shape[0]) + Z.g1_uncompressed(c))
-    hasher.update(_u32be(n_vars) + Z.g1_uncompressed(a))
-    hasher.update(_u32be(n_vars) + Z.g1_uncompressed(b1))
-    hasher.update(_u32be(n_vars) + Z.g2_uncompressed(b2))
+    hasher.update(_u32be(n - 1) + _u(_to_affine(FP, diff)))
+    hasher.update(_u32be(c.shape[0]) + _u(c))
+    hasher.update(_u32be(n_vars) + _u(a))
+    hasher.update(_u32be(n_vars) + _u(b1))
+    hasher.update(_u32be(n_vars) + _u(b2))
     z.cs_hash = hasher.digest()
-    say("setup: circuit hash " + z.cs_hash.hex())
+    bar.update(1)
     return z
 
 
@@ -272,7 +282,7 @@ def transcript_prefix(z: Z.Zkey) -> bytes:
 def pubkey_bytes(c: Z.Contribution) -> bytes:
     from zk.curve import g1_to_array, g2_to_array
 
-    return (Z.g1_uncompressed(g1_to_array([c.delta_after, c.g1_s, c.g1_sx])) + Z.g2_uncompressed(g2_to_array([c.g2_spx]))
+    return (_u(g1_to_array([c.delta_after, c.g1_s, c.g1_sx])) + _u(g2_to_array([c.g2_spx]))
             + c.transcript)
 
 
@@ -281,25 +291,23 @@ def contribution_hash(c: Z.Contribution) -> bytes:
 
 
 def scale_points(points: np.ndarray, scalar: int) -> np.ndarray:
-    """Every affine G1 row times one scalar (GLV), back to affine with one inversion."""
-    from zk.curve.glv import batch_glv_scalar_mul, glv_halves
+    """Every affine G1 row times one scalar (GLV), affine out."""
+    from zk.ceremony.kernels import scale_points as scale
+    from zk.curve.glv import glv_halves
 
-    n = points.shape[0]
-    if n == 0:
-        return points.copy()
-    halves = np.ascontiguousarray(np.repeat(glv_halves([scalar]), n, axis=0))
-    jac = np.empty((n, 3, 4), dtype=np.uint64)
-    batch_glv_scalar_mul(FP, np.ascontiguousarray(points), halves, jac)
-    return _to_affine(FP, jac)
+    out = np.empty_like(points)
+    if points.shape[0]:
+        halves = np.ascontiguousarray(np.repeat(glv_halves([scalar]), points.shape[0], axis=0))
+        scale(FP, np.ascontiguousarray(points), np.zeros((1, 4), dtype=np.uint64), halves, out)
+    return out
 
 
 def _apply(z: Z.Zkey, rng, kind: int, name: str | None, beacon_hash: bytes | None = None,
-           exp: int | None = None, progress: Progress | None = None) -> tuple[Z.Zkey, bytes]:
+           exp: int | None = None, progress: Progress = _no_progress) -> tuple[Z.Zkey, bytes]:
     from dataclasses import replace
 
     from zk.ceremony.keypair import create_delta_key
 
-    say = progress or (lambda _m: None)
     if z.c is None:
         raise CeremonyError("the zkey was read without its point sections")
     key = create_delta_key(transcript_prefix(z), rng)
@@ -307,10 +315,11 @@ def _apply(z: Z.Zkey, rng, kind: int, name: str | None, beacon_hash: bytes | Non
         inverse = pow(key.secret, -1, R)
         delta_g1 = z.delta_g1 * key.secret
         delta_g2 = z.delta_g2 * key.secret
-        c = scale_points(z.c, inverse)
-        say("contribute: C section")
-        h = scale_points(z.h, inverse)
-        say("contribute: H section")
+        with progress("zkey contribute", z.c.shape[0] + z.h.shape[0]) as bar:
+            c = scale_points(z.c, inverse)
+            bar.update(z.c.shape[0])
+            h = scale_points(z.h, inverse)
+            bar.update(z.h.shape[0])
     finally:
         key.secret = inverse = 0
     contribution = Z.Contribution(delta_g1, key.g1_s, key.g1_sx, key.g2_spx, key.transcript, kind, name or None,
@@ -320,7 +329,7 @@ def _apply(z: Z.Zkey, rng, kind: int, name: str | None, beacon_hash: bytes | Non
 
 
 def contribute(z: Z.Zkey, *, entropy: str | bytes = b"", name: str | None = None,
-               progress: Progress | None = None) -> tuple[Z.Zkey, bytes]:
+               progress: Progress = _no_progress) -> tuple[Z.Zkey, bytes]:
     """snarkjs `zkey contribute`: a fresh secret delta from the OS CSPRNG (plus optional user
     entropy, hashed in), forgotten when this returns. Returns the new key and the contribution
     hash the contributor publishes."""
@@ -330,7 +339,7 @@ def contribute(z: Z.Zkey, *, entropy: str | bytes = b"", name: str | None = None
 
 
 def beacon(z: Z.Zkey, beacon_hash: bytes, num_iterations_exp: int, *, name: str | None = None,
-           progress: Progress | None = None) -> tuple[Z.Zkey, bytes]:
+           progress: Progress = _no_progress) -> tuple[Z.Zkey, bytes]:
     """snarkjs `zkey beacon`: the contribution a public random value determines (SHA-256 iterated
     2^exp times seeds ChaCha), so anyone can recompute it."""
     from zk.ceremony.keypair import beacon_rng
@@ -394,7 +403,7 @@ def verify_chain(z: Z.Zkey) -> list[bytes]:
     current = G1Point.generator()
     hashes = []
     for i, c in enumerate(z.contributions, 1):
-        expected = hashlib.blake2b(prefix + Z.g1_uncompressed(_g1rows(c.g1_s, c.g1_sx)), digest_size=64).digest()
+        expected = hashlib.blake2b(prefix + _u(_g1rows(c.g1_s, c.g1_sx)), digest_size=64).digest()
         if expected != c.transcript:
             raise VerificationFailed(f"contribution {i}: its transcript does not follow the earlier chain "
                                      "(a contribution was removed, replaced or reordered)")
@@ -432,14 +441,12 @@ def _g1rows(*points):
 
 
 def verify(r1cs_path, ptau, z: Z.Zkey, *, expect: list[bytes] | None = None,
-           progress: Progress | None = None) -> list[bytes]:
+           progress: Progress = _no_progress) -> list[bytes]:
     """snarkjs `zkey verify`: rebuild the initial key from the circuit and the powers of tau and
     check that ``z`` follows from it by its contributions. With ``expect`` (the hashes the
     participants published, in order), the chain must be exactly that one. Returns the
     contribution hashes; raises :class:`VerificationFailed` naming the first problem."""
-    say = progress or (lambda _m: None)
     hashes = verify_chain(z)
-    say("verify: contribution chain")
     init = new_zkey(r1cs_path, ptau, progress=progress)
     if (init.n_vars, init.n_public, init.domain_size) != (z.n_vars, z.n_public, z.domain_size):
         raise VerificationFailed(f"the zkey is for another circuit: {z.n_vars} signals, {z.n_public} public, domain "
@@ -460,7 +467,6 @@ def verify(r1cs_path, ptau, z: Z.Zkey, *, expect: list[bytes] | None = None,
         raise VerificationFailed("section C (8) is not the initial key's divided by delta")
     if not _combined_same_ratio(init.h, z.h, init.delta_g2, z.delta_g2):
         raise VerificationFailed("section H (9) is not the initial key's divided by delta")
-    say("verify: sections against the initial key")
     if expect is not None:
         if len(expect) != len(hashes):
             raise VerificationFailed(f"the zkey has {len(hashes)} contributions, {len(expect)} were published")

@@ -97,33 +97,51 @@ def setup_command(r1cs: str, proving_key: str, vkey_path: str, verbose: bool) ->
 
 
 @groth16_group.command("prove")
-@click.argument("proving_key", metavar="CIRCUIT.pk", type=click.Path(dir_okay=False))
+@click.argument("proving_key", metavar="CIRCUIT.pk|CIRCUIT.zkey", type=click.Path(dir_okay=False))
 @click.argument("witness", metavar="WITNESS.wtns", type=click.Path(dir_okay=False))
 @click.argument("proof_path", metavar="PROOF.json", type=click.Path(dir_okay=False, writable=True))
 @click.argument("public_path", metavar="PUBLIC.json", type=click.Path(dir_okay=False, writable=True))
+@click.option("--r1cs", "r1cs_path", metavar="CIRCUIT.r1cs", type=click.Path(dir_okay=False), default=None,
+              help="With a .zkey: check the witness against the circuit first (names the failing constraint).")
+@click.option("--insecure-dev-key", is_flag=True,
+              help="Accept a .zkey without a phase-2 contribution (delta = gamma: anyone can forge proofs). Tests only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print timings for each stage.")
 @click.option("--server", "server", metavar="SOCKET", default=None,
               help="Ask a running `zk serve SOCKET` to prove (keys stay loaded there; this process starts without numba).")
-def prove_command(proving_key: str, witness: str, proof_path: str, public_path: str, verbose: bool, server: str | None) -> None:
-    """Prove with a key from `zk setup` and a full witness (.wtns, or a JSON list of decimals).
-
-    Also available as `zk prove`."""
+def prove_command(proving_key: str, witness: str, proof_path: str, public_path: str, r1cs_path: str | None,
+                  insecure_dev_key: bool, verbose: bool, server: str | None) -> None:
+    """Prove with a key from `zk setup` or a snarkjs .zkey and a full witness (.wtns, or a JSON
+    list of decimals). A .zkey holds no C matrix, so the proof is verified before it is written
+    (and, with --r1cs, the witness is checked against the circuit). Also available as `zk prove`."""
     if server is not None:
         _prove_on_server(server, proving_key, witness, proof_path, public_path, verbose)
         return
-    from zk.formats.snarkjs import write_proof, write_public
+    from zk.cli.zkey import is_zkey, load_zkey_for_proving
     from zk.formats import keyfile
-    from zk.groth16 import prove
+    from zk.formats.snarkjs import dumps, proof_to_json, public_to_json
+    from zk.formats.zkey import atomic_write
+    from zk.groth16 import prove, verify
 
     stages = _Stages(verbose)
     with _refusals(proof_path):
-        pk = keyfile.load(proving_key)
+        zkey = is_zkey(proving_key)
+        cs = None
+        if zkey:
+            pk, cs = load_zkey_for_proving(proving_key, insecure_dev_key=insecure_dev_key, r1cs=r1cs_path)
+        else:
+            pk = keyfile.load(proving_key)
         stages(f"loaded {proving_key}")
         values = _read_witness(witness)
         stages(f"read {witness}: {len(values)} values")
-        proof, public = prove(pk, values, progress=stages)
-        write_proof(proof, proof_path)
-        write_public(public, public_path)
+        if cs is not None:
+            cs.check(values)
+            stages(f"the witness satisfies {r1cs_path}")
+        proof, public = prove(pk, values, progress=stages, insecure_dev_key=insecure_dev_key)
+        if zkey and not verify(pk.vk, public, proof, insecure_dev_key=insecure_dev_key):
+            raise UserError("the witness does not satisfy the circuit: the proof does not verify "
+                            "(pass --r1cs CIRCUIT.r1cs to find the constraint)")
+        atomic_write(proof_path, [dumps(proof_to_json(proof)).encode()])
+        atomic_write(public_path, [dumps(public_to_json(public)).encode()])
     stages(f"wrote {proof_path} and {public_path}")
 
 

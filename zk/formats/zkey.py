@@ -433,36 +433,6 @@ def atomic_write(path, chunks, *, mode: int = 0o644) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Hash encodings (snarkjs hashes points uncompressed and big-endian, not as stored)
-
-
-def g1_uncompressed(arr: np.ndarray) -> bytes:
-    """x || y big-endian for each affine Montgomery G1 row; infinity stays all zeros."""
-    flat = np.ascontiguousarray(arr, dtype=np.uint64).reshape(-1, 4)
-    plain = np.empty_like(flat)
-    field_arrays.from_montgomery_rows(FP, flat, plain)
-    return plain.astype("<u8").view(np.uint8).reshape(-1, 32)[:, ::-1].tobytes()
-
-
-def g2_uncompressed(arr: np.ndarray) -> bytes:
-    """x.c1 || x.c0 || y.c1 || y.c0 big-endian for each affine Montgomery G2 row."""
-    flat = np.ascontiguousarray(arr, dtype=np.uint64).reshape(-1, 4)
-    plain = np.empty_like(flat)
-    field_arrays.from_montgomery_rows(FP, flat, plain)
-    be = plain.astype("<u8").view(np.uint8).reshape(-1, 2, 2, 32)[:, :, ::-1, ::-1]
-    return np.ascontiguousarray(be).tobytes()
-
-
-def hash_g1(hasher, point: G1Point) -> None:
-    hasher.update(g1_uncompressed(g1_to_array([point])))
-
-
-def hash_g2(hasher, point: G2Point) -> None:
-    hasher.update(g2_uncompressed(g2_to_array([point])))
-
-
-
-# ---------------------------------------------------------------------------------------------
 # Proving keys: a .zkey as zk's ProvingKey and back
 
 
@@ -572,3 +542,27 @@ def from_proving_key(pk) -> Zkey:
         h.update(chunk)
     z.cs_hash = h.digest()
     return z
+
+
+def _sorted_nonzero(records: np.ndarray) -> np.ndarray:
+    keep = records["value"].any(axis=1)
+    records = records[keep]
+    key = np.lexsort((records["signal"], records["matrix"], records["constraint"]))
+    return records[key]
+
+
+def to_proving_key_with_r1cs(z: Zkey, cs, *, insecure_dev_key: bool = False):
+    """Like :func:`to_proving_key`, with the C matrix from the circuit (so the prover checks the
+    witness and zk's key file can hold it). The circuit's A and B must be the zkey's."""
+    from dataclasses import replace
+
+    from zk.groth16.qap import from_constraint_system
+
+    pk = to_proving_key(z, insecure_dev_key=insecure_dev_key)
+    mats = from_constraint_system(cs)
+    if (mats.n_wires, mats.n_public) != (z.n_vars, z.n_public):
+        raise ZkeyFormatError(f"the circuit has {mats.n_wires} signals and {mats.n_public} public, the zkey "
+                              f"{z.n_vars} and {z.n_public}")
+    if _sorted_nonzero(coefficient_records(mats)).tobytes() != _sorted_nonzero(z.coeffs).tobytes():
+        raise ZkeyFormatError("the circuit's A and B matrices are not the zkey's: the zkey was made for another circuit")
+    return replace(pk, matrices=mats, _prepared={})

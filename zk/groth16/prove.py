@@ -148,13 +148,16 @@ def assemble(vk, beta_g1: G1Point, delta_g1: G1Point, sums: QuerySums) -> Proof:
 
 
 def prove(pk: ProvingKey, witness: Sequence[int] | Scalars | np.ndarray, *, origins=None,
-          progress: Callable[[str], None] | None = None) -> tuple[Proof, list[int]]:
+          progress: Callable[[str], None] | None = None, insecure_dev_key: bool = False) -> tuple[Proof, list[int]]:
     """(proof, public signals) for a full witness (wire 0 = 1, then the public signals, then the
     rest, as :meth:`ConstraintSystem.solve` and circom's .wtns give it): ints, Montgomery limbs
     (ConstraintSystem.solve_values) or :class:`zk.msm.Scalars`. ``origins`` (the constraint
-    descriptions of a ConstraintSystem) make an unsatisfied-constraint error precise."""
+    descriptions of a ConstraintSystem) make an unsatisfied-constraint error precise. A degenerate
+    key is refused unless ``insecure_dev_key`` (a ceremony's key before its first phase-2
+    contribution, gamma = delta, for tests: anyone can forge proofs under it)."""
     say = progress or (lambda _msg: None)
-    pk.vk.require_sound()
+    if not insecure_dev_key:
+        pk.vk.require_sound()
     scalars = prover_scalars(pk.matrices, pk.prepared()["a_aug"], witness, origins)
     say("prove: quotient on the coset")
     w = scalars.witness
