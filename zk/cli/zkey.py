@@ -28,12 +28,9 @@ def _errors():
 
     errors = [CeremonyError, CurveError, BinaryFormatError, CircomFormatError, SnarkjsFormatError, ZkeyFormatError,
               Groth16Error, QAPError]
-    try:
-        from zk.formats.binfile import BinFileError
+    from zk.formats.binfile import BinFileError
 
-        errors.append(BinFileError)
-    except ImportError:  # pragma: no cover
-        pass
+    errors.append(BinFileError)
     return tuple(errors)
 
 
@@ -216,18 +213,14 @@ def to_pk_command(zkey: str, r1cs: str, pk: str, insecure_dev_key: bool) -> None
 
 
 def _load_pk(path):
-    try:
-        from zk.formats import keyfile
-    except ImportError:  # pragma: no cover - before the key file moved into zk.formats
-        from zk.groth16 import keyfile
+    from zk.formats import keyfile
+
     return keyfile.load(path)
 
 
 def _save_pk(key, path):
-    try:
-        from zk.formats import keyfile
-    except ImportError:  # pragma: no cover
-        from zk.groth16 import keyfile
+    from zk.formats import keyfile
+
     keyfile.save(key, path)
 
 
