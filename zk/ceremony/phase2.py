@@ -27,6 +27,8 @@ import numpy as np
 from numba import njit
 
 from zk.curve import G1Point, G2Point, g1_from_array, g2_from_array
+from zk.curve.kernels import _element_shape as _shape
+from zk.curve.kernels import _window
 from zk.curve.kernels import (
     affine_neg,
     affine_to_jac,
@@ -95,28 +97,87 @@ def _small_mul(F, q, k):
 
 
 @njit(cache=True)
-def sparse_point_accumulate(F, bases, src, dst, scalars, negative, out_jac):
-    """out_jac[dst[e]] += (-1)^negative[e] * scalars[e] * bases[src[e]] for every entry e (out_jac
-    is reset to infinity first): the sparse matrix-vector product of setup, in the exponent."""
+def _single(F, q, k):
+    if k[1] == np.uint64(0) and k[2] == np.uint64(0) and k[3] == np.uint64(0):
+        if k[0] == np.uint64(1):
+            return affine_to_jac(F, q)
+        return _small_mul(F, q, k[0])
+    return jac_scalar_mul(F, affine_to_jac(F, q), k)
+
+
+@njit(cache=True)
+def sparse_point_accumulate(F, bases, src, scalars, negative, starts, dst, out_jac):
+    """out_jac[dst[g]] = sum over the entries e in [starts[g], starts[g + 1]) of
+    (-1)^negative[e] * scalars[e] * bases[src[e]]: the sparse matrix-vector product of setup in
+    the exponent, the entries grouped by output. The full-size scalars of one output share one
+    chain of doublings (Straus, 4-bit windows, a 16-point table per entry); scalars below 2^64
+    (most circuit coefficients, once taken in (-r/2, r/2]) take a short double-and-add each."""
     inf = jac_infinity(F)
     for i in range(out_jac.shape[0]):
         store_jac(F, out_jac, i, inf)
-    for e in range(src.shape[0]):
-        q = load_affine(F, bases, src[e])
-        k = (scalars[e, 0], scalars[e, 1], scalars[e, 2], scalars[e, 3])
-        if k[1] == np.uint64(0) and k[2] == np.uint64(0) and k[3] == np.uint64(0):
-            if k[0] == np.uint64(0):
-                continue
-            if k[0] == np.uint64(1):
-                term = affine_to_jac(F, q)
+    for g in range(starts.shape[0] - 1):
+        lo, hi = starts[g], starts[g + 1]
+        acc = inf
+        big = 0
+        for e in range(lo, hi):
+            k = (scalars[e, 0], scalars[e, 1], scalars[e, 2], scalars[e, 3])
+            if k[1] == np.uint64(0) and k[2] == np.uint64(0) and k[3] == np.uint64(0):
+                if k[0] == np.uint64(0):
+                    continue
+                term = _single(F, load_affine(F, bases, src[e]), k)
+                if negative[e]:
+                    term = jac_neg(F, term)
+                acc = jac_add(F, acc, term)
             else:
-                term = _small_mul(F, q, k[0])
-        else:
-            term = jac_scalar_mul(F, affine_to_jac(F, q), k)
-        if negative[e]:
-            term = jac_neg(F, term)
-        d = dst[e]
-        store_jac(F, out_jac, d, jac_add(F, load_jac(F, out_jac, d), term))
+                big += 1
+        if big == 1:
+            for e in range(lo, hi):
+                if scalars[e, 1] | scalars[e, 2] | scalars[e, 3]:
+                    k = (scalars[e, 0], scalars[e, 1], scalars[e, 2], scalars[e, 3])
+                    term = jac_scalar_mul(F, affine_to_jac(F, load_affine(F, bases, src[e])), k)
+                    if negative[e]:
+                        term = jac_neg(F, term)
+                    acc = jac_add(F, acc, term)
+        elif big > 1:
+            index = np.empty(big, dtype=np.int64)
+            j = 0
+            for e in range(lo, hi):
+                if scalars[e, 1] | scalars[e, 2] | scalars[e, 3]:
+                    index[j] = e
+                    j += 1
+            tables = np.empty((big, 16, 3) + _shape(F), dtype=np.uint64)
+            top = 0
+            for j in range(big):
+                e = index[j]
+                p = affine_to_jac(F, load_affine(F, bases, src[e]))
+                if negative[e]:
+                    p = jac_neg(F, p)
+                t = tables[j]
+                store_jac(F, t, 0, inf)
+                store_jac(F, t, 1, p)
+                for m in range(2, 16):
+                    if m % 2 == 0:
+                        store_jac(F, t, m, jac_double(F, load_jac(F, t, m // 2)))
+                    else:
+                        store_jac(F, t, m, jac_add(F, load_jac(F, t, m - 1), p))
+                k = (scalars[e, 0], scalars[e, 1], scalars[e, 2], scalars[e, 3])
+                w = 63
+                while w > top and _window(k, w) == np.uint64(0):
+                    w -= 1
+                if w > top:
+                    top = w
+            sub = inf
+            for w in range(top, -1, -1):
+                for _ in range(4):
+                    sub = jac_double(F, sub)
+                for j in range(big):
+                    e = index[j]
+                    k = (scalars[e, 0], scalars[e, 1], scalars[e, 2], scalars[e, 3])
+                    digit = _window(k, w)
+                    if digit != np.uint64(0):
+                        sub = jac_add(F, sub, load_jac(F, tables[j], np.int64(digit)))
+            acc = jac_add(F, acc, sub)
+        store_jac(F, out_jac, dst[g], acc)
 
 
 @njit(cache=True)
@@ -124,6 +185,19 @@ def subtract_affine(F, a, b, out_jac):
     """out_jac[i] = a[i] - b[i] for affine rows."""
     for i in range(a.shape[0]):
         store_jac(F, out_jac, i, jac_add_mixed(F, affine_to_jac(F, load_affine(F, a, i)), affine_neg(F, load_affine(F, b, i))))
+
+
+def _accumulate(F, bases, src, dst, scalars, negative, out_jac) -> None:
+    """:func:`sparse_point_accumulate` with the entries grouped by output."""
+    order = np.argsort(dst, kind="stable")
+    dst_sorted = dst[order]
+    starts_mask = np.ones(dst_sorted.shape[0], dtype=bool)
+    starts_mask[1:] = dst_sorted[1:] != dst_sorted[:-1]
+    first = np.flatnonzero(starts_mask)
+    starts = np.append(first, dst_sorted.shape[0]).astype(np.int64)
+    sparse_point_accumulate(F, bases, np.ascontiguousarray(src[order]), np.ascontiguousarray(scalars[order]),
+                            np.ascontiguousarray(negative[order]), starts, np.ascontiguousarray(dst_sorted[first]),
+                            out_jac)
 
 
 def _u(points: np.ndarray) -> bytes:
@@ -216,13 +290,12 @@ def _setup(terms, ptau, power: int, bar) -> Z.Zkey:
                            np.flatnonzero(is_b), np.flatnonzero(is_c)])
     bases = np.ascontiguousarray(np.concatenate([l1, la, lb]))
     jac = np.empty((3 * n_vars, 3, 4), dtype=np.uint64)
-    sparse_point_accumulate(FP, bases, src, dst, np.ascontiguousarray(mag[pick]), neg[pick], jac)
+    _accumulate(FP, bases, src, dst, mag[pick], neg[pick], jac)
     g1 = _to_affine(FP, jac)
     bar.update(1)
     jac2 = np.empty((n_vars, 3, 2, 4), dtype=np.uint64)
     sel = np.flatnonzero(is_b)
-    sparse_point_accumulate(FP2, np.ascontiguousarray(l2), row[sel], signal[sel], np.ascontiguousarray(mag[sel]),
-                            neg[sel], jac2)
+    _accumulate(FP2, np.ascontiguousarray(l2), row[sel], signal[sel], mag[sel], neg[sel], jac2)
     b2 = _to_affine(FP2, jac2)
     bar.update(1)
     a, b1, k = g1[:n_vars], g1[n_vars:2 * n_vars], g1[2 * n_vars:]
