@@ -17,6 +17,7 @@ stderr and exit status 2; the ledger and wallets change only when an operation c
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sqlite3
 import time
@@ -164,10 +165,17 @@ def init_command(ctx: _Ctx, depth: int, share: int, now: str | None) -> None:
 
 @credits.command("setup")
 @click.option("--force", is_flag=True, help="Discard cached keys of these circuits and run setup again.")
+@click.option("--ptau", "ptau", metavar="POT.ptau", type=click.Path(dir_okay=False), default=None,
+              help="Start a trusted-setup ceremony from this powers-of-tau file instead of a single-party setup "
+                   "(then `zk credits ceremony contribute` ... `beacon`).")
 @pass_ctx
 @_friendly
-def setup_command(ctx: _Ctx, force: bool) -> None:
-    """Compile the three circuits and make their Groth16 keys (cached in HOME/keys)."""
+def setup_command(ctx: _Ctx, force: bool, ptau: str | None) -> None:
+    """Compile the three circuits and make their Groth16 keys (cached in HOME/keys); with --ptau,
+    their initial .zkey files for a phase-2 ceremony (HOME/ceremony)."""
+    if ptau is not None:
+        _ceremony_setup(ctx, ptau)
+        return
     from circuits.app.home import export_solidity_verifiers
     from circuits.app.system import CreditsSystem, circuit_classes, key_paths, write_manifest
     from zk.r1cs import compile
@@ -190,6 +198,116 @@ def setup_command(ctx: _Ctx, force: bool) -> None:
     click.echo(f"keys in {home.key_dir}")
     for path in export_solidity_verifiers(system, home.path):
         click.echo(f"wrote {path}")
+
+
+# ------------------------------------------------------------------------------------ ceremony
+def _ceremony_errors():
+    from circuits.app.ceremony import CeremonyStateError
+    from zk.ceremony.phase2 import CeremonyError, VerificationFailed
+    from zk.formats.binfile import BinFileError
+    from zk.formats.binio import BinaryFormatError
+    from zk.formats.zkey import ZkeyFormatError
+
+    return (CeremonyStateError, CeremonyError, VerificationFailed, BinFileError, BinaryFormatError, ZkeyFormatError,
+            OSError)
+
+
+def _ceremony(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except _ceremony_errors() as exc:
+        if isinstance(exc, OSError):
+            raise UserError(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")) from None
+        raise UserError(str(exc)) from None
+
+
+def _hashes(title: str, hashes: dict) -> None:
+    from zk.ceremony.keypair import format_hash
+
+    for name, digest in hashes.items():
+        if isinstance(digest, list):
+            for i, d in enumerate(digest, 1):
+                click.echo(format_hash(d, f"{name} contribution #{i}:"))
+        else:
+            click.echo(format_hash(digest, f"{name} {title}:"))
+
+
+def _bar(label: str, total: int):
+    from zk.cli.ptau import _progress
+
+    return _progress(label, total)
+
+
+def _ceremony_setup(ctx: _Ctx, ptau: str) -> None:
+    from circuits.app import ceremony
+
+    directory = ctx.home.path / "ceremony"
+    hashes = _ceremony(ceremony.setup, directory, ctx.home.depth, ptau, progress=_bar)
+    _hashes("circuit hash", hashes)
+    click.echo(f"initial keys in {directory}: they have no contribution yet; next: "
+               "`zk credits ceremony contribute` by each participant, then `zk credits ceremony beacon`")
+
+
+@credits.group("ceremony")
+def ceremony_group() -> None:
+    """Phase 2 of the trusted setup for the three circuits (snarkjs-compatible .zkey files)."""
+
+
+@ceremony_group.command("contribute")
+@click.option("--name", default=None, help="Your name or handle, stored in the contributions.")
+@click.option("-e", "--entropy", default="", help="Extra entropy text (hashed with 64 bytes of the OS CSPRNG).")
+@pass_ctx
+@_friendly
+def ceremony_contribute(ctx: _Ctx, name: str | None, entropy: str) -> None:
+    """Contribute to every circuit's key; publish the printed hashes."""
+    from circuits.app import ceremony
+
+    _hashes("contribution hash", _ceremony(ceremony.contribute, ctx.home.path / "ceremony", name=name,
+                                           entropy=entropy, progress=_bar))
+
+
+@ceremony_group.command("beacon")
+@click.argument("beacon_hash", metavar="BEACON_HASH_HEX")
+@click.argument("exp", metavar="NUM_ITERATIONS_EXP", type=click.IntRange(10, 63))
+@pass_ctx
+@_friendly
+def ceremony_beacon(ctx: _Ctx, beacon_hash: str, exp: int) -> None:
+    """Finish the ceremony with a public random value (a future block hash) and install the keys."""
+    from circuits.app import ceremony
+
+    try:
+        raw = bytes.fromhex(beacon_hash)
+    except ValueError:
+        raise UserError(f"beacon hash {beacon_hash[:40]!r} is not hexadecimal") from None
+    if not 1 <= len(raw) <= 255:
+        raise UserError("the beacon hash must be 1 to 255 bytes")
+    hashes = _ceremony(ceremony.beacon, ctx.home.path / "ceremony", ctx.home.key_dir, raw, exp, progress=_bar)
+    _hashes("beacon contribution hash", hashes)
+    click.echo(f"final keys installed in {ctx.home.key_dir}")
+
+
+@ceremony_group.command("verify")
+@click.option("--expect", "expect_file", metavar="HASHES.json", type=click.Path(dir_okay=False), default=None,
+              help='The published hashes: {"purchase": ["hex", ...], "assign": [...], "redeem": [...]}.')
+@pass_ctx
+@_friendly
+def ceremony_verify(ctx: _Ctx, expect_file: str | None) -> None:
+    """Verify every circuit's newest key against its circuit and the powers of tau; print the
+    contribution hashes (exit 2 when a key does not follow or differs from the published chain)."""
+    from circuits.app import ceremony
+    from zk.ceremony.phase2 import normalize_hash
+
+    expect = None
+    if expect_file is not None:
+        try:
+            raw = json.loads(Path(expect_file).read_text())
+            expect = {name: [normalize_hash(h) for h in hs] for name, hs in raw.items()}
+        except (OSError, ValueError, AttributeError, TypeError) as exc:
+            raise UserError(f"{expect_file}: not a JSON object of hash lists ({exc})") from None
+    hashes = _ceremony(ceremony.verify, ctx.home.path / "ceremony", expect=expect)
+    _hashes("", hashes)
+    click.echo("OK: every key follows from its circuit and the powers of tau" +
+               (" by exactly the published contributions" if expect is not None else ""))
 
 
 @credits.group("wallet")
