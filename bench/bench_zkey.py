@@ -33,7 +33,7 @@ import groth16_circuits as C
 import peers
 
 ROOT = Path(__file__).resolve().parent.parent
-ZK = [sys.executable, "-m", "zk"] if not (ROOT / ".venv" / "bin" / "zk").exists() else [str(ROOT / ".venv" / "bin" / "zk")]
+ZK = [sys.executable, "-c", "from zk.cli import main; main()"]
 LOGS = [int(x) for x in os.environ.get("ZK_BENCH_ZKEY_LOGS", "10").split(",") if x.strip()]
 KIND = os.environ.get("ZK_BENCH_ZKEY_CIRCUIT", "poseidon")
 BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"

@@ -579,12 +579,18 @@ def status_lines(ledger, home) -> list[str]:
 
 @credits.command("demo")
 @click.option("--depth", type=int, default=20, show_default=True, help="Merkle tree depth of the demo ledger.")
+@click.option("--ceremony", "ceremony_ptau", metavar="POT.ptau", type=click.Path(dir_okay=False), default=None,
+              help="Make the keys in a phase-2 ceremony over this powers of tau (two contributions and a beacon, "
+                   "hashes printed) instead of a single-party setup. Depth 20 needs power 14 or more.")
 @pass_ctx
 @_friendly
-def demo_command(ctx: _Ctx, depth: int) -> None:
+def demo_command(ctx: _Ctx, depth: int, ceremony_ptau: str | None) -> None:
     """The whole story with real proofs, on a fresh ledger in HOME/demo (keys cached in HOME/keys)."""
     from circuits.app.demo import run_demo
 
+    if ceremony_ptau is not None:
+        _ceremony(run_demo, ctx.home.path, depth=depth, echo=click.echo, ceremony_ptau=ceremony_ptau)
+        return
     run_demo(ctx.home.path, depth=depth, echo=click.echo)
 
 

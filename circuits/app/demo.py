@@ -14,6 +14,7 @@ only loads them. The story's ledger and wallets live in HOME/demo and start fres
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import time
 from pathlib import Path
@@ -41,9 +42,10 @@ def short(value: int) -> str:
 
 
 class Story:
-    def __init__(self, home: Path, depth: int, echo: Callable[[str], None]):
+    def __init__(self, home: Path, depth: int, echo: Callable[[str], None], ceremony_ptau: Path | None = None):
         self.echo = echo
         self.depth = depth
+        self.ceremony_ptau = ceremony_ptau
         self.home_root = Path(home)
         self.steps = 0
         self.accepted = 0
@@ -84,6 +86,33 @@ class Story:
     def last_event(self) -> dict:
         return list(self.ledger.events())[-1][3]
 
+    def ceremony(self, key_dir: Path) -> None:
+        """Phase 2 for the three circuits: two contributions and a beacon, each hash printed as
+        its participant would publish it; the final keys go to ``key_dir``."""
+        from circuits.app import ceremony
+
+        directory = self.home_root / "ceremony"
+        if directory.exists():
+            shutil.rmtree(directory)
+        if key_dir.exists():
+            shutil.rmtree(key_dir)
+        t0 = time.perf_counter()
+        self.echo(f"trusted setup from the powers of tau {self.ceremony_ptau} (phase 2 in {directory})")
+        for name, digest in ceremony.setup(directory, self.depth, self.ceremony_ptau).items():
+            self.echo(f"   {name:8s} circuit hash      {digest.hex()[:32]}...")
+        published = {}
+        for who in ("alice", "bob"):
+            for name, digest in ceremony.contribute(directory, name=who).items():
+                published.setdefault(name, []).append(digest)
+                self.echo(f"   {name:8s} {who:6s} contributed {digest.hex()[:32]}...")
+        beacon = hashlib.sha256(b"a future block hash").digest()
+        for name, digest in ceremony.beacon(directory, key_dir, beacon, 10).items():
+            published[name].append(digest)
+            self.echo(f"   {name:8s} beacon {beacon.hex()[:16]}... {digest.hex()[:32]}...")
+        ceremony.verify(directory, expect=published)
+        self.echo(f"   every key verified against its circuit, the ptau and the published hashes "
+                  f"({time.perf_counter() - t0:.1f} s)")
+
     # ------------------------------------------------------------------ the story
     def setup(self) -> None:
         from circuits.app.cli import numba_cache_is_cold
@@ -94,11 +123,16 @@ class Story:
             self.echo("first run on this machine: numba compiles its kernels "
                       "(one to two minutes on a 2-core machine; cached afterwards)")
         key_dir = self.home_root / "keys"
+        if self.ceremony_ptau is not None:
+            key_dir = self.home_root / "ceremony-keys"
+            self.ceremony(key_dir)
         t0 = time.perf_counter()
         self.system = CreditsSystem.load(self.depth, key_dir)
         cached = not any(k.setup_seconds for k in self.system.keys.values())
+        how = ("from the ceremony above" if self.ceremony_ptau is not None
+               else "(single-party setup: development only)")
         self.echo(f"circuits compiled and keys {'loaded from' if cached else 'generated into'} {key_dir} "
-                  f"in {time.perf_counter() - t0:.1f} s (single-party setup: development only)")
+                  f"in {time.perf_counter() - t0:.1f} s {how}")
         for name, keys in self.system.keys.items():
             setup = f", setup {keys.setup_seconds:.1f} s" if keys.setup_seconds else ""
             self.echo(f"   {name:8s} {keys.cs.n_constraints:6d} constraints, {keys.cs.n_public} public inputs{setup}")
@@ -278,9 +312,10 @@ class Story:
 
 
 def run_demo(home: str | Path | None = None, depth: int = DEFAULT_DEPTH,
-             echo: Callable[[str], None] = print) -> None:
+             echo: Callable[[str], None] = print, ceremony_ptau: str | Path | None = None) -> None:
     t0 = time.perf_counter()
-    story = Story(Path(home) if home is not None else default_home(), depth, echo)
+    story = Story(Path(home) if home is not None else default_home(), depth, echo,
+                  Path(ceremony_ptau) if ceremony_ptau is not None else None)
     story.run()
     echo(f"\ndemo finished in {time.perf_counter() - t0:.1f} s")
 
@@ -290,8 +325,10 @@ def main(argv=None) -> None:
     parser.add_argument("--home", default=None, help="data directory (keys cached in HOME/keys); "
                         "default $ZK_CREDITS_HOME or ./.credits")
     parser.add_argument("--depth", type=int, default=DEFAULT_DEPTH)
+    parser.add_argument("--ceremony", default=None, metavar="PTAU",
+                        help="make the keys in a phase-2 ceremony over this powers of tau (two contributions, a beacon)")
     args = parser.parse_args(argv)
-    run_demo(args.home, args.depth)
+    run_demo(args.home, args.depth, ceremony_ptau=args.ceremony)
 
 
 if __name__ == "__main__":
