@@ -204,11 +204,11 @@ def setup_command(ctx: _Ctx, force: bool, ptau: str | None) -> None:
 def _ceremony_errors():
     from circuits.app.ceremony import CeremonyStateError
     from zk.ceremony.phase2 import CeremonyError, VerificationFailed
-    from zk.formats.binfile import BinFileError
     from zk.formats.binio import BinaryFormatError
+    from zk.formats.ptau import PtauError
     from zk.formats.zkey import ZkeyFormatError
 
-    return (CeremonyStateError, CeremonyError, VerificationFailed, BinFileError, BinaryFormatError, ZkeyFormatError,
+    return (CeremonyStateError, CeremonyError, VerificationFailed, PtauError, BinaryFormatError, ZkeyFormatError,
             OSError)
 
 

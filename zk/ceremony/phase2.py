@@ -364,14 +364,13 @@ def contribution_hash(c: Z.Contribution) -> bytes:
 
 
 def scale_points(points: np.ndarray, scalar: int) -> np.ndarray:
-    """Every affine G1 row times one scalar (GLV), affine out."""
+    """Every affine G1 row times one scalar (the ceremony's endomorphism-split kernel), affine out."""
     from zk.ceremony.kernels import scale_points as scale
-    from zk.curve.glv import glv_halves
 
     out = np.empty_like(points)
     if points.shape[0]:
-        halves = np.ascontiguousarray(np.repeat(glv_halves([scalar]), points.shape[0], axis=0))
-        scale(FP, np.ascontiguousarray(points), np.zeros((1, 4), dtype=np.uint64), halves, out)
+        raw = np.ascontiguousarray(np.repeat(A.ints_to_raw([scalar]), points.shape[0], axis=0))
+        scale(FP, np.ascontiguousarray(points), raw, out)
     return out
 
 

@@ -28,9 +28,9 @@ def _errors():
 
     errors = [CeremonyError, CurveError, BinaryFormatError, CircomFormatError, SnarkjsFormatError, ZkeyFormatError,
               Groth16Error, QAPError]
-    from zk.formats.binfile import BinFileError
+    from zk.formats.ptau import PtauError
 
-    errors.append(BinFileError)
+    errors.append(PtauError)
     return tuple(errors)
 
 
