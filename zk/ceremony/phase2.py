@@ -30,7 +30,6 @@ from zk.curve import G1Point, G2Point, g1_from_array, g2_from_array
 from zk.curve.kernels import _element_shape as _shape
 from zk.curve.kernels import _window
 from zk.curve.kernels import (
-    affine_neg,
     affine_to_jac,
     batch_to_affine,
     jac_add,
@@ -184,7 +183,7 @@ def sparse_point_accumulate(F, bases, src, scalars, negative, starts, dst, out_j
 def subtract_affine(F, a, b, out_jac):
     """out_jac[i] = a[i] - b[i] for affine rows."""
     for i in range(a.shape[0]):
-        store_jac(F, out_jac, i, jac_add_mixed(F, affine_to_jac(F, load_affine(F, a, i)), affine_neg(F, load_affine(F, b, i))))
+        store_jac(F, out_jac, i, jac_add(F, affine_to_jac(F, load_affine(F, a, i)), jac_neg(F, affine_to_jac(F, load_affine(F, b, i)))))
 
 
 def _accumulate(F, bases, src, dst, scalars, negative, out_jac) -> None:
