@@ -7,7 +7,9 @@ tests that should notice. A mutant that no test kills is a check nothing protect
 
 Each mutant replaces one exact snippet of one file (the script refuses to run a mutant whose
 snippet is not found exactly once, so the list cannot silently go stale), runs its tests with
-`pytest -x`, and restores the file whatever happens. The numba cache directory is pinned to the
+`pytest -x`, and restores the file whatever happens (also on Ctrl-C or SIGTERM). Never run it
+beside other tests in the same tree: they would import the mutated file. Each test selection must
+pass unmutated first, or the script stops. The numba cache directory is pinned to the
 unmutated sources' one (conftest.py keys it on every zk/ file), so mutating Python-level checks
 does not recompile the kernels. Exit status 1 when any mutant survives.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -122,6 +125,12 @@ def numba_cache_dir() -> str:
     return os.environ["NUMBA_CACHE_DIR"]
 
 
+def passes(tests: tuple[str, ...], env: dict) -> bool:
+    result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+    return result.returncode == 0
+
+
 def run(mutant: Mutant, env: dict) -> tuple[bool, float]:
     path = ROOT / mutant.path
     original = path.read_text()
@@ -131,11 +140,14 @@ def run(mutant: Mutant, env: dict) -> tuple[bool, float]:
     start = time.perf_counter()
     try:
         path.write_text(original.replace(mutant.old, mutant.new))
-        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                                 *mutant.tests], cwd=ROOT, env=env, capture_output=True, text=True)
+        killed = not passes(mutant.tests, env)
     finally:
         path.write_text(original)
-    return result.returncode != 0, time.perf_counter() - start
+    return killed, time.perf_counter() - start
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def main() -> int:
@@ -148,7 +160,13 @@ def main() -> int:
         for m in chosen:
             print(f"{m.name}  ({m.path})")
         return 0
+    # SIGTERM (a timeout) unwinds like Ctrl-C, so the `finally` that restores the file runs.
+    signal.signal(signal.SIGTERM, _interrupt)
     env = {**os.environ, "NUMBA_CACHE_DIR": numba_cache_dir(), "ZK_FUZZ_EXAMPLES": "10"}
+    # A mutant counts as killed only if its tests pass on the unmutated tree.
+    for tests in dict.fromkeys(m.tests for m in chosen):
+        if not passes(tests, env):
+            raise SystemExit(f"the tests {' '.join(tests)} fail without any mutation: fix them first")
     survivors = []
     for mutant in chosen:
         killed, seconds = run(mutant, env)
