@@ -79,22 +79,23 @@ def _read_all(out):
 
 def test_batch_of_16_all_verify_and_a_rerun_replaces_nothing(client, batch, tmp_path):
     d, _cs, vk = batch
+    out = tmp_path / "proofs"  # created by prove_batch
     seen = []
-    results = prove_batch(d / "chain.pk", _witness_paths(d), client, out_dir=tmp_path,
+    results = prove_batch(d / "chain.pk", _witness_paths(d), client, out_dir=out,
                           progress=lambda r, done, total: seen.append((r.name, done, total)))
     assert [r.status for r in results] == ["proved"] * 16
     assert sorted(n for n, _, _ in seen) == [f"w{i:02d}" for i in range(16)]
     assert [done for _, done, _ in seen] == list(range(1, 17)) and {t for _, _, t in seen} == {16}
-    files = _read_all(tmp_path)
+    files = _read_all(out)
     assert len(files) == 32 and not any(f.startswith(".") for f in files)
-    publics = [read_public(tmp_path / f"w{i:02d}.public.json") for i in range(16)]
-    proofs = [read_proof(tmp_path / f"w{i:02d}.proof.json") for i in range(16)]
+    publics = [read_public(out / f"w{i:02d}.public.json") for i in range(16)]
+    proofs = [read_proof(out / f"w{i:02d}.proof.json") for i in range(16)]
     assert verify_batch(vk, list(zip(publics, proofs)))
     assert all(verify(vk, r.public, r.proof) for r in results)
     # A rerun (as after a crash) proves nothing again and leaves every byte as it was.
-    again = prove_batch(d / "chain.pk", _witness_paths(d), client, out_dir=tmp_path)
+    again = prove_batch(d / "chain.pk", _witness_paths(d), client, out_dir=out)
     assert {r.status for r in again} == {"kept"}
-    assert _read_all(tmp_path) == files
+    assert _read_all(out) == files
 
 
 def test_bad_witnesses_fail_by_name_without_values_and_the_others_go_on(client, batch, tmp_path):

@@ -93,6 +93,7 @@ def prove_batch(key_path, witnesses: Mapping | Iterable, client=None, *, out_dir
     key_path = os.path.abspath(os.fspath(key_path))
     if out_dir is not None:
         out_dir = os.path.abspath(os.fspath(out_dir))
+        os.makedirs(out_dir, exist_ok=True)  # here, once: on shared storage the workers see it too
     if not items:
         return []
     batch = uuid.uuid4().hex[:12]
