@@ -134,7 +134,9 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
         values = _read_witness(witness)
         stages(f"read {witness}: {len(values)} values")
         if cs is not None:
-            cs.check(values)
+            from zk.field.arrays import raw_to_ints
+
+            cs.check(raw_to_ints(values.limbs) if hasattr(values, "limbs") else list(values))
             stages(f"the witness satisfies {r1cs_path}")
         proof, public = prove(pk, values, progress=stages, insecure_dev_key=insecure_dev_key)
         if zkey and not verify(pk.vk, public, proof, insecure_dev_key=insecure_dev_key):
