@@ -24,7 +24,12 @@ def test_groth16_group_and_the_older_names_are_the_same_commands():
 
 def test_single_party_setup_is_labelled_for_development():
     assert "Development setup" in invoke("setup", "--help").output
-    assert "setup" not in groth16_group.commands  # `zk groth16 setup` is the ceremony's
+    # `zk groth16 setup` is the ceremony's (snarkjs's arguments: circuit, powers of tau, zkey),
+    # a different command from the single-party development setup.
+    ceremony_setup = groth16_group.commands["setup"]
+    assert ceremony_setup is not cli.commands["setup"]
+    arguments = [p.name for p in ceremony_setup.params if p.param_type_name == "argument"]
+    assert arguments == ["r1cs", "ptau", "zkey"]
 
 
 def test_groups_without_commands_stay_out_of_the_help():
