@@ -197,16 +197,22 @@ def remember(cs: ConstraintSystem, name: str, value: str) -> None:
         except (OSError, ValueError, KeyError, TypeError):
             return
         meta.setdefault("digests", {})[name] = value
-        tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-        try:
-            with open(tmp, "wb") as fh:
-                _write_container(fh, meta, arrays)
-            os.replace(tmp, path)
-        except OSError:
-            pass
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        _write_atomically(path, meta, arrays)
+
+
+def _write_atomically(path: Path, meta: dict, arrays: dict) -> None:
+    """Temp file + rename, so a reader never sees half a container. A read-only or full cache
+    directory only costs the next run a compile, so write errors are swallowed."""
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        with open(tmp, "wb") as fh:
+            _write_container(fh, meta, arrays)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 # --------------------------------------------------------------------------- serialisation
@@ -241,16 +247,7 @@ def save(cs: ConstraintSystem, path: Path, sources: list[Path]) -> None:
                         "check_targets": [-1 if k is None else k for k in tape.check_targets],
                         "div_origins": tape.div_origins}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    try:
-        with open(tmp, "wb") as fh:
-            _write_container(fh, meta, arrays)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only or full cache directory only costs the next run a compile
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    _write_atomically(path, meta, arrays)
 
 
 # The container: MAGIC, the JSON header's length (8 bytes, little-endian), the JSON header (meta and,
