@@ -1,15 +1,17 @@
 """Community Credits circuits (docs/PROTOCOL.md §5) at the witness level: every rule of the spec is
 a constraint that an honest witness satisfies and a cheating witness violates.
 
-A rejected witness is shown two ways: the solver cannot produce it, or (solving without the
-check) the constraint checker finds the violated constraint. The overflow cases also show that
-the Groth16 prover refuses to prove them.
+Each attack breaks exactly one rule: the forged inputs are honest except for that one fact, and
+the test names the check that refuses them (tests/refusal.py: every violated constraint must come
+from that check, by its gadget name or the circuit's source line). The overflow cases also show
+that the Groth16 prover refuses to prove them.
 """
 from __future__ import annotations
 
 import re
 
 import pytest
+from refusal import refused_by
 
 from circuits.assign import assign_circuit
 from circuits.protocol import (
@@ -31,6 +33,18 @@ OSK = 0x7654321
 OPERATOR = operator_address(OSK)
 GROUP = 0xC0FFEE
 
+# The checks that refuse the attacks below, by the circuit source line that creates them.
+NOTE_CM = "api.assert_equal(self.note_cm, H_gadget("
+NOT_EXPIRED = "api.less_or_equal(now, api.add(epoch, LIFETIME - 1)"
+NOT_FUTURE = "api.less_or_equal(epoch, now, EPOCH_BITS)"
+NF_IS_THE_NOTES = "api.assert_equal(nf, H_gadget(api, Tag.NOTE_NF"
+NOTE_1_IN_TREE = "api.assert_equal(roots[0], self.note_root)"
+NOTE_2_IN_TREE_IF_WORTH_ANYTHING = "api.assert_equal(api.mul(self.amount_2, api.sub(roots[1], self.note_root)), 0)"
+DISTINCT_NULLIFIERS = "api.assert_nonzero(api.sub(self.nf_1, self.nf_2))"
+CONSERVATION = "api.assert_equal(api.add(self.amount_1, self.amount_2), api.add(self.assigned, self.change))"
+ASSIGN_CM = "api.assert_equal(self.assign_cm, H_gadget("
+CHANGE_CM = "api.assert_equal(self.change_cm, H_gadget(api, Tag.NOTE, owner"
+
 
 @pytest.fixture(scope="module")
 def purchase_cs():
@@ -48,9 +62,12 @@ def redeem_cs():
 
 
 def rejected(cs, inputs, where: str = "") -> None:
-    """No witness satisfies the constraints for these inputs: either the solver cannot even compute
-    one (a division by zero: no value exists), or the checker finds a violated constraint. With
-    ``where``, the refusal must come from the constraint whose origin matches it (a regex)."""
+    """No witness satisfies the constraints for these inputs. With ``where`` (see
+    refusal.refused_by), only the check it names refuses them; without it (the redeem cases not yet
+    audited against the registry circuit), any violated constraint or failed solving step will do."""
+    if where:
+        refused_by(cs, inputs, where)
+        return
     try:
         witness = cs.solve(inputs, check=False)
     except WitnessError as exc:
@@ -131,24 +148,26 @@ def test_purchase_honest(purchase_cs):
 def test_purchase_amount_over_64_bits_rejected(purchase_cs, amount):
     rho = random_field_element()
     cm = note_commitment(OWNER, amount, EPOCH, rho)
-    rejected(purchase_cs, {"note_cm": cm, "amount": amount, "epoch": EPOCH, "owner": OWNER, "rho": rho})
+    rejected(purchase_cs, {"note_cm": cm, "amount": amount, "epoch": EPOCH, "owner": OWNER, "rho": rho},
+             "api.assert_range(self.amount, AMOUNT_BITS)")
 
 
 def test_purchase_epoch_over_32_bits_rejected(purchase_cs):
     rho = random_field_element()
     epoch = 1 << 32
     cm = note_commitment(OWNER, 5, epoch, rho)
-    rejected(purchase_cs, {"note_cm": cm, "amount": 5, "epoch": epoch, "owner": OWNER, "rho": rho})
+    rejected(purchase_cs, {"note_cm": cm, "amount": 5, "epoch": epoch, "owner": OWNER, "rho": rho},
+             "api.assert_range(self.epoch, EPOCH_BITS)")
 
 
 def test_purchase_commitment_must_hide_the_paid_amount(purchase_cs):
     note = Note.new(OWNER, 1000, EPOCH)
     inputs = purchase_inputs(note)
     inputs["amount"] = 10  # pay 10, get a note worth 1000
-    rejected(purchase_cs, inputs)
+    rejected(purchase_cs, inputs, NOTE_CM)
     inputs = purchase_inputs(note)
     inputs["epoch"] = EPOCH + 5  # a note dated later than its purchase
-    rejected(purchase_cs, inputs)
+    rejected(purchase_cs, inputs, NOTE_CM)
 
 
 # ------------------------------------------------------------------------------ assign
@@ -171,8 +190,8 @@ def test_assign_one_note_with_dummy(assign_cs, note_tree):
 
 def test_assign_not_expired_window(assign_cs, note_tree):
     assign_cs.solve(honest_assign(note_tree, now=EPOCH + 11))
-    rejected(assign_cs, honest_assign(note_tree, now=EPOCH + 12))  # expired
-    rejected(assign_cs, honest_assign(note_tree, now=EPOCH - 1))  # from the future
+    rejected(assign_cs, honest_assign(note_tree, now=EPOCH + 12), NOT_EXPIRED)
+    rejected(assign_cs, honest_assign(note_tree, now=EPOCH - 1), NOT_FUTURE)
 
 
 def test_assign_note_not_in_tree(assign_cs, note_tree):
@@ -181,14 +200,14 @@ def test_assign_note_not_in_tree(assign_cs, note_tree):
     inputs = honest_assign(note_tree, amount=60, two=False)
     inputs.update(amount_1=forged.amount, rho_1=forged.rho, nf_1=forged.nullifier(SK, ia), assigned=960)
     inputs["assign_cm"] = assignment_commitment(GROUP, OPERATOR, 960, EPOCH, inputs["rho_a"])
-    rejected(assign_cs, inputs)
+    rejected(assign_cs, inputs, NOTE_1_IN_TREE)
     # The forged note in a tree of the attacker's own: a valid path, but to an unknown root.
     other = MerkleTree(DEPTH)
     other.append(forged.commitment)
     inputs["path_elements_1"] = other.proof(0).path_elements
     inputs["path_indices_1"] = other.proof(0).path_indices
     inputs["nf_1"] = forged.nullifier(SK, 0)
-    rejected(assign_cs, inputs)  # against the real root
+    rejected(assign_cs, inputs, NOTE_1_IN_TREE)  # against the real root
     inputs["note_root"] = other.root
     assign_cs.solve(inputs)  # the circuit accepts it only under the fake root, which the ledger refuses
 
@@ -197,7 +216,8 @@ def test_assign_second_note_must_be_in_tree_when_it_has_value(assign_cs, note_tr
     inputs = honest_assign(note_tree, amount=60, two=False)
     forged = Note.new(OWNER, 500, EPOCH)
     inputs.update(amount_2=500, rho_2=forged.rho, nf_2=forged.nullifier(SK, 0), assigned=560)
-    rejected(assign_cs, inputs)
+    inputs["assign_cm"] = assignment_commitment(GROUP, OPERATOR, 560, EPOCH, inputs["rho_a"])
+    rejected(assign_cs, inputs, NOTE_2_IN_TREE_IF_WORTH_ANYTHING)
 
 
 def test_assign_same_note_twice(assign_cs, note_tree):
@@ -205,26 +225,31 @@ def test_assign_same_note_twice(assign_cs, note_tree):
     assignment = Assignment.new(GROUP, OPERATOR, 200, EPOCH)
     change = Note.new(OWNER, 0, EPOCH)
     inputs = assign_inputs(SK, [(a, tree.proof(ia)), (a, tree.proof(ia))], tree.root, assignment, change, EPOCH)
-    rejected(assign_cs, inputs)
+    rejected(assign_cs, inputs, DISTINCT_NULLIFIERS)
 
 
 def test_assign_needs_the_owners_secret(assign_cs, note_tree):
+    # A thief who knows the note's opening but not sk spends it with a key of its own, everything
+    # else consistent with that key (nullifiers, change to itself): under its owner address the
+    # note is not in the tree.
+    tree, (a, ia), _ = note_tree
+    thief = SK + 1
+    assignment = Assignment.new(GROUP, OPERATOR, 60, EPOCH)
+    change = Note.new(owner_address(thief), 40, EPOCH)
+    inputs = assign_inputs(thief, [(a, tree.proof(ia))], tree.root, assignment, change, EPOCH)
+    rejected(assign_cs, inputs, NOTE_1_IN_TREE)
     inputs = honest_assign(note_tree)
-    inputs["sk"] = SK + 1  # another key: another owner address, so the notes are not in the tree
-    rejected(assign_cs, inputs)
-    inputs = honest_assign(note_tree)
-    _, (a, ia), _ = note_tree
     inputs["nf_1"] = note_nullifier(SK + 1, a.rho, ia)  # a nullifier that is not the note's
-    rejected(assign_cs, inputs)
+    rejected(assign_cs, inputs, NF_IS_THE_NOTES)
     inputs["nf_1"] = note_nullifier(SK, a.rho, ia + 1)  # the note's, at another position
-    rejected(assign_cs, inputs)
+    rejected(assign_cs, inputs, NF_IS_THE_NOTES)
 
 
 def test_assign_amounts_conserve(assign_cs, note_tree):
     inputs = honest_assign(note_tree)
     inputs["assigned"] += 1
     inputs["assign_cm"] = assignment_commitment(GROUP, OPERATOR, inputs["assigned"], EPOCH, inputs["rho_a"])
-    rejected(assign_cs, inputs)
+    rejected(assign_cs, inputs, CONSERVATION)
 
 
 def _overflowing(amounts, assigned, change):
@@ -268,16 +293,16 @@ def test_overflow_helper_builds_honest_inputs(assign_cs):
 def test_assign_change_to_another_owner_rejected(assign_cs, note_tree):
     inputs = honest_assign(note_tree)
     inputs["change_cm"] = note_commitment(owner_address(SK + 1), inputs["change"], EPOCH, inputs["rho_c"])
-    rejected(assign_cs, inputs)
+    rejected(assign_cs, inputs, CHANGE_CM)
 
 
 def test_assign_cannot_refresh_the_epoch(assign_cs, note_tree):
     inputs = honest_assign(note_tree, amount=60, two=False)
     inputs["assign_cm"] = assignment_commitment(GROUP, OPERATOR, 60, EPOCH + 6, inputs["rho_a"])
-    rejected(assign_cs, inputs)
+    rejected(assign_cs, inputs, ASSIGN_CM)
     inputs = honest_assign(note_tree, amount=60, two=False)
     inputs["change_cm"] = note_commitment(OWNER, inputs["change"], EPOCH + 6, inputs["rho_c"])
-    rejected(assign_cs, inputs)
+    rejected(assign_cs, inputs, CHANGE_CM)
 
 
 def test_assign_notes_of_two_months_are_not_merged(assign_cs):
@@ -287,7 +312,7 @@ def test_assign_notes_of_two_months_are_not_merged(assign_cs):
     assignment = Assignment.new(GROUP, OPERATOR, 20, EPOCH)
     inputs = assign_inputs(SK, [(a, tree.proof(0)), (b, tree.proof(1))], tree.root, assignment,
                            Note.new(OWNER, 0, EPOCH), EPOCH + 1)
-    rejected(assign_cs, inputs)
+    rejected(assign_cs, inputs, NOTE_2_IN_TREE_IF_WORTH_ANYTHING)  # the circuit hashes b under a's month
 
 
 # ------------------------------------------------------------------------------ redeem
