@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -57,6 +58,36 @@ MUTANTS = [
            "self.sk, rho, leaf_position(api, path_indices))", "self.sk, rho, 0)", CIRCUITS),
     Mutant("redeem: nullifier not bound to the position", "circuits/redeem.py",
            "leaf_position(api, self.path_indices))", "0)", CIRCUITS),
+    # finding 6: each circuit check is removed alone (its assertion becomes an unconstrained sum), and
+    # the attack test that names it (and breaks only that rule, tests/refusal.py) must notice
+    *(Mutant(f"{circuit}: {what} not checked", f"circuits/{circuit}.py", snippet,
+             re.sub(r"api\.assert_\w+\(", "api.add(", snippet, count=1),
+             ("tests/test_credits_circuits.py", "-k", tests))
+      for circuit, what, snippet, tests in [
+          ("purchase", "the amount's range", "api.assert_range(self.amount, AMOUNT_BITS)",
+           "purchase_amount_over_64_bits"),
+          ("purchase", "the epoch's range", "api.assert_range(self.epoch, EPOCH_BITS)", "purchase_epoch_over_32_bits"),
+          ("purchase", "the note commitment", "api.assert_equal(self.note_cm, H_gadget(api, Tag.NOTE, self.owner, "
+           "self.amount, self.epoch, self.rho))", "purchase_commitment_must_hide"),
+          ("assign", "note 1's membership", "api.assert_equal(roots[0], self.note_root)",
+           "assign_note_not_in_tree or assign_needs_the_owners_secret"),
+          ("assign", "note 2's membership", "api.assert_equal(api.mul(self.amount_2, api.sub(roots[1], "
+           "self.note_root)), 0)", "assign_second_note_must_be_in_tree or notes_of_two_months"),
+          ("assign", "the nullifiers' derivation", "api.assert_equal(nf, H_gadget(api, Tag.NOTE_NF, self.sk, rho, "
+           "leaf_position(api, path_indices)))", "assign_needs_the_owners_secret"),
+          ("assign", "distinct nullifiers", "api.assert_nonzero(api.sub(self.nf_1, self.nf_2))",
+           "assign_same_note_twice"),
+          ("assign", "conservation", "api.assert_equal(api.add(self.amount_1, self.amount_2), "
+           "api.add(self.assigned, self.change))", "assign_amounts_conserve"),
+          ("assign", "the assignment commitment", "api.assert_equal(self.assign_cm, H_gadget(",
+           "assign_cannot_refresh_the_epoch"),
+          ("assign", "the change commitment", "api.assert_equal(self.change_cm, H_gadget(",
+           "assign_change_to_another_owner or assign_cannot_refresh_the_epoch"),
+          ("protocol", "expiry", "api.assert_equal(api.less_or_equal(now, api.add(epoch, LIFETIME - 1), "
+           "EPOCH_BITS + 1), 1)", "not_expired_window or redeem_expired_or_future"),
+          ("protocol", "a date in the future", "api.assert_equal(api.less_or_equal(epoch, now, EPOCH_BITS), 1)",
+           "not_expired_window or redeem_expired_or_future"),
+      ]),
     # finding 6: the ledger's rules
     Mutant("ledger: redeem without the assignment-root check", "circuits/app/ledger.py",
            "            self._require_recent_root(db, ASSIGN_TREE, publics.assign_root)\n", "", LEDGER_RULES),
