@@ -72,6 +72,17 @@ def refused_by(cs, inputs: Mapping[str, Any], where: str) -> None:
     _refused_when_compiled(cs, inputs)
 
 
+def names_check(exc: BaseException, where: str) -> None:
+    """A solver's or prover's refusal (UnsatisfiedConstraint, or a division by zero while solving)
+    names the check `where`, as in `refused_by`: for attacks run through a wallet or the prover,
+    where only the first violated constraint is reported."""
+    origin = getattr(exc, "origin", None)
+    if origin is None:
+        found = re.search(r"\((?P<origin>[^()]* at [\w.]+:\d+)\)", str(exc))
+        origin = found["origin"] if found else ""
+    assert where in _describe(origin), f"refused by {_describe(origin)!r}, not by {where!r}: {exc}"
+
+
 def _refused_when_compiled(cs, inputs) -> None:
     """The compiled solver (or the checker over the simplified system) refuses the same inputs."""
     try:

@@ -19,6 +19,7 @@ from circuits.app.system import CreditsSystem
 from wallet_options import TEST_WALLET
 from circuits.app.wallet import Wallet, export_assignment
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
+from refusal import names_check
 from zk.gadgets import MerkleTree
 from zk.r1cs import WitnessError
 from zk.r1cs.field import R
@@ -76,10 +77,11 @@ def snapshot(ledger: Ledger) -> list[str]:
         conn.close()
 
 
-def refused(ledger, error, call, *args):
-    """`call(*args)` raises `error` and leaves the ledger exactly as it was."""
+def refused(ledger, error, call, *args, match: str | None = None):
+    """`call(*args)` raises `error` (with a message matching `match`, where one error class has
+    several causes) and leaves the ledger exactly as it was."""
     before = snapshot(ledger)
-    with pytest.raises(error):
+    with pytest.raises(error, match=match):
         call(*args)
     assert snapshot(ledger) == before
 
@@ -160,22 +162,33 @@ def test_whole_story(ledger, system, clock, user, operator):
 def test_purchase_attacks(ledger, system, clock, user):
     note = Note.new(user.owner, 100, EPOCH)
     proof, st = system.prove("purchase", purchase_inputs(note))
-    refused(ledger, PaymentMismatch, ledger.purchase, pay(99), proof, st.note_cm, 100, EPOCH)  # underpaid
-    refused(ledger, PaymentMismatch, ledger.purchase, pay(0), proof, st.note_cm, 0, EPOCH)
-    refused(ledger, InvalidProof, ledger.purchase, pay(1000), proof, st.note_cm, 1000, EPOCH)  # inflated
-    refused(ledger, InvalidProof, ledger.purchase, pay(100), proof, st.note_cm, 100, EPOCH + 1)
-    refused(ledger, BadPublicInput, ledger.purchase, pay(100), proof, st.note_cm + R, 100, EPOCH)
-    clock.epoch += 1
-    refused(ledger, WrongEpoch, ledger.purchase, pay(100), proof, st.note_cm, 100, EPOCH)  # stale month
+    refused(ledger, PaymentMismatch, ledger.purchase, pay(99), proof, st.note_cm, 100, EPOCH,  # underpaid
+            match="the payment carries 99, the proof claims 100")
+    # A free note: the circuit proves amount 0 (a valid proof), only the ledger's rule refuses it.
+    free = Note.new(user.owner, 0, EPOCH)
+    free_proof, free_st = system.prove("purchase", purchase_inputs(free))
+    assert system.verify("purchase", free_st.as_list(), free_proof)
+    refused(ledger, PaymentMismatch, ledger.purchase, pay(0), free_proof, free_st.note_cm, 0, EPOCH,
+            match="needs a payment of a positive amount")
+    refused(ledger, InvalidProof, ledger.purchase, pay(1000), proof, st.note_cm, 1000, EPOCH,  # inflated
+            match="does not verify")
+    clock.epoch += 1  # a current month, so that only the proof (made for EPOCH) is wrong
+    refused(ledger, InvalidProof, ledger.purchase, pay(100), proof, st.note_cm, 100, EPOCH + 1, match="does not verify")
+    refused(ledger, WrongEpoch, ledger.purchase, pay(100), proof, st.note_cm, 100, EPOCH,  # stale month
+            match=f"purchase for epoch {EPOCH} submitted in epoch {EPOCH + 1}")
     clock.epoch -= 1
+    refused(ledger, BadPublicInput, ledger.purchase, pay(100), proof, st.note_cm + R, 100, EPOCH,
+            match="public input 0 = .* is not a field element")
     payment = pay(100)
     ledger.purchase(payment, proof, st.note_cm, 100, EPOCH)
     # Replaying the proof with a fresh payment would mint a twin of the note: refused.
-    refused(ledger, BadPublicInput, ledger.purchase, pay(100), proof, st.note_cm, 100, EPOCH)
+    refused(ledger, BadPublicInput, ledger.purchase, pay(100), proof, st.note_cm, 100, EPOCH,
+            match="already in the note tree")
     # One payment pays for one purchase.
     other = Note.new(user.owner, 100, EPOCH)
     proof2, st2 = system.prove("purchase", purchase_inputs(other))
-    refused(ledger, PaymentMismatch, ledger.purchase, payment, proof2, st2.note_cm, 100, EPOCH)
+    refused(ledger, PaymentMismatch, ledger.purchase, payment, proof2, st2.note_cm, 100, EPOCH,
+            match="already paid for a purchase")
     ledger.check_invariants()
 
 
@@ -188,11 +201,11 @@ def test_assign_double_spend_and_replay(ledger, system, user):
     proof2, st2 = assign_proof(ledger, system, user, 30)  # the same note, another assignment
     assert st.nf_1 == st2.nf_1 and st.assign_cm != st2.assign_cm
     ledger.assign(proof, st, 0, 0)
-    refused(ledger, NullifierSpent, ledger.assign, proof2, st2, 0, 0)  # double spend
-    refused(ledger, NullifierSpent, ledger.assign, proof, st, 0, 0)  # replay
+    refused(ledger, NullifierSpent, ledger.assign, proof2, st2, 0, 0, match="note nullifier")  # double spend
+    refused(ledger, NullifierSpent, ledger.assign, proof, st, 0, 0, match="note nullifier")  # replay
     # The same nullifier spelled nf + r is not a field element.
     shifted = AssignPublic(**{**st2.__dict__, "nf_1": st2.nf_1 + R})
-    refused(ledger, BadPublicInput, ledger.assign, proof2, shifted, 0, 0)
+    refused(ledger, BadPublicInput, ledger.assign, proof2, shifted, 0, 0, match="public input 1 = .* not a field element")
     ledger.check_invariants()
 
 
@@ -203,7 +216,7 @@ def test_assign_under_unknown_root(ledger, system, user):
     fake.extend(ledger.leaves(NOTE_TREE))
     fake.append(Note.new(user.owner, 10 ** 6, EPOCH).commitment)
     proof, st = assign_proof(ledger, system, user, 60, tree=fake)
-    refused(ledger, UnknownRoot, ledger.assign, proof, st, 0, 0)
+    refused(ledger, UnknownRoot, ledger.assign, proof, st, 0, 0, match="note root is not among")
 
 
 def test_assign_note_not_in_tree_gets_no_proof(ledger, system, user):
@@ -212,19 +225,21 @@ def test_assign_note_not_in_tree_gets_no_proof(ledger, system, user):
     tree.extend(ledger.leaves(NOTE_TREE))
     forged = Note.new(user.owner, 10 ** 6, EPOCH)
     real_path = tree.proof(0)
-    with pytest.raises(WitnessError):
+    with pytest.raises(WitnessError) as refusal:
         system.prove("assign", assign_inputs(user.sk, [(forged, real_path)], ledger.root(NOTE_TREE),
                                              Assignment.new(GROUP, 1, 10 ** 6, EPOCH), Note.new(user.owner, 0, EPOCH),
                                              EPOCH))
+    names_check(refusal.value, "api.assert_equal(roots[0], self.note_root)")
 
 
 def test_assign_bound_to_relayer_and_fee(ledger, system, user):
     user.purchase(ledger, system, pay(100))
     proof, st = assign_proof(ledger, system, user, 60, relayer=0xAAAA, fee=10)
-    refused(ledger, BadPublicInput, ledger.assign, proof, st, 0xBBBB, 10)  # re-targeted relayer
-    refused(ledger, BadPublicInput, ledger.assign, proof, st, 0xAAAA, 11)
+    unbound = "external_hash does not match"
+    refused(ledger, BadPublicInput, ledger.assign, proof, st, 0xBBBB, 10, match=unbound)  # re-targeted relayer
+    refused(ledger, BadPublicInput, ledger.assign, proof, st, 0xAAAA, 11, match=unbound)
     retargeted = AssignPublic(**{**st.__dict__, "external_hash": external_hash(0xBBBB, 10)})
-    refused(ledger, InvalidProof, ledger.assign, proof, retargeted, 0xBBBB, 10)
+    refused(ledger, InvalidProof, ledger.assign, proof, retargeted, 0xBBBB, 10, match="does not verify")
     ledger.assign(proof, st, 0xAAAA, 10)
 
 
@@ -233,10 +248,12 @@ def test_assign_expired_note(ledger, system, clock, user, operator):
     clock.epoch = EPOCH + 11
     proof, st = assign_proof(ledger, system, user, 60)  # last usable month
     clock.epoch = EPOCH + 12
-    refused(ledger, WrongEpoch, ledger.assign, proof, st, 0, 0)
+    refused(ledger, WrongEpoch, ledger.assign, proof, st, 0, 0,
+            match=f"the proof is for epoch {EPOCH + 11}, the ledger is in epoch {EPOCH + 12}")
     before = user.notes()
-    with pytest.raises(WitnessError):  # no proof can be made once the note expired
+    with pytest.raises(WitnessError) as refusal:  # no proof can be made once the note expired
         user.assign(ledger, system, GROUP, operator.operator, 60, notes=before)
+    names_check(refusal.value, "api.less_or_equal(now, api.add(epoch, LIFETIME - 1)")
     assert user.notes() == before and user.assignments("pending", "given") == []
 
 
