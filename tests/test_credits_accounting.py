@@ -89,7 +89,7 @@ def ledger(tmp_path, clock):
 
 
 def test_only_the_valid_token_passes_the_double(ledger):
-    with pytest.raises(InvalidProof):
+    with pytest.raises(InvalidProof, match="does not verify"):
         ledger.purchase(Payment("x", "0x", 5), "forged", 1, 5, EPOCH)
 
 
@@ -111,10 +111,10 @@ def test_configured_share(tmp_path, clock, share):
 
 
 def test_share_above_70_percent_refused(tmp_path, clock):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="operator share must be 0..7000 basis points, got 7001"):
         Ledger(tmp_path / "l.db", AcceptValid(), now=clock, depth=4, operator_share_bps=7001)
     Ledger(tmp_path / "l.db", AcceptValid(), now=clock, depth=4, operator_share_bps=6000)
-    with pytest.raises(ValueError):  # fixed at creation
+    with pytest.raises(ValueError, match="has operator share 6000, not 7000"):  # fixed at creation
         Ledger(tmp_path / "l.db", AcceptValid(), now=clock, operator_share_bps=7000)
 
 
@@ -147,10 +147,10 @@ def test_root_history_keeps_the_last_32_roots(ledger):
     assign(ledger, root=old)  # accepted; its change note pushes `old` out of the window
     assert old not in ledger.recent_roots(NOTE_TREE)
     before = snapshot(ledger.path)
-    with pytest.raises(UnknownRoot):
+    with pytest.raises(UnknownRoot, match="note root is not among"):
         assign(ledger, root=old)
     assert snapshot(ledger.path) == before
-    with pytest.raises(UnknownRoot):
+    with pytest.raises(UnknownRoot, match="note root is not among"):
         assign(ledger, root=ledger.root(ASSIGN_TREE))  # a root of the other tree
     ledger.check_invariants()
 

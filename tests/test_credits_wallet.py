@@ -60,9 +60,9 @@ def test_blob_roundtrip_and_tampering():
         import_assignment(json.dumps(tampered))
     with pytest.raises(BlobError, match="version"):
         import_assignment(json.dumps(dict(data, version=2)))
-    with pytest.raises(BlobError):
+    with pytest.raises(BlobError, match="not an assignment blob"):
         import_assignment("not json")
-    with pytest.raises(BlobError):
+    with pytest.raises(BlobError, match="not a zk-credits/assignment blob"):
         import_assignment(json.dumps({"format": "something else"}))
     with pytest.raises(BlobError, match="not an assignment"):
         import_assignment(blob[:-10])  # truncated
@@ -97,10 +97,10 @@ def test_note_selection(tmp_path, ledger, system, clock):
     assert [n.note.amount for n in user.select_notes(25, clock.epoch)] == [30]
     assert [n.note.amount for n in user.select_notes(40, clock.epoch)] == [30, 10]
     assert [n.note.amount for n in user.select_notes(41, clock.epoch)] == [100]
-    with pytest.raises(InsufficientCredits):
+    with pytest.raises(InsufficientCredits, match="no one or two usable notes of one month hold 101"):
         user.select_notes(101, clock.epoch)
     # Credits of two months are never merged into one assignment.
-    with pytest.raises(InsufficientCredits):
+    with pytest.raises(InsufficientCredits, match="no one or two usable notes of one month hold 131"):
         user.select_notes(131, clock.epoch)
     clock.epoch = EPOCH + 12
     assert user.balance(clock.epoch) == 100
@@ -168,7 +168,7 @@ def test_redeem_spends_only_after_acceptance(tmp_path, ledger, system, clock):
     user.purchase(ledger, system, pay(100))
     operator.import_assignment(export_assignment(user.assign(ledger, system, 1, operator.operator, 60)))
     operator.sync(ledger)
-    with pytest.raises(InsufficientCredits):
+    with pytest.raises(InsufficientCredits, match="no usable assignment holds 61"):
         operator.redeem(ledger, system, 61, 0x1)
     operator.redeem(ledger, system, 60, 0x1)
     assert operator.redeemable(EPOCH) == 0

@@ -248,10 +248,12 @@ def test_degenerate_toxic_waste_is_refused():
         _keys(mats, _ToxicWaste(tau=5, alpha=2, beta=3, gamma=7, delta=7), None)
     with pytest.raises(InvalidKey, match=r"delta = \+-gamma"):
         _keys(mats, _ToxicWaste(tau=5, alpha=2, beta=3, gamma=7, delta=R - 7), None)
-    with pytest.raises(InvalidKey):
+    with pytest.raises(InvalidKey, match="tau in the evaluation domain"):
         _keys(mats, _ToxicWaste(tau=root_of_unity(2 * n), alpha=2, beta=3, gamma=7, delta=8), None)
-    with pytest.raises(InvalidKey):
-        _keys(mats, _ToxicWaste(tau=5, alpha=0, beta=3, gamma=7, delta=8), None)
+    for name in ("tau", "alpha", "beta", "gamma", "delta"):
+        waste = {**dict(tau=5, alpha=2, beta=3, gamma=7, delta=8), name: 0}
+        with pytest.raises(InvalidKey, match=f"{name} is zero"):
+            _keys(mats, _ToxicWaste(**waste), None)
 
 
 def test_setup_resamples_delta_equal_to_gamma(monkeypatch):
@@ -266,7 +268,7 @@ def test_setup_resamples_delta_equal_to_gamma(monkeypatch):
 
 
 def test_setup_accepts_circom_style_constraint_system_types():
-    with pytest.raises(qap.QAPError):
+    with pytest.raises(qap.QAPError, match="expected a ConstraintSystem, got object"):
         qap.from_constraint_system(object())
 
 

@@ -113,7 +113,7 @@ def test_g2_point_outside_subgroup(system):
 def test_wrong_types_are_rejected(system):
     _, _, vk, proofs = system
     public, proof = proofs[(3, 5)]
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput, match="expected a Proof, got tuple"):
         verify(vk, public, (proof.a, proof.b, proof.c))
     with pytest.raises(InvalidInput, match="G2Point"):
         verify(vk, public, Proof(proof.a, proof.a, proof.c))

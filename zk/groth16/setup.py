@@ -81,8 +81,15 @@ def _keys(mats: R1CSMatrices, toxic: _ToxicWaste, progress: Progress | None) -> 
     n = mats.domain_size
     n_public = mats.n_public
     tau, alpha, beta, gamma, delta = toxic.tau, toxic.alpha, toxic.beta, toxic.gamma, toxic.delta
-    if delta in (gamma, R - gamma) or 0 in (tau, alpha, beta, gamma, delta) or pow(tau, 2 * n, R) == 1:
-        raise InvalidKey("degenerate toxic waste: zero scalar, delta = +-gamma, or tau in the evaluation domain")
+    # Each cause named apart, so that a refusal says (and a test can check) which rule it broke.
+    zero = [name for name, value in zip(("tau", "alpha", "beta", "gamma", "delta"), (tau, alpha, beta, gamma, delta))
+            if value == 0]
+    if zero:
+        raise InvalidKey(f"degenerate toxic waste: {zero[0]} is zero")
+    if delta in (gamma, R - gamma):
+        raise InvalidKey("degenerate toxic waste: delta = +-gamma")
+    if pow(tau, 2 * n, R) == 1:
+        raise InvalidKey("degenerate toxic waste: tau in the evaluation domain")
 
     say(f"setup: {mats.n_constraints} constraints, {mats.n_wires} wires, {n_public} public, domain 2^{n.bit_length() - 1}")
     a_aug = mats.a_with_public_rows()
