@@ -1,7 +1,9 @@
 """Multi-scalar multiplication (Pippenger) and fixed-base multiplication, G1 and G2.
 
 Run: .venv/bin/python -m pytest bench/bench_msm.py --benchmark-only -s -q
-Set ZK_BENCH_LARGE=1 to add 2^18 points (G1). The machine is shared: each figure also prints
+Set ZK_BENCH_LARGE=1 to add 2^18 points (G1), ZK_BENCH_LOGS=8,10 for other sizes (bench/sizes.py;
+small sizes check every result quickly). Every timed result is checked against an oracle
+outside the timing. The machine is shared: each figure also prints
 the time per point in Fp-multiplication equivalents measured in the same run, which stays put
 when the absolute times do not.
 """
@@ -18,21 +20,15 @@ import numba
 import fieldref
 import pytest
 from py_ecc import optimized_bn128 as bn
+from sizes import log_sizes
 
-from zk.curve import G1Point, G2Point
+from zk.curve import G1Point, G2Point, from_py_ecc, g1_from_array, g2_from_array
 from zk.field import R
 from zk.field import arrays as A
 from zk.msm import G1, G2, choose_window, fixed_base_g1, fixed_base_g2, msm_jacobian, scalars_from_ints
 
 rng = random.Random(2024)
-LOG_SIZES = [12, 14, 16] + ([18] if os.environ.get("ZK_BENCH_LARGE") else [])
-
-
-
-
-
-
-
+LOG_SIZES = log_sizes([12, 14, 16], [18])
 
 _cache: dict = {}
 
@@ -108,22 +104,28 @@ def test_msm(benchmark, report, group_name, log_n):
 
 @pytest.mark.parametrize("group_name", ["G1", "G2"])
 def test_fixed_base(benchmark, report, group_name):
-    n = 1 << 14
+    log_n = min(14, LOG_SIZES[-1])
+    n = 1 << log_n
     fixed = fixed_base_g1 if group_name == "G1" else fixed_base_g2
     scalars = scalars_from_ints([rng.randrange(R) for _ in range(n)])
     fixed(None, scalars[:4])
     table_start = time.perf_counter()
     fixed(None, scalars)  # builds (and caches) the table for this n
     first = time.perf_counter() - table_start
-    benchmark.pedantic(fixed, args=(None, scalars), rounds=3, iterations=1, warmup_rounds=0)
+    result = benchmark.pedantic(fixed, args=(None, scalars), rounds=3, iterations=1, warmup_rounds=0)
     ns = benchmark.stats.stats.min * 1e9 / n
     gen = bn.G1 if group_name == "G1" else bn.G2
+    # The timed result against py_ecc (the tests' oracle) on a few rows, first and last included.
+    from_array = g1_from_array if group_name == "G1" else g2_from_array
+    ints = scalars_to_ints(scalars)
+    for i in (0, n // 2, n - 1):
+        assert from_array(result[i : i + 1])[0] == from_py_ecc(bn.multiply(gen, ints[i])), f"fixed-base row {i} is wrong"
     start = time.perf_counter()
     for k in scalars_to_ints(scalars[:3]):
         bn.normalize(bn.multiply(gen, k))
     ref = (time.perf_counter() - start) / 3 * 1e9
     report(
-        f"{group_name} fixed-base k*G, 2^14 scalars (per point, affine out)",
+        f"{group_name} fixed-base k*G, 2^{log_n} scalars (per point, affine out)",
         ns,
         ref,
         benchmark=benchmark,

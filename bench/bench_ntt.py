@@ -3,6 +3,8 @@
 Run: .venv/bin/python -m pytest bench/bench_ntt.py --benchmark-only -s -q
 The reference is a textbook radix-2 NTT on Python ints (what one writes without numba), timed
 at the same size; the figure also prints ns per butterfly in Fp-multiplication equivalents.
+Every timed transform (both paths, inverse, coset) is checked outside the timing. Sizes:
+ZK_BENCH_LOGS=8,10 (bench/sizes.py), ZK_BENCH_LARGE=1 adds 2^18.
 """
 from __future__ import annotations
 
@@ -13,20 +15,14 @@ import time
 import numba
 import fieldref
 import pytest
+from sizes import log_sizes
 
 from zk.field import FR, R
 from zk.field import arrays as A
-from zk.poly import coset_intt, coset_ntt, domain, intt, ntt, root_of_unity
+from zk.poly import MULTIPLICATIVE_GENERATOR, coset_intt, coset_ntt, domain, intt, ntt, root_of_unity
 
 rng = random.Random(7)
-
-
-
-
-
-
-
-LOG_SIZES = [12, 14, 16] + ([18] if os.environ.get("ZK_BENCH_LARGE") else [])
+LOG_SIZES = log_sizes([12, 14, 16], [18])
 
 
 def check_ntt(values: list[int], original, n: int) -> None:
@@ -36,10 +32,22 @@ def check_ntt(values: list[int], original, n: int) -> None:
     assert A.from_array(FR, ntt(original.copy(), parallel=True)) == serial, f"parallel NTT 2^{n.bit_length() - 1} differs"
     w = root_of_unity(n)
     for j in rng.sample(range(n), 3):
-        x, acc = pow(w, j, R), 0
-        for a in reversed(values):
-            acc = (acc * x + a) % R
-        assert serial[j] == acc, f"NTT 2^{n.bit_length() - 1} is wrong at {j}"
+        assert serial[j] == _evaluate(values, pow(w, j, R)), f"NTT 2^{n.bit_length() - 1} is wrong at {j}"
+    # The inverse and the coset transforms that the bench times as well.
+    assert A.from_array(FR, intt(ntt(original.copy()))) == values, "intt does not invert ntt"
+    coset = A.from_array(FR, coset_ntt(original.copy()))
+    for j in rng.sample(range(n), 2):
+        point = MULTIPLICATIVE_GENERATOR * pow(w, j, R) % R
+        assert coset[j] == _evaluate(values, point), f"coset NTT 2^{n.bit_length() - 1} is wrong at {j}"
+    assert A.from_array(FR, coset_intt(coset_ntt(original.copy()))) == values, "coset_intt does not invert coset_ntt"
+
+
+def _evaluate(coefficients: list[int], x: int) -> int:
+    """sum_i c_i x^i by Horner's rule on Python ints."""
+    acc = 0
+    for c in reversed(coefficients):
+        acc = (acc * x + c) % R
+    return acc
 
 
 def python_ntt(values: list[int]) -> list[int]:

@@ -7,6 +7,8 @@ arrays (what the Groth16 verifier does); "API" rows go through zk.pairing.pairin
 pairing_check with py_ecc points, which adds input validation (on-curve checks, the G2 subgroup
 test) and conversions. py_ecc rows are py_ecc.optimized_bn128 (pairing takes Q first there).
 Cold numba compile and cached load of the pairing kernels are measured in fresh interpreters.
+Every timed result is checked outside the timing: values against py_ecc's pairing (the tests'
+oracle), checks both ways (the product that is 1 and one that is not).
 """
 from __future__ import annotations
 
@@ -61,6 +63,15 @@ def py_ecc_times():
     }
 
 
+def _expected_pairing() -> list[int]:
+    """e(P, Q) by py_ecc, as coefficients of its Fp12 basis."""
+    return [int(c) for c in ob.pairing(Q_POINT, P_POINT).coeffs]
+
+
+def _as_py_ecc(arr) -> list[int]:
+    return zp.Fp12.from_array(arr).py_ecc_coeffs()
+
+
 def _product(values):
     out = ob.FQ12.one()
     for v in values:
@@ -78,7 +89,8 @@ def arrays():
 
 def test_pairing_kernel(benchmark, report, arrays, py_ecc_times):
     g1, g2, _, _ = arrays
-    benchmark.pedantic(K.pairing_product_array, args=(g1, g2), rounds=50, iterations=1, warmup_rounds=2)
+    result = benchmark.pedantic(K.pairing_product_array, args=(g1, g2), rounds=50, iterations=1, warmup_rounds=2)
+    assert _as_py_ecc(result) == _expected_pairing()
     report("one pairing (kernel, prepared arrays)", benchmark.stats.stats.min * 1e9, py_ecc_times["pairing"],
            bar="<= 3 ms, goal 2 ms", benchmark=benchmark)
 
@@ -86,7 +98,7 @@ def test_pairing_kernel(benchmark, report, arrays, py_ecc_times):
 def test_pairing_api(benchmark, report, arrays, py_ecc_times):
     result = benchmark.pedantic(zp.pairing, args=(P_POINT, Q_POINT), rounds=30, iterations=1, warmup_rounds=2)
     # the timed value against py_ecc (the tests' oracle)
-    assert result.py_ecc_coeffs() == [int(c) for c in ob.pairing(Q_POINT, P_POINT).coeffs]
+    assert result.py_ecc_coeffs() == _expected_pairing()
     report("one pairing (zk.pairing.pairing, py_ecc points, validated)", benchmark.stats.stats.min * 1e9,
            py_ecc_times["pairing"], bar="<= 3 ms, goal 2 ms", benchmark=benchmark)
 
@@ -94,26 +106,31 @@ def test_pairing_api(benchmark, report, arrays, py_ecc_times):
 def test_pairing_check_4_kernel(benchmark, report, arrays, py_ecc_times):
     _, _, c1, c2 = arrays
     assert benchmark.pedantic(K.pairing_check_arrays, args=(c1, c2), rounds=50, iterations=1, warmup_rounds=2)
+    assert not K.pairing_check_arrays(c1[:3], c2[:3])  # without the last pair the product is e(P, Q) != 1
     report("pairing_check of 4 pairs (kernel, prepared arrays)", benchmark.stats.stats.min * 1e9,
            py_ecc_times["check4"], bar="<= 6 ms", benchmark=benchmark)
 
 
 def test_pairing_check_4_api(benchmark, report, arrays, py_ecc_times):
     assert benchmark.pedantic(zp.pairing_check, args=(CHECK_PAIRS,), rounds=20, iterations=1, warmup_rounds=1)
+    assert not zp.pairing_check(CHECK_PAIRS[:3])
     report("pairing_check of 4 pairs (zk.pairing.pairing_check, validated)", benchmark.stats.stats.min * 1e9,
            py_ecc_times["check4"], bar="<= 6 ms", benchmark=benchmark)
 
 
 def test_miller_loop(benchmark, report, arrays, py_ecc_times):
     g1, g2, _, _ = arrays
-    benchmark.pedantic(K.miller_loop_array, args=(g1, g2), rounds=50, iterations=1, warmup_rounds=2)
+    f = benchmark.pedantic(K.miller_loop_array, args=(g1, g2), rounds=50, iterations=1, warmup_rounds=2)
+    # A Miller loop value is defined up to factors the final exponentiation removes: check it after that.
+    assert _as_py_ecc(K.final_exponentiation_array(f)) == _expected_pairing()
     report("Miller loop, one pair (kernel)", benchmark.stats.stats.min * 1e9, py_ecc_times["miller"], benchmark=benchmark)
 
 
 def test_final_exponentiation(benchmark, report, arrays, py_ecc_times):
     g1, g2, _, _ = arrays
     f = K.miller_loop_array(g1, g2)
-    benchmark.pedantic(K.final_exponentiation_array, args=(f,), rounds=50, iterations=1, warmup_rounds=2)
+    result = benchmark.pedantic(K.final_exponentiation_array, args=(f,), rounds=50, iterations=1, warmup_rounds=2)
+    assert _as_py_ecc(result) == _expected_pairing()
     report("final exponentiation (kernel)", benchmark.stats.stats.min * 1e9, py_ecc_times["final_exp"], benchmark=benchmark)
 
 
