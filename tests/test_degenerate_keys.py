@@ -6,6 +6,7 @@ loads with allow_degenerate=True."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -151,6 +152,7 @@ def test_refused_on_construction_export_and_cli(honest, name, tmp_path):
         assert result.exit_code == 2, result.output
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+        assert re.search(message, lines[0]), result.output
     assert not (tmp_path / "Verifier.sol").exists()
 
 
