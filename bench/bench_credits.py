@@ -14,7 +14,9 @@ import time
 import pytest
 
 from circuits.app.system import circuit_classes
-from circuits.protocol import Assignment, Note, current_epoch, operator_address, owner_address
+from circuits.protocol import (
+    Assignment, Note, current_epoch, operator_address, owner_address, registry_depth, registry_leaf,
+)
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
 from zk import groth16
 from zk.gadgets import MerkleTree
@@ -38,10 +40,13 @@ def _inputs(depth: int) -> dict[str, dict]:
     atree = MerkleTree(depth)
     atree.extend([assignment.commitment])
     rest = Assignment.new(assignment.group, operator, 30, now)
+    registry = MerkleTree(registry_depth(depth))
+    registry.extend([registry_leaf(operator, 0xAB, 7000)])
     return {
         "purchase": purchase_inputs(notes[0]),
         "assign": assign_inputs(sk, spent, tree.root, assignment, change, now, depth=depth),
-        "redeem": redeem_inputs(osk, assignment, atree.proof(0), atree.root, 50, 0xAB, now, rest),
+        "redeem": redeem_inputs(osk, assignment, atree.proof(0), atree.root, 50, 0xAB, now, rest, 7000,
+                                registry.proof(0), registry.root),
     }
 
 

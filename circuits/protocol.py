@@ -24,6 +24,7 @@ class Tag(IntEnum):
     ASSIGNMENT = 5
     ASSIGN_NF = 6
     EXTERNAL = 7
+    REGISTRY = 8
 
 
 AMOUNT_BITS = 64
@@ -36,6 +37,13 @@ DEFAULT_DEPTH = 20
 ROOT_HISTORY = 32
 MAX_OPERATOR_SHARE_BPS = 7000
 MAX_DEPTH = 32  # zk.gadgets.merkle's limit: positions fit in 32 bits, far below r
+# The operator registry (§3.1): at most 2^10 registered operators at once (slots of removed
+# operators are reused); each level costs the redeem proof 242 constraints.
+REGISTRY_DEPTH = 10
+# A replaced registry root stays acceptable this many seconds (§3.1): long enough for a proof in
+# flight (seconds to prove, minutes to relay), short enough that a removal or rotation bites
+# within the hour whatever else happens to the registry.
+REGISTRY_ROOT_WINDOW = 3600
 
 
 class ProtocolError(ValueError):
@@ -88,6 +96,32 @@ def owner_address(sk: int) -> int:
 
 def operator_address(osk: int) -> int:
     return H(Tag.OPERATOR, check_field(osk, "operator key"))
+
+
+def registry_depth(depth: int) -> int:
+    """The registry tree's depth for a ledger whose note and assignment trees have `depth`:
+    REGISTRY_DEPTH, or less for the small trees of tests (one parameter sizes the circuits)."""
+    return min(depth, REGISTRY_DEPTH)
+
+
+def registry_leaf(operator: int, payout: int, share_bps: int) -> int:
+    """A registry entry: the operator's address, its payout address, its share in basis points."""
+    check_field(operator, "operator")
+    check_payout(payout)
+    check_share(share_bps)
+    return H(Tag.REGISTRY, operator, payout, share_bps)
+
+
+def check_payout(value: int, what: str = "payout") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << PAYOUT_BITS:
+        raise ProtocolError(f"{what} must be a {PAYOUT_BITS}-bit chain address, got {value!r}")
+    return value
+
+
+def check_share(value: int, what: str = "operator share") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_OPERATOR_SHARE_BPS:
+        raise ProtocolError(f"{what} must be 0..{MAX_OPERATOR_SHARE_BPS} basis points, got {value!r}")
+    return value
 
 
 def external_hash(relayer: int, fee: int) -> int:
@@ -280,8 +314,10 @@ class AssignPublic(_Statement):
 @dataclass(frozen=True)
 class RedeemPublic(_Statement):
     assign_root: int
+    registry_root: int
     nf: int
     change_cm: int
     amount: int
     payout: int
+    share_bps: int
     now: int

@@ -44,8 +44,13 @@ def assign_inputs(sk: int, spent: Sequence[tuple[Note, MerkleProof | None]], not
 
 
 def redeem_inputs(osk: int, assignment: Assignment, path: MerkleProof, assign_root: int, amount: int, payout: int,
-                  now: int, change: Assignment) -> dict:
-    return {"assign_root": assign_root, "nf": assignment.nullifier(osk, path.index), "change_cm": change.commitment,
-            "amount": amount, "payout": payout, "now": now, "osk": osk, "group": assignment.group,
-            "assigned": assignment.amount, "epoch": assignment.epoch, "rho": assignment.rho, "rho_c": change.rho,
-            "path_elements": list(path.path_elements), "path_indices": list(path.path_indices)}
+                  now: int, change: Assignment, share_bps: int, registry_path: MerkleProof, registry_root: int) -> dict:
+    """`payout`, `share_bps`: the operator's registry entry; `registry_path`: that entry's path in
+    the registry tree whose root is `registry_root`."""
+    return {"assign_root": assign_root, "registry_root": registry_root, "nf": assignment.nullifier(osk, path.index),
+            "change_cm": change.commitment, "amount": amount, "payout": payout, "share_bps": share_bps, "now": now,
+            "osk": osk, "group": assignment.group, "assigned": assignment.amount, "epoch": assignment.epoch,
+            "rho": assignment.rho, "rho_c": change.rho,
+            "path_elements": list(path.path_elements), "path_indices": list(path.path_indices),
+            "registry_path_elements": list(registry_path.path_elements),
+            "registry_path_indices": list(registry_path.path_indices)}

@@ -44,6 +44,7 @@ KEYFILE = ("tests/test_keyfile_hostile.py", "-k", "not fuzz")
 DEGENERATE = ("tests/test_degenerate_keys.py",)
 DECIMAL = ("tests/test_decimal_limits.py",)
 WALLET = ("tests/test_credits_wallet_security.py",)
+REGISTRY = ("tests/test_credits_registry.py",)
 
 MUTANTS = [
     # finding 6: the Assign circuit's range checks, one at a time
@@ -101,9 +102,31 @@ MUTANTS = [
            "if sum(b.remaining for b in buckets) < amount:", "if False:", LEDGER_RULES),
     Mutant("ledger: reopened with another depth", "circuits/app/ledger.py",
            "if depth is not None and depth != self.depth:", "if False:", LEDGER_RULES),
-    Mutant("ledger: reopened with another share", "circuits/app/ledger.py",
-           "if operator_share_bps is not None and operator_share_bps != self.operator_share_bps:", "if False:",
-           LEDGER_RULES),
+    Mutant("ledger: reopened with another governance key", "circuits/app/ledger.py",
+           "if governance is not None and bytes(governance) != self.governance_key:", "if False:", LEDGER_RULES),
+    Mutant("ledger: redeem with a share above 7000", "circuits/app/ledger.py",
+           "if publics.share_bps > MAX_OPERATOR_SHARE_BPS:", "if False:", LEDGER_RULES),
+    # issue 15: the operator registry, in the circuit, the ledger and the wallet
+    Mutant("registry: redeem does not prove membership", "circuits/redeem.py",
+           "            api.assert_equal(merkle_root_gadget(api, entry, self.registry_path_elements, "
+           "self.registry_path_indices),\n                             self.registry_root)",
+           "            merkle_root_gadget(api, entry, self.registry_path_elements, self.registry_path_indices)",
+           CIRCUITS),
+    Mutant("registry: ledger does not check the registry root", "circuits/app/ledger.py",
+           "            self.registry.require_root(db, publics.registry_root)\n", "", REGISTRY),
+    Mutant("registry: replaced roots accepted forever", "circuits/app/ledger.py",
+           "horizon = int(self.ledger.seconds()) - REGISTRY_ROOT_WINDOW", "horizon = -1", REGISTRY),
+    Mutant("registry: change without the governance signature", "circuits/app/ledger.py",
+           "if not verify_change(ledger.governance_key, ledger.ledger_id, change, signature):", "if False:", REGISTRY),
+    Mutant("registry: signature not bound to the ledger", "circuits/app/registry.py",
+           'fields = {"ledger": ledger_id, **self.to_json()}', "fields = self.to_json()", REGISTRY),
+    Mutant("registry: replayed change", "circuits/app/ledger.py", "if change.seq != expected:", "if False:", REGISTRY),
+    Mutant("registry: share above 7000 registered", "circuits/app/ledger.py",
+           "        return check_share(value)\n", "        return value\n", REGISTRY),
+    Mutant("registry: one payout for two operators", "circuits/app/ledger.py",
+           "                if holder is not None:", "                if False:", REGISTRY),
+    Mutant("registry: wallet assigns to an unregistered operator", "circuits/app/wallet.py",
+           'if ledger.registry.entry(check_field(operator, "operator")) is None:', "if False:", REGISTRY),
     # finding 6: key files
     Mutant("key file: domain too small for its constraints", "zk/formats/keyfile.py",
            "if domain_size != mats.domain_size:", "if False:", KEYFILE),

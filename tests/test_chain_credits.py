@@ -188,7 +188,10 @@ def test_the_sqlite_ledger_and_the_contract_agree_on_purchases(w3, system, compi
     token, shared, _ = deployed
     credits, _ = deploy(w3, compiled["CommunityCredits"], token.address, shared.functions.purchaseVerifier().call())
     epoch = credits.functions.currentEpoch().call()
-    ledger = Ledger(tmp_path / "ledger.db", system, now=lambda: epoch, depth=DEPTH, operator_share_bps=7000)
+    from circuits.app.registry import Governance
+
+    ledger = Ledger(tmp_path / "ledger.db", system, governance=Governance.generate().public_key, now=lambda: epoch,
+                    depth=DEPTH)
     notes = [Note.new(random_field_element(), amount, epoch) for amount in (7, 1, 500)]
     proofs = {note.commitment: system.prove("purchase", purchase_inputs(note)) for note in notes}
     steps = [(notes[0], 7, epoch), (notes[0], 8, epoch), (notes[1], 1, epoch + 1), (notes[1], 1, epoch),

@@ -45,13 +45,17 @@ def wallet_passphrase():
 
 @pytest.fixture(scope="module")
 def keyed_home(tmp_path_factory):
-    """A home with keys, a ledger in 2026-11 and wallets alice, bob, op (copied per test)."""
+    """A home with keys, a ledger in 2026-11, wallets alice, bob, op and mallory, and op registered
+    as an operator with PAYOUT at 70% (copied per test)."""
     home = tmp_path_factory.mktemp("credits") / "home"
-    run(home, "init", "--depth", DEPTH, "--share", 7000, "--now", "2026-11")
+    out = run(home, "init", "--depth", DEPTH, "--now", "2026-11").output
+    assert "governance key" in out
     out = run(home, "setup").output
     assert "purchase" in out and "constraints" in out
-    for name in ("alice", "bob", "op"):
+    for name in ("alice", "bob", "op", "mallory"):
         run(home, "wallet", "create", name)
+    out = run(home, "registry", "add", "--operator-wallet", "op", "--payout", PAYOUT, "--share", 7000).output
+    assert "registry add for operator" in out and "signed by governance" in out
     return home
 
 
@@ -121,8 +125,35 @@ def test_assign_to_local_operator_wallet(home):
     run(home, "purchase", "--wallet", "bob", "--amount", 40)
     out = run(home, "assign", "--wallet", "bob", "--amount", 40, "--group", "g", "--to-operator-wallet", "op").output
     assert "delivered to wallet op" in out
-    out = run(home, "redeem", "--wallet", "op", "--amount", 40, "--payout", PAYOUT).output
-    assert "28 to" in out and "12 to the network fund" in out
+    out = run(home, "redeem", "--wallet", "op", "--amount", 40).output  # to its registered payout
+    assert f"28 to {PAYOUT}" in out and "12 to the network fund" in out
+    assert "invariants: OK" in run(home, "status").output
+
+
+def test_registry_commands(home):
+    """Only registered operators are assigned to and redeem; governance changes the registry."""
+    run(home, "purchase", "--wallet", "bob", "--amount", 100)
+    refused(home, "assign", "--wallet", "bob", "--amount", 40, "--group", "g", "--to-operator-wallet", "mallory",
+            match="is not in the ledger's registry")
+    run(home, "assign", "--wallet", "bob", "--amount", 40, "--group", "g", "--to-operator-wallet", "op")
+    refused(home, "redeem", "--wallet", "op", "--amount", 10, "--payout", "0xbad",
+            match="is not the payout registered to this operator")
+    refused(home, "redeem", "--wallet", "mallory", "--amount", 10, match="is not in the ledger's registry")
+    refused(home, "registry", "add", "--operator-wallet", "mallory", "--payout", "0xbad", "--share", 7001,
+            match="must be 0..7000")
+    refused(home, "registry", "add", "--operator-wallet", "mallory", "--payout", PAYOUT,
+            match="already registered to another operator")
+    run(home, "registry", "add", "--operator-wallet", "mallory", "--payout", "0xbad", "--share", 6000)
+    run(home, "registry", "rotate", "--operator-wallet", "op", "--payout", "0xc0ffee")
+    out = run(home, "registry", "list").output
+    assert "registry: 2 operator(s)" in out and "share 60.00%" in out and "0x0000000000000000000000000000000000c0ffee" in out
+    out = run(home, "redeem", "--wallet", "op", "--amount", 10).output
+    assert "7 to 0x0000000000000000000000000000000000c0ffee" in out
+    run(home, "registry", "remove", "--operator-wallet", "op")
+    refused(home, "redeem", "--wallet", "op", "--amount", 10, match="is not in the ledger's registry")
+    # Without the governance key nobody changes the registry.
+    (home / "governance.key").unlink()
+    refused(home, "registry", "add", "--operator-wallet", "op", "--payout", PAYOUT, match="no governance key")
     assert "invariants: OK" in run(home, "status").output
 
 
@@ -188,7 +219,6 @@ def test_without_home_or_keys(tmp_path):
     run(tmp_path / "fresh", "init", "--depth", DEPTH)
     run(tmp_path / "fresh", "wallet", "create", "x")
     refused(tmp_path / "fresh", "purchase", "--wallet", "x", "--amount", 1, match="run `zk credits setup` first")
-    refused(tmp_path / "bad", "init", "--share", 7001, match="operator share must be")
     refused(tmp_path / "bad", "init", "--depth", 0, match="tree depth must be")
 
 

@@ -27,6 +27,7 @@ from circuits.app.ledger import (
     ASSIGN_TREE, NOTE_TREE, InvalidProof, Ledger, Payment, UnknownRoot,
 )
 from circuits.protocol import AssignPublic, RedeemPublic, external_hash, random_field_element
+from governance import GOVERNANCE
 
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH = 24322
@@ -55,9 +56,11 @@ def buy(ledger, amount):
     ledger.purchase(Payment(f"p{next(_ids)}", "0xpayer", amount), VALID, random_field_element(), amount, ledger.now())
 
 
-def redeem(ledger, amount, payout=0x42):
-    return ledger.redeem(VALID, RedeemPublic(ledger.root(ASSIGN_TREE), random_field_element(), random_field_element(),
-                                             amount, payout, ledger.now()))
+def redeem(ledger, amount, payout=0x42, share_bps=7000):
+    """A redemption the verifier double accepts (the registry's membership proof is the circuit's
+    business, test_credits_registry.py); the registry root is the ledger's current one."""
+    return ledger.redeem(VALID, RedeemPublic(ledger.root(ASSIGN_TREE), ledger.registry.root(), random_field_element(),
+                                             random_field_element(), amount, payout, share_bps, ledger.now()))
 
 
 def assign(ledger, root=None):
@@ -82,7 +85,7 @@ def clock():
 
 @pytest.fixture
 def ledger(tmp_path, clock):
-    return Ledger(tmp_path / "ledger.db", AcceptValid(), now=clock, depth=6, operator_share_bps=7000)
+    return Ledger(tmp_path / "ledger.db", AcceptValid(), governance=GOVERNANCE.public_key, now=clock, depth=6)
 
 
 # ------------------------------------------------------------------------------ payouts, sweeps
@@ -100,22 +103,23 @@ def test_payout_split_rounds_down_for_the_operator(ledger):
     ledger.check_invariants()
 
 
-@pytest.mark.parametrize("share", [0, 5000, 7000])
-def test_configured_share(tmp_path, clock, share):
-    ledger = Ledger(tmp_path / "l.db", AcceptValid(), now=clock, depth=4, operator_share_bps=share)
+@pytest.mark.parametrize("share", [0, 5000, 6000, 7000])
+def test_share_of_the_redeeming_operator(ledger, share):
+    """Each operator's registered share (public in its redeem proof) decides its split."""
     buy(ledger, 10 ** 6)
-    redeem(ledger, 10 ** 6, payout=0x77)
+    redeem(ledger, 10 ** 6, payout=0x77, share_bps=share)
     assert ledger.payout_balance(0x77) == share * 100
     assert ledger.network_fund == 10 ** 6 - share * 100
     ledger.check_invariants()
 
 
-def test_share_above_70_percent_refused(tmp_path, clock):
-    with pytest.raises(ValueError, match="operator share must be 0..7000 basis points, got 7001"):
-        Ledger(tmp_path / "l.db", AcceptValid(), now=clock, depth=4, operator_share_bps=7001)
-    Ledger(tmp_path / "l.db", AcceptValid(), now=clock, depth=4, operator_share_bps=6000)
-    with pytest.raises(ValueError, match="has operator share 6000, not 7000"):  # fixed at creation
-        Ledger(tmp_path / "l.db", AcceptValid(), now=clock, operator_share_bps=7000)
+def test_two_operators_two_shares(ledger):
+    buy(ledger, 1000)
+    redeem(ledger, 333, payout=0x70, share_bps=7000)
+    redeem(ledger, 333, payout=0x60, share_bps=6000)
+    assert (ledger.payout_balance(0x70), ledger.payout_balance(0x60)) == (233, 199)  # floors of 233.1, 199.8
+    assert ledger.network_fund == 666 - 233 - 199
+    ledger.check_invariants()
 
 
 def test_sweep_waits_twelve_months_and_goes_in_order(ledger, clock):
@@ -196,7 +200,7 @@ def test_fifo_invariant_J_against_true_months(sequence):
     never take what unexpired credits still need."""
     clock = Clock()
     with tempfile.TemporaryDirectory() as tmp:
-        ledger = Ledger(Path(tmp) / "l.db", AcceptValid(), now=clock, depth=6)
+        ledger = Ledger(Path(tmp) / "l.db", AcceptValid(), governance=GOVERNANCE.public_key, now=clock, depth=6)
         unredeemed: dict[int, int] = {}  # U_m: what users of month m really still hold
         for op in sequence:
             now = clock.epoch
@@ -253,7 +257,8 @@ _CHILD = textwrap.dedent("""
         start = float(sys.argv[3]) if len(sys.argv) > 3 else 0
         while time.time() < start:
             pass
-        publics = RedeemPublic(ledger.root(ASSIGN_TREE), nf, random_field_element(), 10, 1, {epoch})
+        publics = RedeemPublic(ledger.root(ASSIGN_TREE), ledger.registry.root(), nf, random_field_element(), 10, 1,
+                               7000, {epoch})
         try:
             ledger.redeem("valid-proof", publics)
             print("ok")
@@ -266,8 +271,9 @@ _CHILD = textwrap.dedent("""
         while True:
             i += 1
             ledger.purchase(Payment(f"loop{{i}}", "0x", 7), "valid-proof", random_field_element(), 7, {epoch})
-            ledger.redeem("valid-proof", RedeemPublic(ledger.root(ASSIGN_TREE), random_field_element(),
-                                                      random_field_element(), 3, 1, {epoch}))
+            ledger.redeem("valid-proof", RedeemPublic(ledger.root(ASSIGN_TREE), ledger.registry.root(),
+                                                      random_field_element(), random_field_element(), 3, 1, 7000,
+                                                      {epoch}))
             print(i, flush=True)
 """)
 
@@ -283,7 +289,7 @@ def child(path, epoch, *args, env=None, **kw):
 def test_killed_mid_operation_leaves_the_ledger_as_before(tmp_path, action, point):
     clock = Clock(EPOCH)
     path = tmp_path / "ledger.db"
-    ledger = Ledger(path, AcceptValid(), now=clock, depth=20)
+    ledger = Ledger(path, AcceptValid(), governance=GOVERNANCE.public_key, now=clock, depth=20)
     buy(ledger, 100)
     clock.epoch += 1
     buy(ledger, 50)
@@ -304,7 +310,7 @@ def test_killed_mid_operation_leaves_the_ledger_as_before(tmp_path, action, poin
 
 def test_sigkill_at_a_random_moment(tmp_path):
     path = tmp_path / "ledger.db"
-    ledger = Ledger(path, AcceptValid(), now=lambda: EPOCH, depth=20)
+    ledger = Ledger(path, AcceptValid(), governance=GOVERNANCE.public_key, now=lambda: EPOCH, depth=20)
     buy(ledger, 10 ** 6)
     proc = child(path, EPOCH, "loop")
     # Wait until the loop is running, then kill it wherever it is.
@@ -322,7 +328,7 @@ def test_sigkill_at_a_random_moment(tmp_path):
 
 def test_processes_racing_one_nullifier(tmp_path):
     path = tmp_path / "ledger.db"
-    ledger = Ledger(path, AcceptValid(), now=lambda: EPOCH, depth=8)
+    ledger = Ledger(path, AcceptValid(), governance=GOVERNANCE.public_key, now=lambda: EPOCH, depth=8)
     buy(ledger, 1000)
     nf = random_field_element()
     start = time.time() + 3

@@ -16,7 +16,8 @@ from refusal import refused_by
 from circuits.assign import assign_circuit
 from circuits.protocol import (
     Assignment, AssignPublic, Note, PurchasePublic, RedeemPublic, Tag, H, assignment_commitment,
-    note_commitment, note_nullifier, operator_address, owner_address, random_field_element,
+    note_commitment, note_nullifier, operator_address, owner_address, random_field_element, registry_depth,
+    registry_leaf,
 )
 from circuits.purchase import Purchase
 from circuits.redeem import redeem_circuit
@@ -32,6 +33,8 @@ OWNER = owner_address(SK)
 OSK = 0x7654321
 OPERATOR = operator_address(OSK)
 GROUP = 0xC0FFEE
+PAYOUT = 0xDEADBEEF
+SHARE = 6000
 
 # The checks that refuse the attacks below, by the circuit source line that creates them.
 NOTE_CM = "api.assert_equal(self.note_cm, H_gadget("
@@ -108,10 +111,27 @@ def assign_tree():
     return tree, mine, index
 
 
-def honest_redeem(assign_tree, amount=30, now=EPOCH + 3, payout=0xDEADBEEF):
+def registry_tree(*entries):
+    """A registry tree (depth registry_depth(DEPTH)) of (operator, payout, share) entries; returns
+    the tree and each entry's slot."""
+    tree = MerkleTree(registry_depth(DEPTH))
+    return tree, [tree.append(registry_leaf(*entry)) for entry in entries]
+
+
+@pytest.fixture(scope="module")
+def registry():
+    """OPERATOR registered with PAYOUT at SHARE, between two other operators."""
+    tree, slots = registry_tree((operator_address(5), 0xAAAA, 7000), (OPERATOR, PAYOUT, SHARE),
+                                (operator_address(6), 0xBBBB, 7000))
+    return tree, slots[1]
+
+
+def honest_redeem(assign_tree, registry, amount=30, now=EPOCH + 3):
     tree, mine, index = assign_tree
+    reg, slot = registry
     change = Assignment.new(mine.group, mine.operator, mine.amount - amount, mine.epoch)
-    return redeem_inputs(OSK, mine, tree.proof(index), tree.root, amount, payout, now, change)
+    return redeem_inputs(OSK, mine, tree.proof(index), tree.root, amount, PAYOUT, now, change, SHARE, reg.proof(slot),
+                         reg.root)
 
 
 # ------------------------------------------------------------------------------ shape
@@ -129,8 +149,9 @@ def test_public_inputs_read_like_the_spec(circuit, statement):
 
 
 def test_tags_are_distinct_and_match_the_spec():
-    assert [t.value for t in Tag] == list(range(1, 8))
-    assert [t.name for t in Tag] == ["OWNER", "NOTE", "NOTE_NF", "OPERATOR", "ASSIGNMENT", "ASSIGN_NF", "EXTERNAL"]
+    assert [t.value for t in Tag] == list(range(1, 9))
+    assert [t.name for t in Tag] == ["OWNER", "NOTE", "NOTE_NF", "OPERATOR", "ASSIGNMENT", "ASSIGN_NF", "EXTERNAL",
+                                     "REGISTRY"]
     # The same arguments under two tags give unrelated values (domain separation).
     assert note_nullifier(SK, 5, 0) != H(Tag.ASSIGN_NF, SK, 5, 0)
 
@@ -318,36 +339,36 @@ def test_assign_notes_of_two_months_are_not_merged(assign_cs):
 # ------------------------------------------------------------------------------ redeem
 
 
-def test_redeem_honest(redeem_cs, assign_tree):
-    inputs = honest_redeem(assign_tree)
+def test_redeem_honest(redeem_cs, assign_tree, registry):
+    inputs = honest_redeem(assign_tree, registry)
     witness = redeem_cs.solve(inputs)
     public = RedeemPublic.from_list(redeem_cs.public_values(witness))
     _, mine, _ = assign_tree
     assert public.nf == mine.nullifier(OSK, assign_tree[2])
     assert public.change_cm == assignment_commitment(GROUP, OPERATOR, 50, EPOCH, inputs["rho_c"])
-    redeem_cs.solve(honest_redeem(assign_tree, amount=80))  # everything (change worth 0)
-    redeem_cs.solve(honest_redeem(assign_tree, now=EPOCH + 11))
+    redeem_cs.solve(honest_redeem(assign_tree, registry, amount=80))  # everything (change worth 0)
+    redeem_cs.solve(honest_redeem(assign_tree, registry, now=EPOCH + 11))
 
 
 @pytest.mark.parametrize("amount", [81, 1 << 64, R - 1])
-def test_redeem_more_than_assigned_rejected(redeem_cs, assign_tree, amount):
-    inputs = honest_redeem(assign_tree)
+def test_redeem_more_than_assigned_rejected(redeem_cs, assign_tree, registry, amount):
+    inputs = honest_redeem(assign_tree, registry)
     inputs["amount"] = amount
     tree, mine, _ = assign_tree
     inputs["change_cm"] = assignment_commitment(GROUP, OPERATOR, (mine.amount - amount) % R, EPOCH, inputs["rho_c"])
     rejected(redeem_cs, inputs)
 
 
-def test_redeem_expired_or_future_rejected(redeem_cs, assign_tree):
-    rejected(redeem_cs, honest_redeem(assign_tree, now=EPOCH + 12))
-    rejected(redeem_cs, honest_redeem(assign_tree, now=EPOCH - 1))
+def test_redeem_expired_or_future_rejected(redeem_cs, assign_tree, registry):
+    rejected(redeem_cs, honest_redeem(assign_tree, registry, now=EPOCH + 12))
+    rejected(redeem_cs, honest_redeem(assign_tree, registry, now=EPOCH - 1))
 
 
-def test_redeem_needs_the_operator_key(redeem_cs, assign_tree):
-    inputs = honest_redeem(assign_tree)
+def test_redeem_needs_the_operator_key(redeem_cs, assign_tree, registry):
+    inputs = honest_redeem(assign_tree, registry)
     inputs["osk"] = OSK + 1
     rejected(redeem_cs, inputs)
-    inputs = honest_redeem(assign_tree)
+    inputs = honest_redeem(assign_tree, registry)
     _, mine, _ = assign_tree
     inputs["nf"] = H(Tag.ASSIGN_NF, OSK, mine.rho + 1, assign_tree[2])
     rejected(redeem_cs, inputs)
@@ -355,28 +376,85 @@ def test_redeem_needs_the_operator_key(redeem_cs, assign_tree):
     rejected(redeem_cs, inputs)
 
 
-def test_redeem_change_stays_with_the_group(redeem_cs, assign_tree):
-    inputs = honest_redeem(assign_tree)
+def test_redeem_change_stays_with_the_group(redeem_cs, assign_tree, registry):
+    inputs = honest_redeem(assign_tree, registry)
     inputs["change_cm"] = assignment_commitment(GROUP + 1, OPERATOR, 50, EPOCH, inputs["rho_c"])
     rejected(redeem_cs, inputs)
-    inputs = honest_redeem(assign_tree)
+    inputs = honest_redeem(assign_tree, registry)
     inputs["change_cm"] = assignment_commitment(GROUP, operator_address(3), 50, EPOCH, inputs["rho_c"])
     rejected(redeem_cs, inputs)
 
 
-def test_redeem_group_owner_cannot_redeem(redeem_cs, assign_tree):
+def test_redeem_group_owner_cannot_redeem(redeem_cs, assign_tree, registry):
     """Knowing the assignment's opening (as the group owner does) is not enough without osk."""
-    tree, mine, index = assign_tree
-    change = Assignment.new(mine.group, mine.operator, 0, mine.epoch)
-    inputs = redeem_inputs(OSK, mine, tree.proof(index), tree.root, 80, 1, EPOCH, change)
+    inputs = honest_redeem(assign_tree, registry, amount=80)
     inputs["osk"] = random_field_element()
     rejected(redeem_cs, inputs)
+
+
+# ------------------------------------------------------------------------------ redeem: the registry (§3.1)
+# Each case breaks exactly one rule: the witness is honest except for the one registry fact, and
+# the constraint that refuses it is the registry membership check ("registered operator").
+
+
+def test_redeem_public_payout_and_share_are_the_registered_ones(redeem_cs, assign_tree, registry):
+    witness = redeem_cs.solve(honest_redeem(assign_tree, registry))
+    public = RedeemPublic.from_list(redeem_cs.public_values(witness))
+    assert (public.payout, public.share_bps, public.registry_root) == (PAYOUT, SHARE, registry[0].root)
+
+
+def test_redeem_by_an_unregistered_operator_key(redeem_cs, registry):
+    """A fake operator: a key of its own, an assignment made out to it, a payout of its choice."""
+    fake_osk = random_field_element()
+    fake = Assignment.new(GROUP, operator_address(fake_osk), 80, EPOCH)
+    tree = MerkleTree(DEPTH)
+    index = tree.append(fake.commitment)
+    reg, slot = registry
+    change = Assignment.new(GROUP, fake.operator, 50, EPOCH)
+    for payout, share, path in ((0xBAD, 7000, reg.proof(slot)), (PAYOUT, SHARE, reg.proof(slot)),
+                                (0xAAAA, 7000, reg.proof(0))):  # its own payout, OPERATOR's, another's
+        inputs = redeem_inputs(fake_osk, fake, tree.proof(index), tree.root, 30, payout, EPOCH, change, share, path,
+                               reg.root)
+        rejected(redeem_cs, inputs, "registered operator")
+    # Only in a registry of its own making does the circuit accept it: a root the ledger refuses
+    # (StaleRegistryRoot, test_credits_registry.py).
+    own, (own_slot,) = registry_tree((fake.operator, 0xBAD, 7000))
+    redeem_cs.solve(redeem_inputs(fake_osk, fake, tree.proof(index), tree.root, 30, 0xBAD, EPOCH, change, 7000,
+                                  own.proof(own_slot), own.root))
+
+
+def test_redeem_to_a_payout_not_registered_to_the_operator(redeem_cs, assign_tree, registry):
+    for payout in (0xBAD, 0xAAAA):  # nobody's, another operator's
+        inputs = honest_redeem(assign_tree, registry)
+        inputs["payout"] = payout
+        rejected(redeem_cs, inputs, "registered operator")
+
+
+@pytest.mark.parametrize("share", [SHARE + 1, 7000, SHARE - 1, 0])
+def test_redeem_with_another_share(redeem_cs, assign_tree, registry, share):
+    inputs = honest_redeem(assign_tree, registry)
+    inputs["share_bps"] = share
+    rejected(redeem_cs, inputs, "registered operator")
+
+
+def test_redeem_registry_path_must_lead_to_the_public_root(redeem_cs, assign_tree, registry):
+    inputs = honest_redeem(assign_tree, registry)
+    inputs["registry_root"] = registry_tree((OPERATOR, PAYOUT, SHARE))[0].root  # another registry's root
+    rejected(redeem_cs, inputs, "registered operator")
+    inputs = honest_redeem(assign_tree, registry)
+    inputs["registry_path_indices"] = [1 - inputs["registry_path_indices"][0], *inputs["registry_path_indices"][1:]]
+    rejected(redeem_cs, inputs, "registered operator")
+
+
+def test_registry_leaf_is_domain_separated():
+    assert registry_leaf(OPERATOR, PAYOUT, SHARE) == H(Tag.REGISTRY, OPERATOR, PAYOUT, SHARE)
+    assert registry_leaf(OPERATOR, PAYOUT, SHARE) != H(Tag.ASSIGNMENT, OPERATOR, PAYOUT, SHARE)
 
 
 # ------------------------------------------------------------------------------ no proof either
 
 
-def test_prover_refuses_overflow_witnesses(note_tree, assign_tree):
+def test_prover_refuses_overflow_witnesses(note_tree, assign_tree, registry):
     """The Groth16 prover checks the witness: an overflowing assignment or redemption gets no proof."""
     from circuits.app.system import CreditsSystem
     from zk.groth16 import UnsatisfiedWitness
@@ -392,7 +470,7 @@ def test_prover_refuses_overflow_witnesses(note_tree, assign_tree):
         from zk.groth16 import prove
         prove(keys.pk, witness)
 
-    inputs = honest_redeem(assign_tree)
+    inputs = honest_redeem(assign_tree, registry)
     inputs["amount"] = R - 1
     inputs["change_cm"] = assignment_commitment(GROUP, OPERATOR, 81, EPOCH, inputs["rho_c"])
     keys = system.keys["redeem"]

@@ -8,6 +8,7 @@ import pytest
 from circuits.app.ledger import ASSIGN_TREE, NOTE_TREE, Ledger, Payment
 from circuits.protocol import Assignment, Note
 from circuits.app.system import CreditsSystem
+from governance import GOVERNANCE
 from wallet_options import TEST_WALLET
 from circuits.app.wallet import Wallet, export_assignment
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
@@ -25,8 +26,9 @@ EPOCH = 24322
 
 def test_each_credits_circuit_verifies_on_the_evm(tmp_path):
     system = CreditsSystem.shared(DEPTH)
-    ledger = Ledger(tmp_path / "ledger.db", system, now=lambda: EPOCH, depth=DEPTH, operator_share_bps=7000)
+    ledger = Ledger(tmp_path / "ledger.db", system, governance=GOVERNANCE.public_key, now=lambda: EPOCH, depth=DEPTH)
     user, operator = Wallet(tmp_path / "user.db", **TEST_WALLET), Wallet(tmp_path / "operator.db", **TEST_WALLET)
+    GOVERNANCE.add(ledger, operator.operator, 0xBEEF, 7000)
 
     statements = {}
     note = Note.new(user.owner, 100, EPOCH)
@@ -49,8 +51,11 @@ def test_each_credits_circuit_verifies_on_the_evm(tmp_path):
     tree.extend(ledger.leaves(ASSIGN_TREE))
     a = owned.assignment
     change = Assignment.new(a.group, a.operator, a.amount - 30, a.epoch)
+    registry = MerkleTree(ledger.registry.depth)
+    registry.extend(ledger.registry.leaves())
     statements["redeem"] = system.prove(
-        "redeem", redeem_inputs(operator.osk, a, tree.proof(owned.leaf), tree.root, 30, 0xBEEF, EPOCH, change)
+        "redeem", redeem_inputs(operator.osk, a, tree.proof(owned.leaf), tree.root, 30, 0xBEEF, EPOCH, change, 7000,
+                                registry.proof(0), registry.root)
     )
 
     contracts, calls = {}, []

@@ -16,6 +16,7 @@ from circuits.protocol import (
     owner_address, random_field_element,
 )
 from circuits.app.system import CreditsSystem
+from governance import GOVERNANCE, register
 from wallet_options import TEST_WALLET
 from circuits.app.wallet import Wallet, export_assignment
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
@@ -49,7 +50,7 @@ def clock():
 
 @pytest.fixture
 def ledger(tmp_path, system, clock):
-    return Ledger(tmp_path / "ledger.db", system, now=clock, depth=DEPTH, operator_share_bps=7000)
+    return Ledger(tmp_path / "ledger.db", system, governance=GOVERNANCE.public_key, now=clock, depth=DEPTH)
 
 
 @pytest.fixture
@@ -87,6 +88,8 @@ def refused(ledger, error, call, *args, match: str | None = None):
 
 
 def given_assignment(ledger, system, user, operator, amount=80, bought=100):
+    if ledger.registry.entry(operator.operator) is None:
+        register(ledger, operator.operator, 0x10000 + operator.operator % 1000)
     user.purchase(ledger, system, pay(bought))
     assignment = user.assign(ledger, system, GROUP, operator.operator, amount)
     operator.import_assignment(export_assignment(assignment))
@@ -94,15 +97,27 @@ def given_assignment(ledger, system, user, operator, amount=80, bought=100):
     return assignment
 
 
+def registry_path(ledger, operator):
+    """(entry, its path, the registry root) from the ledger's public registry leaves."""
+    entry = ledger.registry.entry(operator)
+    tree = MerkleTree(ledger.registry.depth)
+    tree.extend(ledger.registry.leaves())
+    return entry, tree.proof(entry.index), tree.root
+
+
 def redeem_proof(ledger, system, operator, amount, payout):
-    """A redeem proof for the operator's first assignment (valid if amount <= assigned), not submitted."""
+    """A redeem proof for the operator's first assignment (valid if amount <= assigned), not
+    submitted; the operator is registered with `payout` first (as governance would)."""
+    register(ledger, operator.operator, payout)
     operator.sync(ledger)
     owned = operator.assignments()[0]
     tree = MerkleTree(DEPTH)
     tree.extend(ledger.leaves(ASSIGN_TREE))
     a = owned.assignment
     change = Assignment.new(a.group, a.operator, 0, a.epoch)
-    inputs = redeem_inputs(operator.osk, a, tree.proof(owned.leaf), tree.root, amount, payout, ledger.now(), change)
+    entry, path, root = registry_path(ledger, operator.operator)
+    inputs = redeem_inputs(operator.osk, a, tree.proof(owned.leaf), tree.root, amount, payout, ledger.now(), change,
+                           entry.share_bps, path, root)
     # The change commitment the circuit expects, even when assigned - amount wraps around r.
     inputs["change_cm"] = assignment_commitment(a.group, a.operator, (a.amount - amount) % R, a.epoch, change.rho)
     return system.prove("redeem", inputs)
@@ -116,7 +131,7 @@ def assign_proof(ledger, system, user, amount, relayer=0, fee=0, root=None, tree
         tree = MerkleTree(DEPTH)
         tree.extend(ledger.leaves(NOTE_TREE))
     note = owned.note
-    assignment = Assignment.new(GROUP, operator_address(7), amount, note.epoch)
+    assignment = Assignment.new(GROUP, operator_address(7), amount, note.epoch)  # the wallet's checks bypassed
     change = Note.new(user.owner, note.amount - amount, note.epoch)
     return system.prove("assign", assign_inputs(user.sk, [(note, tree.proof(owned.leaf))], tree.root, assignment,
                                                 change, ledger.now(), relayer, fee))
@@ -126,6 +141,8 @@ def assign_proof(ledger, system, user, amount, relayer=0, fee=0, root=None, tree
 
 
 def test_whole_story(ledger, system, clock, user, operator):
+    payout = 0x1111111111111111111111111111111111111111
+    GOVERNANCE.add(ledger, operator.operator, payout, 7000)
     user.purchase(ledger, system, pay(100))
     user.purchase(ledger, system, pay(50))
     assert user.balance(EPOCH) == 150
@@ -137,7 +154,6 @@ def test_whole_story(ledger, system, clock, user, operator):
     operator.sync(ledger)
     assert operator.redeemable(clock.epoch) == 120
     clock.epoch += 1
-    payout = 0x1111111111111111111111111111111111111111
     receipt = operator.redeem(ledger, system, 100, payout)
     assert (receipt["operator_share"], receipt["network_share"]) == (70, 30)
     receipt = operator.redeem(ledger, system, 20, payout)  # from the change assignment
@@ -151,7 +167,8 @@ def test_whole_story(ledger, system, clock, user, operator):
     assert ledger.sweep_expired() == [(EPOCH, 30)]
     assert ledger.network_fund == 66
     ledger.check_invariants()
-    assert [op for _, op, _, _ in ledger.events()] == ["purchase", "purchase", "assign", "redeem", "redeem", "sweep"]
+    assert [op for _, op, _, _ in ledger.events()] == ["registry", "purchase", "purchase", "assign", "redeem", "redeem",
+                                                       "sweep"]
     # The user's change expired with its month.
     assert user.balance(clock.epoch) == 0
 
@@ -244,6 +261,7 @@ def test_assign_bound_to_relayer_and_fee(ledger, system, user):
 
 
 def test_assign_expired_note(ledger, system, clock, user, operator):
+    register(ledger, operator.operator, 0x4444)
     user.purchase(ledger, system, pay(100))
     clock.epoch = EPOCH + 11
     proof, st = assign_proof(ledger, system, user, 60)  # last usable month
@@ -297,10 +315,10 @@ def test_proof_for_another_circuit(ledger, system, user, operator):
     redeem_pf, redeem_st = redeem_proof(ledger, system, operator, 10, 0x5555)
     user.purchase(ledger, system, pay(40))
     assign_pf, assign_st = assign_proof(ledger, system, user, 10)
-    padded = AssignPublic.from_list(redeem_st.as_list() + [external_hash(0, 0)])
+    padded = AssignPublic.from_list(redeem_st.as_list()[:6] + [external_hash(0, 0)])
     refused(ledger, InvalidProof, ledger.assign, redeem_pf, padded, 0, 0)
     values = assign_st.as_list()
-    refused(ledger, InvalidProof, ledger.redeem, assign_pf, RedeemPublic.from_list(values[:3] + [10, 0x5555, values[5]]))
+    refused(ledger, InvalidProof, ledger.redeem, assign_pf, RedeemPublic.from_list(values[:4] + [10, 0x5555, 7000, values[5]]))
     note = Note.new(user.owner, 5, EPOCH)
     purchase_pf, _ = system.prove("purchase", purchase_inputs(note))
     refused(ledger, InvalidProof, ledger.redeem, purchase_pf, redeem_st)
@@ -360,7 +378,9 @@ def test_failure_mid_operation_changes_nothing(tmp_path, system, clock, user, op
         if armed["on"] and where == point:
             raise Crash(where)
 
-    ledger = Ledger(tmp_path / "ledger.db", system, now=clock, depth=DEPTH, fault=fault)
+    ledger = Ledger(tmp_path / "ledger.db", system, governance=GOVERNANCE.public_key, now=clock, depth=DEPTH,
+                    fault=fault)
+    register(ledger, operator.operator, 0x8888)
     given_assignment(ledger, system, user, operator, amount=80)
     user.purchase(ledger, system, pay(100))
     armed["on"] = True
@@ -395,6 +415,7 @@ def test_transcripts_share_no_field_element(ledger, system, clock, user, operato
     """The public inputs of a purchase, the assignment spending its note and the redemption of
     that assignment have no element in common (amounts and months differ here: those are the
     known value and timing leaks of §8, which wallets mitigate with denominations and delays)."""
+    register(ledger, operator.operator, 0xABCDEF)
     user.purchase(ledger, system, pay(100))
     clock.epoch += 1
     assignment = user.assign(ledger, system, GROUP, operator.operator, 60, relayer=0x99, fee=2)
@@ -403,6 +424,8 @@ def test_transcripts_share_no_field_element(ledger, system, clock, user, operato
     operator.redeem(ledger, system, 25, 0xABCDEF)
     transcripts = {}
     for _, op, _, data in ledger.events():
+        if op == "registry":
+            continue  # governance's, public by design
         cls = {"purchase": PurchasePublic, "assign": AssignPublic, "redeem": RedeemPublic}[op]
         transcripts[op] = set(cls.from_json(data).as_list())
     assert len(transcripts) == 3
@@ -423,6 +446,7 @@ def test_assignments_sharing_rho_are_both_redeemable(ledger, system, user, opera
     rho (90 and 1 credits) used to share a nullifier: redeeming the 1 made the 90 unredeemable.
     Nullifiers are bound to the leaf position, so both redeem."""
     rho = random_field_element()
+    register(ledger, operator.operator, 0x1111)
     monkeypatch.setattr(Assignment, "new", classmethod(lambda cls, g, o, a, e: cls(g, o, a, e, rho)))
     user.purchase(ledger, system, pay(100))
     big = user.assign(ledger, system, GROUP, operator.operator, 90)
@@ -436,5 +460,5 @@ def test_assignments_sharing_rho_are_both_redeemable(ledger, system, user, opera
     assert held[1].assignment.nullifier(operator.osk, held[1].leaf) != \
         held[90].assignment.nullifier(operator.osk, held[90].leaf)
     operator.redeem(ledger, system, 1, 0x1111, assignment=held[1])
-    operator.redeem(ledger, system, 90, 0x2222, assignment=held[90])
+    operator.redeem(ledger, system, 90, assignment=held[90])
     assert operator.redeemable(ledger.now()) == 0

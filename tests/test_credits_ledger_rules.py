@@ -11,6 +11,7 @@ from circuits.app.ledger import (
 )
 from circuits.protocol import AssignPublic, RedeemPublic, external_hash, random_field_element
 from zk.r1cs.field import R
+from governance import GOVERNANCE
 
 EPOCH = 24322
 
@@ -22,7 +23,7 @@ class AcceptAll:
 
 @pytest.fixture
 def ledger(tmp_path):
-    return Ledger(tmp_path / "ledger.db", AcceptAll(), now=lambda: EPOCH, depth=2, operator_share_bps=7000)
+    return Ledger(tmp_path / "ledger.db", AcceptAll(), governance=GOVERNANCE.public_key, now=lambda: EPOCH, depth=2)
 
 
 _ids = iter(range(10 ** 9))
@@ -33,8 +34,8 @@ def buy(ledger, amount=100):
 
 
 def redeem_publics(ledger, **changes):
-    values = dict(assign_root=ledger.root("assign"), nf=random_field_element(), change_cm=random_field_element(),
-                  amount=10, payout=0x1234, now=EPOCH)
+    values = dict(assign_root=ledger.root("assign"), registry_root=ledger.registry.root(), nf=random_field_element(),
+                  change_cm=random_field_element(), amount=10, payout=0x1234, share_bps=7000, now=EPOCH)
     values.update(changes)
     return RedeemPublic(**values)
 
@@ -90,10 +91,21 @@ def test_full_tree(ledger):
         buy(ledger)
 
 
-def test_reopening_with_another_depth_or_share(tmp_path):
-    Ledger(tmp_path / "l.db", AcceptAll(), depth=3, operator_share_bps=6000).close()
+def test_redeem_with_a_share_above_7000(ledger):
+    buy(ledger)
+    with pytest.raises(BadPublicInput, match="share_bps 7001 is above 7000"):
+        ledger.redeem(None, redeem_publics(ledger, share_bps=7001))
+
+
+def test_reopening_with_another_depth_or_governance(tmp_path):
+    Ledger(tmp_path / "l.db", AcceptAll(), governance=GOVERNANCE.public_key, depth=3).close()
     with pytest.raises(ValueError, match="has depth 3, not 4"):
         Ledger(tmp_path / "l.db", AcceptAll(), depth=4)
-    with pytest.raises(ValueError, match="has operator share 6000, not 7000"):
-        Ledger(tmp_path / "l.db", AcceptAll(), operator_share_bps=7000)
+    with pytest.raises(ValueError, match="has another governance key"):
+        Ledger(tmp_path / "l.db", AcceptAll(), governance=bytes(32))
     assert Ledger(tmp_path / "l.db", AcceptAll()).depth == 3
+
+
+def test_creating_without_a_governance_key(tmp_path):
+    with pytest.raises(ValueError, match="needs its governance key"):
+        Ledger(tmp_path / "l.db", AcceptAll(), depth=3)

@@ -9,6 +9,7 @@ import pytest
 from circuits.app.ledger import Ledger, Payment, WrongEpoch
 from circuits.protocol import Assignment, operator_address
 from circuits.app.system import CreditsSystem
+from governance import GOVERNANCE
 from wallet_options import TEST_WALLET
 from circuits.app.wallet import BlobError, InsufficientCredits, Wallet, export_assignment, import_assignment
 
@@ -36,7 +37,7 @@ def clock():
 
 @pytest.fixture
 def ledger(tmp_path, system, clock):
-    return Ledger(tmp_path / "ledger.db", system, now=clock, depth=DEPTH)
+    return Ledger(tmp_path / "ledger.db", system, governance=GOVERNANCE.public_key, now=clock, depth=DEPTH)
 
 
 _ids = iter(range(10 ** 9))
@@ -108,6 +109,7 @@ def test_note_selection(tmp_path, ledger, system, clock):
 
 def test_refused_assignment_leaves_the_wallet_unchanged(tmp_path, ledger, system, clock):
     user = Wallet(tmp_path / "u.db", **TEST_WALLET)
+    GOVERNANCE.add(ledger, operator_address(2), 0x2, 7000)
     user.purchase(ledger, system, pay(100))
 
     class MonthTurnsWhileProving(Clock):
@@ -134,6 +136,7 @@ def test_crash_after_the_ledger_accepted_is_resolved_by_sync(tmp_path, ledger, s
     the wallet still has the change note and the assignment as pending, and sync settles them."""
     user = Wallet(tmp_path / "u.db", **TEST_WALLET)
     operator = Wallet(tmp_path / "op.db", **TEST_WALLET)
+    GOVERNANCE.add(ledger, operator.operator, 0x1, 7000)
     user.purchase(ledger, system, pay(100))
 
     class DiesAfterSubmit(Exception):
@@ -165,6 +168,7 @@ def test_crash_after_the_ledger_accepted_is_resolved_by_sync(tmp_path, ledger, s
 def test_redeem_spends_only_after_acceptance(tmp_path, ledger, system, clock):
     user = Wallet(tmp_path / "u.db", **TEST_WALLET)
     operator = Wallet(tmp_path / "op.db", **TEST_WALLET)
+    GOVERNANCE.add(ledger, operator.operator, 0x1, 7000)
     user.purchase(ledger, system, pay(100))
     operator.import_assignment(export_assignment(user.assign(ledger, system, 1, operator.operator, 60)))
     operator.sync(ledger)

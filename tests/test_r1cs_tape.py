@@ -234,7 +234,7 @@ CREDITS_DEPTH = 2
 @pytest.fixture(scope="module")
 def credits():
     from circuits.assign import assign_circuit
-    from circuits.protocol import Assignment, Note, operator_address, owner_address
+    from circuits.protocol import Assignment, Note, operator_address, owner_address, registry_depth, registry_leaf
     from circuits.purchase import Purchase
     from circuits.redeem import redeem_circuit
     from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
@@ -250,13 +250,16 @@ def credits():
     atree = MerkleTree(CREDITS_DEPTH)
     atree.extend([assignment.commitment])
     rest = Assignment.new(assignment.group, operator, 30, epoch)
+    registry = MerkleTree(registry_depth(CREDITS_DEPTH))
+    registry.extend([registry_leaf(operator_address(5), 0xCD, 7000), registry_leaf(operator, 0xAB, 6000)])
     return {
         "purchase": (compile(Purchase), purchase_inputs(notes[0])),
         "assign": (compile(assign_circuit(CREDITS_DEPTH)),
                    assign_inputs(sk, [(notes[0], tree.proof(0)), (notes[1], tree.proof(1))], tree.root,
                                  assignment, change, epoch, relayer=0xAB, fee=5)),
         "redeem": (compile(redeem_circuit(CREDITS_DEPTH)),
-                   redeem_inputs(osk, assignment, atree.proof(0), atree.root, 50, 0xAB, epoch + 1, rest)),
+                   redeem_inputs(osk, assignment, atree.proof(0), atree.root, 50, 0xAB, epoch + 1, rest, 6000,
+                                 registry.proof(1), registry.root)),
     }
 
 

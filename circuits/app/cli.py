@@ -1,13 +1,14 @@
 """`zk credits ...`: Community Credits (docs/PROTOCOL.md) on a local data directory. Registered with
 the `zk` command through the `zk.commands` entry point (pyproject.toml); zk itself never names it.
 
-    zk credits init --depth 20 --share 7000          # HOME = --home, $ZK_CREDITS_HOME or ./.credits
+    zk credits init --depth 20                       # HOME = --home, $ZK_CREDITS_HOME or ./.credits
     zk credits setup                                 # Groth16 keys for the three circuits (cached)
     zk credits wallet create alice ; zk credits wallet create op
+    zk credits registry add --operator-wallet op --payout 0x1234... --share 7000   # governance signs
     zk credits purchase --wallet alice --amount 100  # simulated payment from a fresh address
     zk credits assign --wallet alice --amount 60 --group my-group --to-operator-wallet op
     zk credits assign ... --operator-address 0x... -o assignment.json ; zk credits accept --wallet op assignment.json
-    zk credits redeem --wallet op --amount 40 --payout 0x1234...
+    zk credits redeem --wallet op --amount 40        # to op's registered payout
     zk credits status ; zk credits advance-epoch 12 ; zk credits sweep
     zk credits demo                                  # the whole story, every proof verified
 
@@ -149,18 +150,18 @@ def credits(ctx: click.Context, home: str | None, quiet: bool) -> None:
 
 @credits.command("init")
 @click.option("--depth", type=int, default=20, show_default=True, help="Merkle tree depth (2^depth notes).")
-@click.option("--share", type=int, default=7000, show_default=True,
-              help="Operator share of each redemption, basis points (at most 7000).")
 @click.option("--now", "now", metavar="YYYY-MM", default=None, help="Start the simulated clock here (default: this month).")
 @pass_ctx
 @_friendly
-def init_command(ctx: _Ctx, depth: int, share: int, now: str | None) -> None:
-    """Create a ledger in the data directory."""
+def init_command(ctx: _Ctx, depth: int, now: str | None) -> None:
+    """Create a ledger in the data directory, with a new governance key for its operator registry."""
     from circuits.app.home import Home, month, parse_month
 
-    home = Home.create(ctx.home.path, depth, share, parse_month(now) if now else None)
-    click.echo(f"created {home.path}: depth {depth}, operator share {share / 100:.2f}%, clock {month(home.now())}")
-    click.echo("next: `zk credits setup` (Groth16 keys for the three circuits)")
+    home = Home.create(ctx.home.path, depth, parse_month(now) if now else None)
+    click.echo(f"created {home.path}: depth {depth}, clock {month(home.now())}")
+    click.echo(f"governance key (signs operator registry changes) in {home.governance_path}: public key "
+               f"{home.governance().public_key.hex()}")
+    click.echo("next: `zk credits setup` (Groth16 keys for the three circuits), `zk credits registry add` (operators)")
 
 
 @credits.command("setup")
@@ -308,6 +309,105 @@ def ceremony_verify(ctx: _Ctx, expect_file: str | None) -> None:
     _hashes("", hashes)
     click.echo("OK: every key follows from its circuit and the powers of tau" +
                (" by exactly the published contributions" if expect is not None else ""))
+
+
+@credits.group("registry")
+def registry_group() -> None:
+    """The operator registry: only registered operators redeem, to their registered payout, at
+    their registered share. Changes are signed with the governance key (HOME/governance.key)."""
+
+
+def _operator_option(command):
+    command = click.option("--operator-address", default=None, help="The operator's address (0x-hex or decimal).")(command)
+    return click.option("--operator-wallet", default=None, help="A local wallet whose operator address this is.")(command)
+
+
+def _operator(ctx: _Ctx, operator_wallet: str | None, operator_address: str | None) -> int:
+    from circuits.app.home import parse_field
+    from circuits.app.wallet import public_addresses
+
+    if (operator_wallet is None) == (operator_address is None):
+        raise UserError("give exactly one of --operator-wallet and --operator-address")
+    if operator_wallet is not None:
+        path = ctx.home.wallet_path(operator_wallet)
+        if not path.exists():
+            raise UserError(f"unknown wallet {operator_wallet!r}")
+        return public_addresses(path)[1]
+    return parse_field(operator_address, "operator address")
+
+
+def _registry_change(ctx: _Ctx, op: str, operator: int, **fields) -> None:
+    from circuits.app.home import hex_field
+
+    ledger = ctx.home.ledger(_no_verify())
+    root = ctx.home.governance().submit(ledger, op, operator, **fields)
+    click.echo(f"registry {op} for operator {hex_field(operator)[:18]}... signed by governance; "
+               f"registry root {hex_field(root)[:18]}...")
+
+
+@registry_group.command("add")
+@_operator_option
+@click.option("--payout", required=True, help="The operator's payout address (0x...).")
+@click.option("--share", type=int, default=7000, show_default=True, help="Its share, basis points (at most 7000).")
+@pass_ctx
+@_friendly
+def registry_add(ctx: _Ctx, operator_wallet, operator_address, payout: str, share: int) -> None:
+    """Register an operator with its payout address and share."""
+    from circuits.app.home import parse_payout
+
+    _registry_change(ctx, "add", _operator(ctx, operator_wallet, operator_address), payout=parse_payout(payout),
+                     share_bps=share)
+
+
+@registry_group.command("rotate")
+@_operator_option
+@click.option("--payout", required=True, help="The new payout address (0x...).")
+@pass_ctx
+@_friendly
+def registry_rotate(ctx: _Ctx, operator_wallet, operator_address, payout: str) -> None:
+    """Rotate a registered operator's payout address (at the operator's request)."""
+    from circuits.app.home import parse_payout
+
+    _registry_change(ctx, "rotate", _operator(ctx, operator_wallet, operator_address), payout=parse_payout(payout))
+
+
+@registry_group.command("share")
+@_operator_option
+@click.option("--share", type=int, required=True, help="The new share, basis points (at most 7000).")
+@pass_ctx
+@_friendly
+def registry_share(ctx: _Ctx, operator_wallet, operator_address, share: int) -> None:
+    """Change a registered operator's share."""
+    _registry_change(ctx, "share", _operator(ctx, operator_wallet, operator_address), share_bps=share)
+
+
+@registry_group.command("remove")
+@_operator_option
+@pass_ctx
+@_friendly
+def registry_remove(ctx: _Ctx, operator_wallet, operator_address) -> None:
+    """Remove an operator: its assignments can no longer be redeemed (they expire to the network fund)."""
+    _registry_change(ctx, "remove", _operator(ctx, operator_wallet, operator_address))
+
+
+@registry_group.command("list")
+@pass_ctx
+@_friendly
+def registry_list(ctx: _Ctx) -> None:
+    """The registered operators, their payouts and shares."""
+    for line in registry_lines(ctx.home.ledger(_no_verify())):
+        click.echo(line)
+
+
+def registry_lines(ledger) -> list[str]:
+    from circuits.app.home import hex_address, hex_field
+
+    entries = ledger.registry.entries()
+    out = [f"registry: {len(entries)} operator(s), root {hex_field(ledger.registry.root())[:18]}..."]
+    for e in entries:
+        out.append(f"  operator {hex_field(e.operator)[:18]}... payout {hex_address(e.payout)} share "
+                   f"{e.share_bps / 100:.2f}%")
+    return out
 
 
 @credits.group("wallet")
@@ -464,18 +564,21 @@ def _no_verify():
 @credits.command("redeem")
 @click.option("--wallet", "wallet_name", required=True, help="The operator's wallet.")
 @click.option("--amount", type=int, required=True, help="Credits to redeem.")
-@click.option("--payout", required=True, help="Chain address that receives the operator's share (0x...).")
+@click.option("--payout", default=None,
+              help="The operator's registered payout address (0x...; default: the registered one).")
 @pass_ctx
 @_friendly
-def redeem_command(ctx: _Ctx, wallet_name: str, amount: int, payout: str) -> None:
-    """Redeem assigned credits: the operator's share to PAYOUT, the rest to the network fund."""
+def redeem_command(ctx: _Ctx, wallet_name: str, amount: int, payout: str | None) -> None:
+    """Redeem assigned credits: the operator's registered share to its registered payout, the rest
+    to the network fund."""
     from circuits.app.home import hex_address, parse_payout
 
     _positive_amount(amount)
-    address = parse_payout(payout)
+    requested = parse_payout(payout) if payout is not None else None
     wallet = ctx.home.wallet(wallet_name)
     ledger, system = ctx.ledger(), ctx.system()
-    receipt = wallet.redeem(ledger, system, amount, address)
+    receipt = wallet.redeem(ledger, system, amount, requested)
+    address = ledger.registry.entry(wallet.operator).payout
     ctx.report_proof("redeem")
     click.echo(f"redeemed {amount}: {receipt['operator_share']} to {hex_address(address)}, "
                f"{receipt['network_share']} to the network fund; {wallet_name} can still redeem "
@@ -543,9 +646,9 @@ def status_lines(ledger, home) -> list[str]:
 
     now = ledger.now()
     totals = ledger.totals()
-    out = [f"ledger {home.path}: clock {month(now)}, depth {ledger.depth}, operator share "
-           f"{ledger.operator_share_bps / 100:.2f}%, {ledger.leaf_count(NOTE_TREE)} notes, "
+    out = [f"ledger {home.path}: clock {month(now)}, depth {ledger.depth}, {ledger.leaf_count(NOTE_TREE)} notes, "
            f"{ledger.leaf_count(ASSIGN_TREE)} assignments"]
+    out += registry_lines(ledger)
     out.append("  month    purchased  redeemed    swept  remaining  state")
     for b in ledger.buckets():
         state = f"open until {month(b.epoch + LIFETIME - 1)}" if b.open else "expired, swept"

@@ -26,6 +26,7 @@ from circuits.app.ledger import ASSIGN_TREE, NOTE_TREE, LedgerError, NullifierSp
 from circuits.protocol import (
     DEFAULT_DEPTH, LIFETIME, Assignment, Note, RedeemPublic, epoch_of,
 )
+from circuits.app.registry import Governance
 from circuits.app.system import CreditsSystem
 from circuits.app.wallet import BlobError, InsufficientCredits
 from circuits.witness import assign_inputs
@@ -139,7 +140,8 @@ class Story:
         run_dir = self.home_root / "demo"
         if run_dir.exists():
             shutil.rmtree(run_dir)
-        self.home = Home.create(run_dir, self.depth, SHARE_BPS, START)
+        self.governance = Governance.generate()  # the demo network's governance key
+        self.home = Home.create(run_dir, self.depth, START, governance=self.governance)
         # The demo's wallets are sealed under a stated passphrase (circuits.app.vault.DEMO_PASSPHRASE):
         # real wallets take theirs from a prompt or $ZK_CREDITS_PASSPHRASE.
         self.home.passphrase = lambda name, create: DEMO_PASSPHRASE
@@ -148,6 +150,7 @@ class Story:
         self.alice = self.home.wallet("alice", create=True)
         self.bob = self.home.wallet("bob", create=True)
         self.op = self.home.wallet("operator", create=True)
+        self.governance.add(self.ledger, self.op.operator, PAYOUT, SHARE_BPS)
         self.echo(f"fresh ledger and wallets (alice, bob: users; operator: serves the groups) in {run_dir}; "
                   f"clock {month(self.ledger.now())}; the wallets are sealed under the demo passphrase "
                   f"{DEMO_PASSPHRASE!r}")
@@ -227,9 +230,7 @@ class Story:
         _, publics, redeem_proof = self.verifier.last_submission
 
         self.step(f"front-running: someone copies that redeem proof with payout {hex_address(ATTACKER_PAYOUT)}")
-        stolen = RedeemPublic.from_list(publics)
-        stolen = RedeemPublic(stolen.assign_root, stolen.nf, stolen.change_cm, stolen.amount, ATTACKER_PAYOUT,
-                              stolen.now)
+        stolen = RedeemPublic(**{**RedeemPublic.from_list(publics).__dict__, "payout": ATTACKER_PAYOUT})
         try:
             ledger.redeem(redeem_proof, stolen)
         except LedgerError as exc:

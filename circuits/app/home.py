@@ -1,7 +1,9 @@
 """A Community Credits data directory, as the `zk credits` commands and the demo use it.
 
-    HOME/config.json        depth, operator share, the simulated clock (an epoch)
-    HOME/ledger.db          the ledger (circuits.app.ledger)
+    HOME/config.json        depth, the simulated clock (an epoch)
+    HOME/ledger.db          the ledger (circuits.app.ledger), with the operator registry
+    HOME/governance.key     the governance key that signs registry changes (0600; the network's
+                            governance holds it, on a real network a multisig)
     HOME/wallets/NAME.db    one wallet per user or operator (circuits.app.wallet)
     HOME/keys/              Groth16 keys per circuit (.pk + snarkjs .vkey.json) and manifest.json
     HOME/*.sol              Solidity verifiers of the three circuits
@@ -19,14 +21,13 @@ import secrets
 from pathlib import Path
 
 from circuits.app.ledger import Ledger, Payment
-from circuits.app.vault import SCRYPT_N, make_private_dir, require_private
-from circuits.protocol import (
-    DEFAULT_DEPTH, MAX_OPERATOR_SHARE_BPS, PAYOUT_BITS, ProtocolError, current_epoch, epoch_of, epoch_to_month,
-)
+from circuits.app.registry import Governance
+from circuits.app.vault import SCRYPT_N, make_private_dir, private_umask, require_private
+from circuits.protocol import DEFAULT_DEPTH, PAYOUT_BITS, ProtocolError, current_epoch, epoch_of, epoch_to_month
 from zk.r1cs.field import R
 
 CONFIG_FORMAT = "zk-credits/home"
-CONFIG_VERSION = 1
+CONFIG_VERSION = 2  # 2: no ledger-wide operator share (protocol 0.3: shares are per operator, in the registry)
 DEFAULT_HOME = ".credits"
 HOME_ENV = "ZK_CREDITS_HOME"
 SOLIDITY_CONTRACTS = {"purchase": "Purchase", "assign": "Assign", "redeem": "Redeem"}
@@ -124,29 +125,45 @@ class Home:
         self.ledger_path = self.path / "ledger.db"
         self.wallet_dir = self.path / "wallets"
         self.key_dir = self.path / "keys"
+        self.governance_path = self.path / "governance.key"
         self._config: dict | None = None
         self._system = None
 
     # ---------------------------------------------------------------- creation and config
     @classmethod
-    def create(cls, path, depth: int = DEFAULT_DEPTH, share_bps: int = MAX_OPERATOR_SHARE_BPS,
-               epoch: int | None = None) -> "Home":
+    def create(cls, path, depth: int = DEFAULT_DEPTH, epoch: int | None = None,
+               governance: Governance | None = None) -> "Home":
+        """A new home with a fresh ledger governed by ``governance`` (default: a new key, written to
+        HOME/governance.key)."""
         home = cls(path)
         if home.config_path.exists() or home.ledger_path.exists():
             raise HomeError(f"{home.path} already holds a ledger (use another --home, or remove it)")
         if not isinstance(depth, int) or not 1 <= depth <= 32:
             raise HomeError(f"the tree depth must be 1..32, got {depth!r}")
-        if not isinstance(share_bps, int) or not 0 <= share_bps <= MAX_OPERATOR_SHARE_BPS:
-            raise HomeError(f"the operator share must be 0..{MAX_OPERATOR_SHARE_BPS} basis points, got {share_bps!r}")
         epoch = current_epoch() if epoch is None else epoch
+        governance = governance or Governance.generate()
         home.path.mkdir(parents=True, exist_ok=True)
         make_private_dir(home.wallet_dir)
-        home._write_config({"format": CONFIG_FORMAT, "version": CONFIG_VERSION, "depth": depth,
-                            "operator_share_bps": share_bps, "epoch": epoch})
-        # The config goes first: a home whose ledger creation was interrupted is re-created by
-        # Ledger() on the next command with the recorded parameters.
-        Ledger(home.ledger_path, _NoVerifier(), now=home.now, depth=depth, operator_share_bps=share_bps).close()
+        with private_umask():
+            _write_atomic(home.governance_path, governance.private_bytes().hex())
+        home._write_config({"format": CONFIG_FORMAT, "version": CONFIG_VERSION, "depth": depth, "epoch": epoch})
+        Ledger(home.ledger_path, _NoVerifier(), governance=governance.public_key, now=home.now, depth=depth).close()
         return home
+
+    def governance(self) -> Governance:
+        """The governance key of this home's ledger (HOME/governance.key)."""
+        try:
+            mode = self.governance_path.stat().st_mode & 0o777
+            if mode & 0o077:
+                raise HomeError(f"{self.governance_path} is accessible to group or others (mode {mode:04o}); "
+                                f"refusing to use it: run `chmod 600 {self.governance_path}`")
+            raw = bytes.fromhex(self.governance_path.read_text().strip())
+            return Governance.from_bytes(raw)
+        except FileNotFoundError:
+            raise HomeError(f"no governance key in {self.governance_path}: only the network's governance "
+                            "may change the operator registry") from None
+        except (OSError, ValueError) as exc:
+            raise HomeError(f"{self.governance_path}: not a governance key ({exc})") from None
 
     @property
     def config(self) -> dict:
@@ -161,32 +178,20 @@ class Home:
             ok = (isinstance(data, dict) and data.get("format") == CONFIG_FORMAT
                   and data.get("version") == CONFIG_VERSION
                   and all(isinstance(data.get(k), int) and not isinstance(data.get(k), bool)
-                          for k in ("depth", "operator_share_bps", "epoch")))
+                          for k in ("depth", "epoch")))
             if not ok:
-                raise HomeError(f"{self.config_path} is not a valid credits configuration")
+                raise HomeError(f"{self.config_path} is not a valid credits configuration of version {CONFIG_VERSION} "
+                                "(homes made before the operator registry: create a new one)")
             self._config = data
         return self._config
 
     def _write_config(self, data: dict) -> None:
-        tmp = f"{self.config_path}.tmp-{os.getpid()}"
-        try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=1, sort_keys=True)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.config_path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        _write_atomic(self.config_path, json.dumps(data, indent=1, sort_keys=True))
         self._config = data
 
     @property
     def depth(self) -> int:
         return self.config["depth"]
-
-    @property
-    def share_bps(self) -> int:
-        return self.config["operator_share_bps"]
 
     # ---------------------------------------------------------------- the simulated clock
     def now(self) -> int:
@@ -216,7 +221,7 @@ class Home:
     def ledger(self, verifier=None) -> Ledger:
         self.config  # a missing home is reported as such, not as an empty new ledger
         return Ledger(self.ledger_path, verifier if verifier is not None else self.system(), now=self.now,
-                      depth=self.depth, operator_share_bps=self.share_bps)
+                      depth=self.depth)
 
     def wallet_path(self, name: str) -> Path:
         if not isinstance(name, str) or not _WALLET_NAME.match(name):
@@ -262,6 +267,19 @@ class Home:
             if public_addresses(self.wallet_path(name))[1] == operator:
                 return name
         return None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 class _NoVerifier:

@@ -12,15 +12,19 @@ amount may use all 64 bits; sums are done in Python.
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
+from circuits.app.registry import RegistryChange, RegistryEntry, verify_change
 from circuits.protocol import (
-    DEFAULT_DEPTH, LIFETIME, MAX_OPERATOR_SHARE_BPS, PAYOUT_BITS, ROOT_HISTORY, AssignPublic, PurchasePublic,
-    RedeemPublic, current_epoch, external_hash,
+    DEFAULT_DEPTH, LIFETIME, MAX_OPERATOR_SHARE_BPS, PAYOUT_BITS, REGISTRY_ROOT_WINDOW, ROOT_HISTORY, AssignPublic,
+    ProtocolError, PurchasePublic, RedeemPublic, check_payout, check_share, current_epoch, external_hash,
+    registry_depth,
 )
 from zk.gadgets.merkle import hash_pair, zero_hashes
 from zk.r1cs.field import R
@@ -30,8 +34,9 @@ if TYPE_CHECKING:
 
 NOTE_TREE = "note"
 ASSIGN_TREE = "assign"
+REGISTRY_TREE = "registry"
 NETWORK_FUND = "network"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the operator registry (protocol 0.3)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,6 +53,11 @@ CREATE TABLE balances (account TEXT PRIMARY KEY, amount TEXT NOT NULL);
 CREATE TABLE totals (name TEXT PRIMARY KEY, amount TEXT NOT NULL);
 CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, epoch INTEGER NOT NULL,
                      data TEXT NOT NULL);
+CREATE TABLE registry (operator TEXT PRIMARY KEY, idx INTEGER NOT NULL UNIQUE, payout TEXT NOT NULL UNIQUE,
+                       share_bps INTEGER NOT NULL);
+CREATE TABLE registry_roots (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, since INTEGER NOT NULL, until INTEGER);
+CREATE TABLE registry_changes (seq INTEGER PRIMARY KEY, change TEXT NOT NULL, signature TEXT NOT NULL,
+                               at INTEGER NOT NULL);
 """
 _TOTALS = ("operator_payouts", "network_from_redemptions", "network_from_sweeps", "payments")
 
@@ -82,6 +92,18 @@ class PaymentMismatch(LedgerError):
 
 class InsufficientFunds(LedgerError):
     pass
+
+
+class StaleRegistryRoot(UnknownRoot):
+    """A registry root that is neither current nor replaced less than REGISTRY_ROOT_WINDOW ago."""
+
+
+class RegistryError(LedgerError):
+    """A registry change that breaks a registry rule (share above 7000, unknown operator, ...)."""
+
+
+class Unauthorized(LedgerError):
+    """A registry change without the governance key's signature."""
 
 
 class InvariantViolation(AssertionError):
@@ -122,42 +144,53 @@ class Ledger:
     """One ledger database. Safe to share between threads and processes: each operation opens
     its own connection."""
 
-    def __init__(self, path: str | Path, verifier: "Verifier", *, now: Callable[[], int] = current_epoch,
-                 depth: int | None = None, operator_share_bps: int | None = None,
-                 fault: Callable[[str], None] | None = None):
-        """Open (or create) the ledger at `path`. `depth` and `operator_share_bps` are fixed at
-        creation (defaults 20 and 7000); when opening they must match or be None. `now` gives the
-        current epoch (injectable for tests). `fault(point)` is called at named points inside
-        transactions so tests can crash an operation half-way."""
+    def __init__(self, path: str | Path, verifier: "Verifier", *, governance: bytes | None = None,
+                 now: Callable[[], int] = current_epoch, seconds: Callable[[], int] = lambda: int(time.time()),
+                 depth: int | None = None, fault: Callable[[str], None] | None = None):
+        """Open (or create) the ledger at `path`. `depth` (default 20) and `governance` (the
+        32-byte Ed25519 public key that authorises registry changes, required to create) are
+        fixed at creation; when opening they must match or be None. `now` gives the current
+        epoch, `seconds` the time in seconds (the registry root window); both injectable for
+        tests. `fault(point)` is called at named points inside transactions so tests can crash an
+        operation half-way."""
         self.path = str(path)
         self.verifier = verifier
         self.now = now
+        self.seconds = seconds
         self._fault = fault or (lambda point: None)
         self._local = threading.local()
         with self._transaction() as db:
             exists = db.execute("SELECT name FROM sqlite_master WHERE name = 'meta'").fetchone()
             if not exists:
                 depth = DEFAULT_DEPTH if depth is None else depth
-                share = MAX_OPERATOR_SHARE_BPS if operator_share_bps is None else operator_share_bps
-                if not isinstance(share, int) or not 0 <= share <= MAX_OPERATOR_SHARE_BPS:
-                    raise ValueError(f"operator share must be 0..{MAX_OPERATOR_SHARE_BPS} basis points, got {share!r}")
+                if not isinstance(governance, (bytes, bytearray)) or len(governance) != 32:
+                    raise ValueError("a new ledger needs its governance key (32-byte Ed25519 public key), "
+                                     f"got {governance!r}")
                 zero_hashes(depth)  # validates the depth
                 db.executescript_in_tx(_SCHEMA)
                 db.executemany("INSERT INTO meta VALUES (?, ?)", [
-                    ("schema", str(SCHEMA_VERSION)), ("depth", str(depth)), ("operator_share_bps", str(share))])
+                    ("schema", str(SCHEMA_VERSION)), ("depth", str(depth)), ("governance", bytes(governance).hex()),
+                    ("ledger_id", secrets.token_hex(16))])
                 db.executemany("INSERT INTO totals VALUES (?, '0')", [(t,) for t in _TOTALS])
                 db.execute("INSERT INTO balances VALUES (?, '0')", (NETWORK_FUND,))
                 empty = str(zero_hashes(depth)[depth])
                 db.executemany("INSERT INTO roots VALUES (?, 0, ?)", [(NOTE_TREE, empty), (ASSIGN_TREE, empty)])
+                levels = registry_depth(depth)
+                db.execute("INSERT INTO registry_roots VALUES (0, ?, ?, NULL)",
+                           (str(zero_hashes(levels)[levels]), int(seconds())))
             meta = dict(db.execute("SELECT key, value FROM meta"))
+        if meta.get("schema") != str(SCHEMA_VERSION):
+            raise ValueError(f"the ledger at {self.path} has schema {meta.get('schema')}, this version reads "
+                             f"{SCHEMA_VERSION} (protocol 0.3, with the operator registry): create a new ledger")
         self.depth = int(meta["depth"])
-        self.operator_share_bps = int(meta["operator_share_bps"])
+        self.governance_key = bytes.fromhex(meta["governance"])
+        self.ledger_id = meta["ledger_id"]
         if depth is not None and depth != self.depth:
             raise ValueError(f"the ledger at {self.path} has depth {self.depth}, not {depth}")
-        if operator_share_bps is not None and operator_share_bps != self.operator_share_bps:
-            raise ValueError(f"the ledger at {self.path} has operator share {self.operator_share_bps}, "
-                             f"not {operator_share_bps}")
+        if governance is not None and bytes(governance) != self.governance_key:
+            raise ValueError(f"the ledger at {self.path} has another governance key")
         self.zeros = zero_hashes(self.depth)
+        self.registry = Registry(self)
 
     # ------------------------------------------------------------------ plumbing
     def _connect(self) -> "_Db":
@@ -243,17 +276,22 @@ class Ledger:
             raise BadPublicInput("a redemption must redeem a positive amount")
         if publics.payout >> PAYOUT_BITS:
             raise BadPublicInput(f"payout must be a {PAYOUT_BITS}-bit chain address")
+        if publics.share_bps > MAX_OPERATOR_SHARE_BPS:
+            # The registry never holds such a share (§3.1); refused here too, before any arithmetic.
+            raise BadPublicInput(f"share_bps {publics.share_bps} is above {MAX_OPERATOR_SHARE_BPS}")
         self._verify("redeem", values, proof)
         with self._transaction() as db:
             now = self.now()
             if publics.now != now:
                 raise WrongEpoch(f"the proof is for epoch {publics.now}, the ledger is in epoch {now}")
             self._require_recent_root(db, ASSIGN_TREE, publics.assign_root)
+            # The money side reads the registry's roots and nothing else of it.
+            self.registry.require_root(db, publics.registry_root)
             self._spend(db, "assign", publics.nf)
             change_index = self._append(db, ASSIGN_TREE, publics.change_cm)
             self._fault("redeem:appended")
             debits = self._debit_fifo(db, publics.amount)
-            operator_share = publics.amount * self.operator_share_bps // 10000
+            operator_share = publics.amount * publics.share_bps // 10000
             network_share = publics.amount - operator_share
             _add_balance(db, payout_account(publics.payout), operator_share)
             self._fault("redeem:paid")
@@ -311,16 +349,21 @@ class Ledger:
         index = db.execute("SELECT COUNT(*) FROM leaves WHERE tree = ?", (tree,)).fetchone()[0]
         if index >= 1 << self.depth:
             raise LedgerError(f"the {tree} tree is full")
-        db.execute("INSERT INTO leaves VALUES (?, ?, ?)", (tree, index, str(leaf)))
+        node = self._set_leaf(db, tree, self.depth, index, leaf)
+        seq = db.execute("SELECT MAX(seq) FROM roots WHERE tree = ?", (tree,)).fetchone()[0] + 1
+        db.execute("INSERT INTO roots VALUES (?, ?, ?)", (tree, seq, str(node)))
+        return index
+
+    def _set_leaf(self, db, tree: str, depth: int, index: int, leaf: int) -> int:
+        """Write one leaf and the nodes above it; returns the new root."""
+        db.execute("INSERT OR REPLACE INTO leaves VALUES (?, ?, ?)", (tree, index, str(leaf)))
         node, pos = leaf, index
-        for level in range(self.depth):
+        for level in range(depth):
             sibling = self._node(db, tree, level, pos ^ 1)
             node = hash_pair(sibling, node) if pos & 1 else hash_pair(node, sibling)
             pos >>= 1
             db.execute("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?)", (tree, level + 1, pos, str(node)))
-        seq = db.execute("SELECT MAX(seq) FROM roots WHERE tree = ?", (tree,)).fetchone()[0] + 1
-        db.execute("INSERT INTO roots VALUES (?, ?, ?)", (tree, seq, str(node)))
-        return index
+        return node
 
     def _node(self, db, tree: str, level: int, pos: int) -> int:
         if level == 0:
@@ -401,7 +444,7 @@ class Ledger:
 
     def status(self) -> dict:
         return {
-            "epoch": self.now(), "depth": self.depth, "operator_share_bps": self.operator_share_bps,
+            "epoch": self.now(), "depth": self.depth, "operators": len(self.registry.entries()),
             "notes": self.leaf_count(NOTE_TREE), "assignments": self.leaf_count(ASSIGN_TREE),
             "network_fund": self.network_fund,
             "buckets": [(b.epoch, b.purchased, b.debited, b.swept, b.open) for b in self.buckets()],
@@ -447,6 +490,7 @@ class Ledger:
         need(all(a >= 0 for a in balances.values()), "a negative balance")
         for tree in (NOTE_TREE, ASSIGN_TREE):
             self._check_tree(db, tree, need)
+        self.registry.check(db, need)
 
     def _check_tree(self, db, tree: str, need) -> None:
         from zk.gadgets import MerkleTree
@@ -464,6 +508,173 @@ class Ledger:
         roots = [(s, int(r)) for s, r in db.execute("SELECT seq, root FROM roots WHERE tree = ? ORDER BY seq", (tree,))]
         need([s for s, _ in roots] == list(range(len(leaves) + 1)), f"{tree} root history is not one root per leaf")
         need(roots[-1][1] == rebuilt.root, f"{tree} tree's latest root does not match its leaves")
+
+
+class Registry:
+    """The operator registry of one ledger (§3.1): entries (operator, payout, share_bps) as leaves
+    H(REGISTRY, operator, payout, share_bps) of a Poseidon tree of depth registry_depth(depth),
+    changed only by changes the governance key signed, in order. Its roots are what redeem reads:
+    the current one, or one replaced less than REGISTRY_ROOT_WINDOW seconds ago."""
+
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+        self.depth = registry_depth(ledger.depth)
+
+    # ------------------------------------------------------------------ governed changes
+    def apply(self, change: RegistryChange, signature: bytes) -> int:
+        """Apply one signed change; returns the new registry root. Refused (state unchanged):
+        Unauthorized without the governance key's signature of exactly this change for this
+        ledger; RegistryError when it is not the next change (a replay) or breaks a rule."""
+        ledger = self.ledger
+        if not isinstance(change, RegistryChange):
+            raise RegistryError(f"not a registry change: {change!r}")
+        if not verify_change(ledger.governance_key, ledger.ledger_id, change, signature):
+            raise Unauthorized(f"registry change {change.op} of operator {change.operator:#x} is not signed by "
+                               "the governance key")
+        with ledger._transaction() as db:
+            expected = self._next_seq(db)
+            if change.seq != expected:
+                raise RegistryError(f"registry change seq {change.seq} is not the next one ({expected}): "
+                                    "a replayed or out-of-order change")
+            entry = self._entry(db, change.operator)
+            if change.op == "add":
+                if entry is not None:
+                    raise RegistryError(f"operator {change.operator:#x} is already registered")
+                entry = RegistryEntry(_operator(change.operator), _payout(change.payout), _share(change.share_bps),
+                                      self._free_slot(db))
+            elif entry is None:
+                raise RegistryError(f"operator {change.operator:#x} is not registered")
+            elif change.op == "rotate":
+                entry = RegistryEntry(entry.operator, _payout(change.payout), entry.share_bps, entry.index)
+            elif change.op == "share":
+                entry = RegistryEntry(entry.operator, entry.payout, _share(change.share_bps), entry.index)
+            if change.op in ("add", "rotate"):
+                holder = db.execute("SELECT operator FROM registry WHERE payout = ?", (str(entry.payout),)).fetchone()
+                if holder is not None:
+                    # One operator per payout: each redemption is attributable to one operator (§8).
+                    raise RegistryError(f"payout {entry.payout:#x} is already registered "
+                                        f"{'to this operator' if int(holder[0]) == entry.operator else 'to another operator'}")
+            db.execute("DELETE FROM registry WHERE operator = ?", (str(change.operator),))
+            if change.op == "remove":
+                root = ledger._set_leaf(db, REGISTRY_TREE, self.depth, entry.index, 0)
+            else:
+                db.execute("INSERT INTO registry VALUES (?, ?, ?, ?)",
+                           (str(entry.operator), entry.index, str(entry.payout), entry.share_bps))
+                root = ledger._set_leaf(db, REGISTRY_TREE, self.depth, entry.index, entry.leaf)
+            at = int(ledger.seconds())
+            db.execute("UPDATE registry_roots SET until = ? WHERE until IS NULL", (at,))
+            db.execute("INSERT INTO registry_roots VALUES (?, ?, ?, NULL)", (change.seq + 1, str(root), at))
+            db.execute("INSERT INTO registry_changes VALUES (?, ?, ?, ?)",
+                       (change.seq, json.dumps(change.to_json(), sort_keys=True), bytes(signature).hex(), at))
+            ledger._event(db, "registry", ledger.now(), {**change.to_json(), "root": str(root), "slot": entry.index})
+        return root
+
+    def _next_seq(self, db) -> int:
+        return db.execute("SELECT COUNT(*) FROM registry_changes").fetchone()[0]
+
+    def _free_slot(self, db) -> int:
+        used = {i for (i,) in db.execute("SELECT idx FROM registry")}
+        slot = next(i for i in range(len(used) + 1) if i not in used)
+        if slot >= 1 << self.depth:
+            raise RegistryError(f"the registry is full ({1 << self.depth} operators)")
+        return slot
+
+    # ------------------------------------------------------------------ what redeem reads
+    def require_root(self, db, root: int) -> None:
+        """The current root, or one replaced less than REGISTRY_ROOT_WINDOW seconds ago: a removal
+        or a rotation stops proofs made before it within that time, however many changes follow."""
+        horizon = int(self.ledger.seconds()) - REGISTRY_ROOT_WINDOW
+        hit = db.execute("SELECT 1 FROM registry_roots WHERE root = ? AND (until IS NULL OR until > ?)",
+                         (str(root), horizon)).fetchone()
+        if not hit:
+            raise StaleRegistryRoot(f"registry root is neither current nor replaced less than "
+                                    f"{REGISTRY_ROOT_WINDOW} s ago")
+
+    # ------------------------------------------------------------------ reading
+    def _entry(self, db, operator: int) -> RegistryEntry | None:
+        row = db.execute("SELECT operator, payout, share_bps, idx FROM registry WHERE operator = ?",
+                         (str(operator),)).fetchone()
+        return _entry(row) if row else None
+
+    def entry(self, operator: int) -> RegistryEntry | None:
+        return self._entry(self.ledger._connect(), operator)
+
+    def entries(self) -> list[RegistryEntry]:
+        rows = self.ledger._read("SELECT operator, payout, share_bps, idx FROM registry ORDER BY idx")
+        return [_entry(row) for row in rows]
+
+    def next_seq(self) -> int:
+        return self._next_seq(self.ledger._connect())
+
+    def root(self) -> int:
+        return int(self.ledger._read("SELECT root FROM registry_roots WHERE until IS NULL")[0][0])
+
+    def leaves(self) -> list[int]:
+        """Every slot's leaf (0 for an emptied slot), for a wallet to compute its own path."""
+        return self.ledger.leaves(REGISTRY_TREE)
+
+    def history(self) -> list[tuple[int, int, int, int | None]]:
+        """(seq, root, since, until) of every registry root, oldest first (until: when replaced)."""
+        rows = self.ledger._read("SELECT seq, root, since, until FROM registry_roots ORDER BY seq")
+        return [(seq, int(root), since, until) for seq, root, since, until in rows]
+
+    def changes(self) -> list[tuple[RegistryChange, bytes, int]]:
+        """The signed changes in order: (change, signature, when applied)."""
+        out = []
+        for change, signature, at in self.ledger._read("SELECT change, signature, at FROM registry_changes ORDER BY seq"):
+            out.append((RegistryChange.from_json(json.loads(change)), bytes.fromhex(signature), at))
+        return out
+
+    def check(self, db, need) -> None:
+        """Invariants: the tree's leaves are exactly the entries' leaves, its nodes match them, the
+        current root is the tree's root, every share is at most 7000, every change was signed."""
+        from zk.gadgets import MerkleTree
+
+        entries = [_entry(r) for r in db.execute("SELECT operator, payout, share_bps, idx FROM registry")]
+        need(all(0 <= e.share_bps <= MAX_OPERATOR_SHARE_BPS for e in entries), "a registry share above 7000")
+        leaves = dict((i, int(v)) for i, v in db.execute("SELECT idx, value FROM leaves WHERE tree = ?",
+                                                         (REGISTRY_TREE,)))
+        by_slot = {e.index: e.leaf for e in entries}
+        need(all(leaves.get(i) == leaf for i, leaf in by_slot.items())
+             and all(v == 0 for i, v in leaves.items() if i not in by_slot), "registry leaves != registry entries")
+        rebuilt = MerkleTree(self.depth)
+        rebuilt.extend([leaves.get(i, 0) for i in range(max(leaves, default=-1) + 1)])
+        for level, pos, value in db.execute("SELECT level, pos, value FROM nodes WHERE tree = ?", (REGISTRY_TREE,)):
+            need(rebuilt._node(level, pos) == int(value), f"registry node ({level}, {pos}) does not match its leaves")
+        current = db.execute("SELECT root FROM registry_roots WHERE until IS NULL").fetchall()
+        need(len(current) == 1 and int(current[0][0]) == rebuilt.root, "the current registry root != its tree")
+        n_changes = db.execute("SELECT COUNT(*) FROM registry_changes").fetchone()[0]
+        n_roots = db.execute("SELECT COUNT(*) FROM registry_roots").fetchone()[0]
+        need(n_roots == n_changes + 1, "registry root history is not one root per change")
+        for change, signature in db.execute("SELECT change, signature FROM registry_changes"):
+            signed = RegistryChange.from_json(json.loads(change))
+            need(verify_change(self.ledger.governance_key, self.ledger.ledger_id, signed, bytes.fromhex(signature)),
+                 f"registry change {signed.seq} is not signed by the governance key")
+
+
+def _entry(row) -> RegistryEntry:
+    operator, payout, share_bps, idx = row
+    return RegistryEntry(int(operator), int(payout), int(share_bps), int(idx))
+
+
+def _operator(value: int) -> int:
+    if not 0 <= value < R:
+        raise RegistryError(f"operator {value!r} is not a field element")
+    return value
+
+
+def _payout(value: int) -> int:
+    try:
+        return check_payout(value)
+    except ProtocolError as exc:
+        raise RegistryError(str(exc)) from None
+
+
+def _share(value: int) -> int:
+    try:
+        return check_share(value)
+    except ProtocolError as exc:
+        raise RegistryError(f"refused at registration: {exc}") from None
 
 
 def payout_account(payout: int) -> str:

@@ -62,6 +62,10 @@ class BlobError(WalletError):
     pass
 
 
+class NotRegistered(WalletError):
+    """An operator that is not in the ledger's registry: assigning to it would lose the credits."""
+
+
 @dataclass(frozen=True)
 class OwnedNote:
     note: Note
@@ -260,6 +264,11 @@ class Wallet:
         """Give `amount` credits to a group's operator; returns the assignment (hand its opening to
         the operator with `export_assignment`)."""
         check_amount(amount)
+        if ledger.registry.entry(check_field(operator, "operator")) is None:
+            # Redeem proves registration (PROTOCOL.md §5.3): credits assigned to an unregistered
+            # key could never be redeemed and would only expire to the network fund.
+            raise NotRegistered(f"operator {operator:#x} is not in the ledger's registry: its credits could never "
+                                "be redeemed")
         self.sync(ledger)
         now = ledger.now()
         inputs = list(notes) if notes is not None else self.select_notes(amount, now)
@@ -318,10 +327,17 @@ class Wallet:
     def redeemable(self, now: int) -> int:
         return sum(a.assignment.amount for a in self.assignments() if is_usable(a.assignment.epoch, now))
 
-    def redeem(self, ledger: Ledger, system, amount: int, payout: int,
+    def redeem(self, ledger: Ledger, system, amount: int, payout: int | None = None,
                assignment: OwnedAssignment | None = None) -> dict:
-        """Redeem `amount` from one received assignment (the smallest that covers it) to `payout`."""
+        """Redeem `amount` from one received assignment (the smallest that covers it) to this
+        operator's registered payout (`payout`, when given, must be that address)."""
         check_amount(amount)
+        entry = ledger.registry.entry(self.operator)
+        if entry is None:
+            raise NotRegistered(f"this wallet's operator address {self.operator:#x} is not in the ledger's registry")
+        if payout is not None and payout != entry.payout:
+            raise WalletError(f"payout {payout:#x} is not the payout registered to this operator "
+                              f"({entry.payout:#x})")
         self.sync(ledger)
         now = ledger.now()
         if assignment is None:
@@ -337,7 +353,13 @@ class Wallet:
         if path.leaf != a.commitment:
             raise WalletError(f"leaf {assignment.leaf} of the local assignment tree is not this assignment")
         change = Assignment.new(a.group, a.operator, a.amount - amount, a.epoch)
-        values = redeem_inputs(self.osk, a, path, tree.root, amount, payout, now, change)
+        registry = MerkleTree(ledger.registry.depth)
+        registry.extend(ledger.registry.leaves())
+        entry_path = registry.proof(entry.index)
+        if entry_path.leaf != entry.leaf:
+            raise WalletError(f"slot {entry.index} of the ledger's registry tree is not this operator's entry")
+        values = redeem_inputs(self.osk, a, path, tree.root, amount, entry.payout, now, change, entry.share_bps,
+                               entry_path, registry.root)
         with self._tx():
             self._insert_assignment(change, "received", "pending", tx=False)
         submitted = False
