@@ -15,6 +15,8 @@ import pytest
 # Compiled circuits cached by the CLI and the credits system go to a directory of this session,
 # never to the user's ~/.cache (subprocesses inherit it).
 os.environ.setdefault("ZK_CIRCUIT_CACHE", tempfile.mkdtemp(prefix="zk-circuit-cache-"))
+# Likewise the digests of validated proving keys (zk.formats.keyfile).
+os.environ.setdefault("ZK_VALIDATED_KEYS", tempfile.mkdtemp(prefix="zk-validated-keys-"))
 
 _LOCATION = re.compile(r" at [^\s()]+:\d+")
 

@@ -145,3 +145,19 @@ def test_setup_bad_r1cs_exits_2(tmp_path):
     result = run("setup", tmp_path / "absent.r1cs", tmp_path / "x.pk")
     assert result.exit_code == 2
     assert not (tmp_path / "x.pk").exists()
+
+
+def test_prove_check_validates_a_recorded_key_again(workdir, tmp_path, monkeypatch):
+    from zk.groth16 import keys as keys_module
+
+    calls = []
+    original = keys_module.check_query_points
+    monkeypatch.setattr(keys_module, "check_query_points", lambda *a, **k: (calls.append(a[1]), original(*a, **k))[1])
+    pk, wtns = workdir / "mul.pk", workdir / "mul.wtns"
+    args = ["prove", str(pk), str(wtns), str(tmp_path / "p.json"), str(tmp_path / "pub.json")]
+    assert run(*args).exit_code == 0
+    calls.clear()
+    assert run(*args).exit_code == 0
+    assert calls == []
+    assert run(*args, "--check").exit_code == 0
+    assert len(calls) == 5

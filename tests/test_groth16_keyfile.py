@@ -179,3 +179,115 @@ def test_unreduced_coefficient_is_refused(keys, tmp_path):
     path.write_bytes(_resealed(data))
     with pytest.raises(InvalidKey, match="not reduced"):
         keyfile.load(path)
+
+
+# --- validated once: the per-user record of fully validated key contents -------------------
+
+
+@pytest.fixture
+def records(tmp_path, monkeypatch):
+    directory = tmp_path / "validated"
+    monkeypatch.setenv("ZK_VALIDATED_KEYS", str(directory))
+    return directory
+
+
+@pytest.fixture
+def point_checks(monkeypatch):
+    """Counts the full validation's per-point passes over the query arrays."""
+    from zk.groth16 import keys as keys_module
+
+    calls = []
+    original = keys_module.check_query_points
+    monkeypatch.setattr(keys_module, "check_query_points", lambda *a, **k: (calls.append(a[1]), original(*a, **k))[1])
+    return calls
+
+
+def _digest(data: bytes) -> bytes:
+    return bytes(data[24:56])
+
+
+def test_first_load_validates_fully_and_records(keys, tmp_path, records, point_checks):
+    _, pk, _, data = keys
+    path = tmp_path / "k.pk"
+    path.write_bytes(data)
+    assert not keyfile.was_validated(_digest(data))
+    keyfile.load(path, mmap=True)
+    assert len(point_checks) == 5
+    assert keyfile.was_validated(_digest(data))
+    entry = records / f"{keyfile.VALIDATION_RULES}-{_digest(data).hex()}"
+    assert entry.is_file() and entry.stat().st_mode & 0o777 == 0o600 and records.stat().st_mode & 0o777 == 0o700
+    point_checks.clear()
+    loaded = keyfile.load(path, mmap=True)
+    assert point_checks == []  # recorded: checksum and structure only
+    assert loaded.vk == pk.vk and np.array_equal(loaded.h_query, pk.h_query)
+    keyfile.load(path, deep=True)  # --check: everything again, whatever the records say
+    assert len(point_checks) == 5
+
+
+def test_recorded_key_with_a_flipped_byte_is_refused(keys, tmp_path, records):
+    data = bytearray(keys[3])
+    path = tmp_path / "k.pk"
+    path.write_bytes(bytes(data))
+    keyfile.load(path, mmap=True)
+    data[_entry_offset(data, "b_g2_query") + 8] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(KeyFileError, match="corrupted"):
+        keyfile.load(path, mmap=True)
+
+
+def test_resealed_change_to_a_recorded_key_is_validated_again(keys, tmp_path, records):
+    """Changing a point and recomputing the checksum gives a digest nobody recorded."""
+    from zk.groth16 import InvalidKey
+
+    data = bytearray(keys[3])
+    path = tmp_path / "k.pk"
+    path.write_bytes(bytes(data))
+    keyfile.load(path)
+    at = _entry_offset(data, "a_query") + 64  # row 1: x of a finite point
+    data[at] ^= 0x01
+    path.write_bytes(_resealed(data))
+    with pytest.raises(InvalidKey, match="a_query.*not on the G1 curve"):
+        keyfile.load(path, mmap=True)
+    assert not keyfile.was_validated(_digest(_resealed(data)))
+
+
+def test_records_in_a_directory_others_can_write_are_ignored(keys, tmp_path, records, point_checks):
+    data = keys[3]
+    path = tmp_path / "k.pk"
+    path.write_bytes(data)
+    keyfile.load(path)
+    records.chmod(0o777)
+    try:
+        point_checks.clear()
+        assert not keyfile.was_validated(_digest(data))
+        keyfile.load(path)
+        assert len(point_checks) == 5
+    finally:
+        records.chmod(0o700)
+
+
+def test_unwritable_records_only_cost_validation(keys, tmp_path, monkeypatch, point_checks):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("ZK_VALIDATED_KEYS", str(blocker / "validated"))
+    path = tmp_path / "k.pk"
+    path.write_bytes(keys[3])
+    keyfile.load(path)
+    keyfile.load(path)
+    assert len(point_checks) == 10
+
+
+def test_structure_is_checked_even_for_a_recorded_digest(keys, tmp_path, records, monkeypatch):
+    """A record vouches for points only: the matrix bounds (memory safety of the kernels) and
+    the degenerate-key rule run on every load."""
+    from zk.groth16 import InvalidKey
+
+    data = bytearray(keys[3])
+    at = _entry_offset(data, "a_rows")
+    data[at : at + 8] = struct.pack("<q", 10**6)
+    sealed = _resealed(data)
+    keyfile.record_validated(_digest(sealed))  # as if someone had recorded it
+    path = tmp_path / "k.pk"
+    path.write_bytes(sealed)
+    with pytest.raises(InvalidKey, match="row index outside"):
+        keyfile.load(path, mmap=True)

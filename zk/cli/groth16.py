@@ -105,14 +105,18 @@ def setup_command(r1cs: str, proving_key: str, vkey_path: str, verbose: bool) ->
               help="With a .zkey: check the witness against the circuit first (names the failing constraint).")
 @click.option("--insecure-dev-key", is_flag=True,
               help="Accept a .zkey without a phase-2 contribution (delta = gamma: anyone can forge proofs). Tests only.")
+@click.option("--check", "check_key", is_flag=True,
+              help="Validate every point of a .pk key even if this content was validated before (see `zk.formats.keyfile`).")
 @click.option("-v", "--verbose", is_flag=True, help="Print timings for each stage.")
 @click.option("--server", "server", metavar="SOCKET", default=None,
               help="Ask a running `zk serve SOCKET` to prove (keys stay loaded there; this process starts without numba).")
 def prove_command(proving_key: str, witness: str, proof_path: str, public_path: str, r1cs_path: str | None,
-                  insecure_dev_key: bool, verbose: bool, server: str | None) -> None:
+                  insecure_dev_key: bool, check_key: bool, verbose: bool, server: str | None) -> None:
     """Prove with a key from `zk setup` or a snarkjs .zkey and a full witness (.wtns, or a JSON
     list of decimals). A .zkey holds no C matrix, so the proof is verified before it is written
-    (and, with --r1cs, the witness is checked against the circuit). Also available as `zk prove`."""
+    (and, with --r1cs, the witness is checked against the circuit). A .pk key's points are
+    validated the first time its content is loaded (later loads check its SHA-256 and structure;
+    --check validates again). Also available as `zk prove`."""
     if server is not None:
         _prove_on_server(server, proving_key, witness, proof_path, public_path, verbose)
         return
@@ -129,7 +133,9 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
         if zkey:
             pk, cs = load_zkey_for_proving(proving_key, insecure_dev_key=insecure_dev_key, r1cs=r1cs_path)
         else:
-            pk = keyfile.load(proving_key)
+            # Mapped, not read: no copy of the key, and this process is gone before anyone could
+            # replace the file under it.
+            pk = keyfile.load(proving_key, mmap=True, deep=True if check_key else None)
         stages(f"loaded {proving_key}")
         values = _read_witness(witness)
         stages(f"read {witness}: {len(values)} values")

@@ -11,6 +11,11 @@ from numba.core import cgutils
 from numba.core.imputils import lower_constant
 from numba.extending import NativeValue, intrinsic, models, overload_attribute, register_model, typeof_impl, unbox
 
+from zk import _numba_cache
+
+# Every kernel module imports this one: cached kernels load without numba's registry refresh.
+_numba_cache.install()
+
 ELEMENT = types.UniTuple(types.uint64, 4)
 ELEMENT2 = types.UniTuple(ELEMENT, 2)
 

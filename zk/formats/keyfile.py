@@ -15,16 +15,36 @@ Layout (little-endian):
 
 Points are affine, coordinates in Montgomery form (R = 2^256) exactly as the kernels use them,
 infinity as an all-zero row; matrices are COO (int64 rows, int64 cols, Montgomery Fr
-coefficients). The checksum catches truncation and corruption; the loaded key is then checked
-like any other (:meth:`ProvingKey.validate`: sizes, canonical coordinates, curve membership,
-delta != gamma, no degenerate points, [beta]_1/[delta]_1 consistent with the G2 side).
+coefficients). The checksum catches truncation and corruption on every load; the key is then
+checked like any other (:meth:`ProvingKey.validate`: sizes, canonical coordinates, curve
+membership, delta != gamma, no degenerate points, [beta]_1/[delta]_1 consistent with the G2
+side).
+
+Validated once. The point checks cost far more than the proof at small sizes (every point,
+several kernels, a pairing), so :func:`load` runs them the first time this user loads a given
+content and records its SHA-256 (the one in the file, recomputed over the bytes on every load)
+in a per-user directory (:func:`validated_keys_dir`). A later load of a file with a recorded
+digest checks the checksum and the structure (sizes, shapes, matrix indices in range, the
+degenerate-key rule) and skips the point checks. What each part defends against:
+
+- a flipped byte, a truncated or half-copied file: the SHA-256 of the whole content, every load
+  (about 28 ms for the 40 MB key of 2^16 constraints with the CPU's SHA instructions);
+- a key someone else made or changed (off-curve points, a twist point outside G2, beta/delta
+  that do not match), even with a recomputed checksum: its digest was never recorded, so it gets
+  the full validation; a collision with a recorded digest would need a SHA-256 collision;
+- the record directory: ignored unless it is a directory owned by this user and not writable by
+  group or others (whoever can write there could also replace zk itself).
+
+``deep=True`` (``zk prove --check``) validates fully whatever the records say.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import stat
 import struct
+from pathlib import Path
 
 import numpy as np
 
@@ -140,11 +160,67 @@ def read_buffer(path, what: str, *, mmap: bool = False) -> np.ndarray:
     return buf
 
 
-def load(path, *, deep: bool = True, mmap: bool = False) -> ProvingKey:
+def load(path, *, deep: bool | None = None, mmap: bool = False) -> ProvingKey:
     """Read and check a key written by :func:`save`. Every problem is a :class:`KeyFileError`
-    (file level) or :class:`InvalidKey` (a well-formed file holding an unusable key). ``mmap``:
-    map the file instead of reading it (a prover that keeps the key for many proofs)."""
+    (file level) or :class:`InvalidKey` (a well-formed file holding an unusable key).
+
+    ``deep``: True validates every point; False only the checksum and the structure (a caller
+    that validated this key itself); None (the default) validates every point unless this
+    content was fully validated before (see the module's notes), and records it when it passes.
+    ``mmap``: map the file instead of reading it (no copy; a short-lived prover, or workers
+    sharing one key's pages). A long-lived process should read: a mapped file overwritten in
+    place under it would change (or, truncated, fault) under the process."""
     return parse(read_buffer(path, "proving key", mmap=mmap), os.fspath(path), deep=deep)
+
+
+# Bump when ProvingKey.validate checks more: records made under older rules stop counting.
+VALIDATION_RULES = "pk1"
+
+
+def validated_keys_dir() -> Path:
+    """Where digests of fully validated keys are recorded: $ZK_VALIDATED_KEYS, else
+    $XDG_CACHE_HOME/zk/validated-keys (~/.cache/zk/validated-keys)."""
+    base = os.environ.get("ZK_VALIDATED_KEYS")
+    if base:
+        return Path(base).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zk" / "validated-keys"
+
+
+def _private_dir(directory: Path) -> bool:
+    try:
+        info = os.lstat(directory)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o022
+
+
+def was_validated(digest: bytes) -> bool:
+    """Whether a key with this SHA-256 passed the full validation for this user before."""
+    directory = validated_keys_dir()
+    if not _private_dir(directory):
+        return False
+    try:
+        info = os.lstat(directory / f"{VALIDATION_RULES}-{digest.hex()}")
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid()
+
+
+def record_validated(digest: bytes) -> None:
+    """Record that a key with this SHA-256 passed the full validation. Best effort: a home that
+    cannot be written only costs the next load a full validation again."""
+    directory = validated_keys_dir()
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private_dir(directory):
+            return
+        name = directory / f"{VALIDATION_RULES}-{digest.hex()}"
+        tmp = directory / f".{name.name}.tmp-{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.close(fd)
+        os.replace(tmp, name)
+    except OSError:
+        pass
 
 
 def unpack(data, what: str, magic: bytes, noun: str) -> tuple[dict, dict[str, np.ndarray], bytes]:
@@ -183,13 +259,19 @@ def unpack(data, what: str, magic: bytes, noun: str) -> tuple[dict, dict[str, np
     return header, arrays, digest
 
 
-def parse(data, what: str = "proving key", *, deep: bool = True) -> ProvingKey:
-    header, arrays, _digest = unpack(data, what, MAGIC, "zk proving key")
+def parse(data, what: str = "proving key", *, deep: bool | None = True) -> ProvingKey:
+    """A key from a file's bytes; ``deep`` as in :func:`load` (here True by default)."""
+    header, arrays, digest = unpack(data, what, MAGIC, "zk proving key")
     try:
         n_wires, n_public, n_constraints = (int(header[k]) for k in ("n_wires", "n_public", "n_constraints"))
     except (KeyError, TypeError, ValueError) as exc:
         raise KeyFileError(f"{what} has a malformed header: {exc}") from None
-    return _build(arrays, n_wires, n_public, n_constraints, header.get("domain_size"), what, deep)
+    trusted = deep is None and was_validated(digest)
+    pk = _build(arrays, n_wires, n_public, n_constraints, header.get("domain_size"), what,
+                deep is not False and not trusted, trusted)
+    if deep is not False and not trusted:
+        record_validated(digest)
+    return pk
 
 
 def _read_arrays(header: dict, body: np.ndarray, body_len: int, what: str) -> dict[str, np.ndarray]:
@@ -211,16 +293,18 @@ def _read_arrays(header: dict, body: np.ndarray, body_len: int, what: str) -> di
     return out
 
 
-def _build(arrays, n_wires, n_public, n_constraints, domain_size, what, deep) -> ProvingKey:
+def _build(arrays, n_wires, n_public, n_constraints, domain_size, what, deep, trusted=False) -> ProvingKey:
+    """``trusted``: this content passed the full validation before (its digest is recorded), so
+    the points are not checked again; the structure and the degenerate-key rule are."""
     try:
         g1_fixed = arrays["g1_fixed"]
         g2_fixed = arrays["g2_fixed"]
         if g1_fixed.shape != (3, 2, 4) or g2_fixed.shape != (3, 2, 2, 4) or arrays["ic"].ndim != 3:
             raise InvalidKey(f"{what}: fixed point arrays have the wrong shape")
-        alpha_g1, beta_g1, delta_g1 = g1_from_array(g1_fixed, check=True)
-        beta_g2, gamma_g2, delta_g2 = g2_from_array(g2_fixed, check=True)
-        ic = g1_from_array(arrays["ic"], check=True)
-        vk = VerifyingKey(alpha_g1, beta_g2, gamma_g2, delta_g2, tuple(ic))
+        alpha_g1, beta_g1, delta_g1 = g1_from_array(g1_fixed, check=not trusted)
+        beta_g2, gamma_g2, delta_g2 = g2_from_array(g2_fixed, check=not trusted)
+        ic = g1_from_array(arrays["ic"], check=not trusted)
+        vk = VerifyingKey(alpha_g1, beta_g2, gamma_g2, delta_g2, tuple(ic), points_checked=trusted)
         mats = R1CSMatrices(n_wires, n_public, n_constraints,
                             *(Matrix(arrays[f"{m}_rows"], arrays[f"{m}_cols"], arrays[f"{m}_coeffs"]) for m in "abc"))
         if domain_size != mats.domain_size:
