@@ -77,6 +77,18 @@ def _read_all(out):
     return {f: (out / f).read_bytes() for f in sorted(os.listdir(out))}
 
 
+def _worker_settings(dask_worker):
+    callbacks = dask_worker.periodic_callbacks
+    return {"profiler": "profile" in callbacks or "profile-cycle" in callbacks, "tick_ms": callbacks["tick"].callback_time}
+
+
+def test_prepared_workers_run_without_the_profiler_and_with_a_slow_tick(client):
+    """The worker plugin's event-loop settings (the per-task overhead figure depends on them)."""
+    settings = client.run(_worker_settings)
+    assert len(settings) == 2
+    assert all(s["profiler"] is False and s["tick_ms"] == 1000 for s in settings.values())
+
+
 def test_batch_of_16_all_verify_and_a_rerun_replaces_nothing(client, batch, tmp_path):
     d, _cs, vk = batch
     out = tmp_path / "proofs"  # created by prove_batch
