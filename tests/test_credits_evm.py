@@ -51,8 +51,7 @@ def test_each_credits_circuit_verifies_on_the_evm(tmp_path):
     tree.extend(ledger.leaves(ASSIGN_TREE))
     a = owned.assignment
     change = Assignment.new(a.group, a.operator, a.amount - 30, a.epoch)
-    registry = MerkleTree(ledger.registry.depth)
-    registry.extend(ledger.registry.leaves())
+    registry = ledger.registry.tree()
     statements["redeem"] = system.prove(
         "redeem", redeem_inputs(operator.osk, a, tree.proof(owned.leaf), tree.root, 30, 0xBEEF, EPOCH, change, 7000,
                                 registry.proof(0), registry.root)

@@ -100,8 +100,7 @@ def given_assignment(ledger, system, user, operator, amount=80, bought=100):
 def registry_path(ledger, operator):
     """(entry, its path, the registry root) from the ledger's public registry leaves."""
     entry = ledger.registry.entry(operator)
-    tree = MerkleTree(ledger.registry.depth)
-    tree.extend(ledger.registry.leaves())
+    tree = ledger.registry.tree()
     return entry, tree.proof(entry.index), tree.root
 
 

@@ -266,12 +266,6 @@ def redeem_values(ledger, osk, assignment, leaf, amount, payout, share_bps, regi
                          share_bps, registry.proof(slot), registry.root)
 
 
-def ledger_registry(ledger) -> MerkleTree:
-    tree = MerkleTree(ledger.registry.depth)
-    tree.extend(ledger.registry.leaves())
-    return tree
-
-
 def test_fake_operator_cash_out_refused(proving_ledger, system, user, operator, tmp_path):
     """A holder who wants cash makes an operator key of its own and assigns to it."""
     ledger = proving_ledger
@@ -284,7 +278,7 @@ def test_fake_operator_cash_out_refused(proving_ledger, system, user, operator, 
     with pytest.raises(NotRegistered):  # its wallet refuses to redeem
         fake.redeem(ledger, system, 60, 0xFA4E)
     # No proof can be made against the ledger's registry, with its own payout or the real operator's.
-    registry = ledger_registry(ledger)
+    registry = ledger.registry.tree()
     for payout, share in ((0xFA4E, 7000), (0xAAAA, 7000)):
         with pytest.raises(WitnessError, match="registered operator"):
             system.prove("redeem", redeem_values(ledger, fake.osk, assignment, leaf, 60, payout, share, registry, 0))
@@ -306,7 +300,7 @@ def test_payout_not_registered_to_the_operator(proving_ledger, system, user, ope
     operator.import_assignment(export_assignment(assignment))
     with pytest.raises(WalletError, match="not the payout registered to this operator"):
         operator.redeem(ledger, system, 60, 0xBBBB)
-    registry = ledger_registry(ledger)
+    registry = ledger.registry.tree()
     for payout, share in ((0xBBBB, 6000), (0xBBBB, 7000), (0xAAAA, 7000)):  # wrong payout; wrong share
         with pytest.raises(WitnessError, match="registered operator"):
             system.prove("redeem", redeem_values(ledger, operator.osk, assignment, leaf, 60, payout, share, registry, 0))
@@ -347,7 +341,7 @@ def test_removed_operator(proving_ledger, system, user, operator, seconds):
     operator.redeem(ledger, system, 30)
     operator.sync(ledger)
     small, big = operator.assignments()  # 10 left of the first, 40 of the second
-    registry = ledger_registry(ledger)
+    registry = ledger.registry.tree()
     before = [system.prove("redeem", redeem_values(ledger, operator.osk, held.assignment, held.leaf, amount, 0xAAAA,
                                                    7000, registry, 0)) for held, amount in ((small, 10), (big, 20))]
     seconds.t += 100
@@ -356,7 +350,7 @@ def test_removed_operator(proving_ledger, system, user, operator, seconds):
         operator.redeem(ledger, system, 10)
     with pytest.raises(WitnessError, match="registered operator"):  # against the new registry: no proof
         system.prove("redeem", redeem_values(ledger, operator.osk, big.assignment, big.leaf, 10, 0xAAAA, 7000,
-                                             ledger_registry(ledger), 0))
+                                             ledger.registry.tree(), 0))
     seconds.t += REGISTRY_ROOT_WINDOW - 1
     ledger.redeem(*before[0])  # within the window: a proof made before the removal still lands
     seconds.t += 1
@@ -381,7 +375,7 @@ def test_payout_rotation(proving_ledger, system, user, operator, seconds):
     operator.sync(ledger)
     held = operator.assignments()[0]
     old_proof = system.prove("redeem", redeem_values(ledger, operator.osk, held.assignment, held.leaf, 10, 0xAAAA, 7000,
-                                                     ledger_registry(ledger), 0))
+                                                     ledger.registry.tree(), 0))
     GOVERNANCE.rotate(ledger, operator.operator, 0xCCCC)
     with pytest.raises(WalletError, match="not the payout registered"):
         operator.redeem(ledger, system, 10, 0xAAAA)

@@ -1,12 +1,15 @@
 """The whole Community Credits story, with real Groth16 proofs: `zk credits demo` or
 `python scripts/demo.py [--home DIR] [--depth N]`.
 
-Purchases from fresh addresses, an assignment of part of them to a group's operator (two notes in,
-change back), the hand-over of the assignment, redemptions split between the operator and the
-network fund, a double spend, a replayed proof and a front-run payout refused, expiry a year
-later and the sweep of what was never redeemed; each step says what the chain sees, how long the
-proof took and whether the ledger's verification accepted it. Ends with balances, the fund split
-and the ledger's invariant checks.
+Governance registers two server operators with different shares (70% and 60%); purchases from
+fresh addresses, an assignment of part of them to a group's operator (two notes in, change back),
+the hand-over of the assignment, redemptions split between each operator's registered payout and
+the network fund, a double spend, a replayed proof and a front-run payout refused, a holder's
+cash-out through a fake operator refused (by its wallet, by the circuit: no proof exists, and by
+the ledger: a registry of its own is not the ledger's), expiry a year later and the sweep of what
+was never redeemed; each step says what the chain sees, how long the proof took and whether the
+ledger's verification accepted it. Ends with balances, the fund split and the ledger's invariant
+checks.
 
 The keys are cached in HOME/keys (shared with `zk credits setup` at the same depth): a second run
 only loads them. The story's ledger and wallets live in HOME/demo and start fresh every run.
@@ -22,18 +25,24 @@ from typing import Callable
 
 from circuits.app.vault import DEMO_PASSPHRASE
 from circuits.app.home import Home, TimedVerifier, default_home, group_id, hex_address, month, simulated_payment
-from circuits.app.ledger import ASSIGN_TREE, NOTE_TREE, LedgerError, NullifierSpent, InvalidProof
+from circuits.app.ledger import (
+    ASSIGN_TREE, NOTE_TREE, InvalidProof, LedgerError, NullifierSpent, StaleRegistryRoot,
+)
 from circuits.protocol import (
-    DEFAULT_DEPTH, LIFETIME, Assignment, Note, RedeemPublic, epoch_of,
+    DEFAULT_DEPTH, LIFETIME, Assignment, Note, RedeemPublic, epoch_of, registry_leaf,
 )
 from circuits.app.registry import Governance
 from circuits.app.system import CreditsSystem
-from circuits.app.wallet import BlobError, InsufficientCredits
-from circuits.witness import assign_inputs
+from circuits.app.wallet import BlobError, InsufficientCredits, NotRegistered, export_assignment
+from circuits.witness import assign_inputs, redeem_inputs
+from zk.gadgets import MerkleTree
+from zk.r1cs import WitnessError
 
 START = epoch_of(2026, 11)
 SHARE_BPS = 7000
 PAYOUT = 0x00000000000000000000000000000000C0FFEE01
+SHARE_BPS_B = 6000
+PAYOUT_B = 0x00000000000000000000000000000000C0FFEE02
 ATTACKER_PAYOUT = 0x000000000000000000000000000000000BADBAD0
 
 
@@ -119,7 +128,7 @@ class Story:
         from circuits.app.cli import numba_cache_is_cold
 
         self.echo(f"Community Credits demo: tree depth {self.depth} (2^{self.depth} notes), "
-                  f"operator share {SHARE_BPS / 100:.0f}%, credits expire {LIFETIME} months after purchase")
+                  f"registered operators only, credits expire {LIFETIME} months after purchase")
         if numba_cache_is_cold():
             self.echo("first run on this machine: numba compiles its kernels "
                       "(one to two minutes on a 2-core machine; cached afterwards)")
@@ -150,10 +159,19 @@ class Story:
         self.alice = self.home.wallet("alice", create=True)
         self.bob = self.home.wallet("bob", create=True)
         self.op = self.home.wallet("operator", create=True)
-        self.governance.add(self.ledger, self.op.operator, PAYOUT, SHARE_BPS)
-        self.echo(f"fresh ledger and wallets (alice, bob: users; operator: serves the groups) in {run_dir}; "
-                  f"clock {month(self.ledger.now())}; the wallets are sealed under the demo passphrase "
-                  f"{DEMO_PASSPHRASE!r}")
+        self.op_b = self.home.wallet("operator-b", create=True)
+        self.fake = self.home.wallet("fake-operator", create=True)
+        self.echo(f"fresh ledger and wallets (alice, bob: users; operator, operator-b: serve groups; fake-operator: "
+                  f"a key of alice's own) in {run_dir}; clock {month(self.ledger.now())}; the wallets are sealed "
+                  f"under the demo passphrase {DEMO_PASSPHRASE!r}")
+        self.step("the network's governance registers two server operators (each change signed by its key)")
+        for name, wallet, payout, share in (("operator", self.op, PAYOUT, SHARE_BPS),
+                                            ("operator-b", self.op_b, PAYOUT_B, SHARE_BPS_B)):
+            root = self.governance.add(self.ledger, wallet.operator, payout, share)
+            self.say(f"{name:10s} address {short(wallet.operator)} payout {hex_address(payout)} share {share / 100:.0f}%"
+                     f"; registry root {short(root)}")
+        self.say("only these may redeem, only to these payouts, at these shares: the redeem proof shows its "
+                 "(operator, payout, share) is a leaf of the registry")
 
     def purchase(self, who: str, wallet, amount: int) -> None:
         payment = simulated_payment(amount)
@@ -223,7 +241,7 @@ class Story:
         self.step(f"the operator redeems 100 to its payout address {hex_address(PAYOUT)}")
         receipt = self.op.redeem(ledger, system, 100, PAYOUT)
         event = self.last_event()
-        self.public({k: int(event[k]) for k in ("assign_root", "nf", "change_cm", "amount", "payout", "now")})
+        self.public({k: int(event[k]) for k in RedeemPublic.__dataclass_fields__})
         self.proof_line("redeem")
         self.say(f"split: {receipt['operator_share']} to the operator, {receipt['network_share']} to the network "
                  f"fund; the change assignment ({self.op.redeemable(ledger.now())}) stays with the operator")
@@ -241,6 +259,8 @@ class Story:
         self.proof_line("redeem")
         self.say(f"redeemable left: {self.op.redeemable(ledger.now())}")
 
+        self.fake_operator_cash_out()
+
         self.home.advance(6)
         self.echo(f"\n   ... six months pass: clock {month(ledger.now())}")
         self.purchase("bob", self.bob, 40)
@@ -250,15 +270,17 @@ class Story:
         except InsufficientCredits as exc:
             self.refused += 1
             self.say(f"REFUSED by bob's wallet: {exc} (months are never merged: each keeps its own expiry)")
-        self.step("bob assigns 40 (his newest note) to group '#zk-research'")
-        assignment = self.bob.assign(ledger, system, group=group_id("#zk-research"), operator=self.op.operator,
+        self.step("bob assigns 40 (his newest note) to group '#zk-research', served by operator-b")
+        assignment = self.bob.assign(ledger, system, group=group_id("#zk-research"), operator=self.op_b.operator,
                                      amount=40, notes=[n for n in self.bob.notes() if n.note.amount == 40])
         self.proof_line("assign")
-        self.op.import_assignment(self.bob.export_assignment(assignment))
-        self.op.sync(ledger)
-        self.step("the operator accepts bob's assignment and redeems all 40")
-        self.op.redeem(ledger, system, 40, PAYOUT)
+        self.op_b.import_assignment(self.bob.export_assignment(assignment))
+        self.op_b.sync(ledger)
+        self.step(f"operator-b accepts bob's assignment and redeems all 40 (registered share {SHARE_BPS_B / 100:.0f}%)")
+        receipt = self.op_b.redeem(ledger, system, 40)
         self.proof_line("redeem")
+        self.say(f"split: {receipt['operator_share']} to operator-b's payout {hex_address(PAYOUT_B)}, "
+                 f"{receipt['network_share']} to the network fund")
         self.say("the ledger debits the oldest open month first (the redemption "
                  "does not reveal which month the credits were bought in)")
 
@@ -282,6 +304,66 @@ class Story:
         self.step(f"clock {month(ledger.now())}: bob's spring purchase has expired too")
         self.sweep()
         self.finish()
+
+    def fake_operator_cash_out(self) -> None:
+        """Alice wants money instead of server capacity: she assigns her 50 to an operator key of
+        her own and tries to redeem 70% to an address of her choice."""
+        ledger, system, alice, fake = self.ledger, self.system, self.alice, self.fake
+        self.step("alice wants cash: she assigns her 50 of change to an operator key of her own (fake-operator)")
+        try:
+            alice.assign(ledger, system, group=group_id("#no-such-group"), operator=fake.operator, amount=50)
+        except NotRegistered as exc:
+            self.refused += 1
+            self.say(f"REFUSED by alice's wallet: {exc}")
+        alice.sync(ledger)
+        note = alice.notes()[0]
+        tree = alice._tree(NOTE_TREE, self.depth)
+        assignment = Assignment.new(group_id("#no-such-group"), fake.operator, note.note.amount, note.note.epoch)
+        proof, statement = system.prove("assign", assign_inputs(
+            alice.sk, [(note.note, tree.proof(note.leaf))], tree.root, assignment,
+            Note.new(alice.owner, 0, note.note.epoch), ledger.now(), depth=self.depth))
+        assign_leaf, _ = ledger.assign(proof, statement, 0, 0)
+        self.say("with her own code instead of the wallet, the assignment lands: assign does not check the "
+                 "registry, no money moves (PROTOCOL.md §5.2)")
+        fake.import_assignment(export_assignment(assignment))
+        fake.sync(ledger)
+        alice.sync(ledger)
+
+        self.step(f"the fake operator tries to cash out 50 to {hex_address(ATTACKER_PAYOUT)}")
+        try:
+            fake.redeem(ledger, system, 50, ATTACKER_PAYOUT)
+        except NotRegistered as exc:
+            self.refused += 1
+            self.say(f"REFUSED by its wallet: {exc}")
+        assign_tree = MerkleTree(self.depth)
+        assign_tree.extend(ledger.leaves(ASSIGN_TREE))
+        change = Assignment.new(assignment.group, assignment.operator, 0, assignment.epoch)
+
+        def inputs(registry: MerkleTree, slot: int) -> dict:
+            return redeem_inputs(fake.osk, assignment, assign_tree.proof(assign_leaf), assign_tree.root, 50,
+                                 ATTACKER_PAYOUT, ledger.now(), change, SHARE_BPS, registry.proof(slot), registry.root)
+
+        real = ledger.registry.tree()
+        try:
+            system.prove("redeem", inputs(real, 0))
+            raise AssertionError("a redeem proof for an unregistered operator was made")
+        except WitnessError as exc:
+            self.refused += 1
+            check = getattr(exc, "origin", str(exc)).split("/")[0]
+            self.say(f"REFUSED in circuit: no proof exists against the ledger's registry (the {check!r} "
+                     "constraints are not satisfied)")
+        own = MerkleTree(ledger.registry.depth)
+        slot = own.append(registry_leaf(fake.operator, ATTACKER_PAYOUT, SHARE_BPS))
+        proof, statement = system.prove("redeem", inputs(own, slot))
+        self.say(f"a registry of its own making, listing itself: the proof is made, root {short(own.root)}")
+        try:
+            ledger.redeem(proof, statement)
+        except LedgerError as exc:
+            self.say(f"the proof verified ({self.verifier.last[2] * 1000:.0f} ms) but its registry root is not "
+                     "the ledger's")
+            self.refused_line("fake registry", exc, StaleRegistryRoot)
+        self.say(f"{hex_address(ATTACKER_PAYOUT)} received {ledger.payout_balance(ATTACKER_PAYOUT)}; alice's 50 "
+                 "stay in their month and go to the network fund when it expires")
 
     def sweep(self) -> None:
         swept = self.ledger.sweep_expired()

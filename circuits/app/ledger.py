@@ -613,6 +613,14 @@ class Registry:
         """Every slot's leaf (0 for an emptied slot), for a wallet to compute its own path."""
         return self.ledger.leaves(REGISTRY_TREE)
 
+    def tree(self):
+        """The registry tree rebuilt from its public leaves: a prover's path to its entry."""
+        from zk.gadgets import MerkleTree
+
+        tree = MerkleTree(self.depth)
+        tree.extend(self.leaves())
+        return tree
+
     def history(self) -> list[tuple[int, int, int, int | None]]:
         """(seq, root, since, until) of every registry root, oldest first (until: when replaced)."""
         rows = self.ledger._read("SELECT seq, root, since, until FROM registry_roots ORDER BY seq")

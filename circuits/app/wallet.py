@@ -353,8 +353,7 @@ class Wallet:
         if path.leaf != a.commitment:
             raise WalletError(f"leaf {assignment.leaf} of the local assignment tree is not this assignment")
         change = Assignment.new(a.group, a.operator, a.amount - amount, a.epoch)
-        registry = MerkleTree(ledger.registry.depth)
-        registry.extend(ledger.registry.leaves())
+        registry = ledger.registry.tree()
         entry_path = registry.proof(entry.index)
         if entry_path.leaf != entry.leaf:
             raise WalletError(f"slot {entry.index} of the ledger's registry tree is not this operator's entry")
