@@ -1,94 +1,217 @@
-"""Powers-of-tau ceremony steps, zk beside snarkjs 0.7.6 in the same run.
+"""Every ceremony step, zk beside snarkjs 0.7.6 in the same run, each step timed alone, with wall
+and CPU time (user + system, all threads: the load of a shared machine stretches wall time, not
+the CPU time a step needs).
 
     .venv/bin/python -m pytest bench/bench_ceremony.py --benchmark-only -q -s
-    ZK_BENCH_PTAU_POWERS=12,14   powers to run (default 12,14; snarkjs needs minutes at 14)
+    ZK_BENCH_PTAU_POWERS=12,14    powers for `ptau contribute` and `ptau prepare` (default 12)
+    ZK_BENCH_ZKEY_LOGS=12         circuit sizes 2^k for `groth16 setup`, `zkey contribute`, `zkey verify` (default 12)
+    ZK_BENCH_ZKEY_CIRCUIT=poseidon  bench/groth16_circuits.py circuit (full-size coefficients: setup's hard case)
+    ZK_BENCH_TABLE=file.md        also write the summary table there
 
-For each power: one input file (zk new + one zk contribution, not timed), then each step timed
-alone, ours in-process (kernels compiled beforehand by a power-3 warm-up) and snarkjs as its CLI
-(node start-up, about 0.4 s, included: it is small beside these steps):
-  contribute  (ptau contribute)        prepare  (ptau prepare / powersoftau prepare phase2)
-Each row also checks the outputs: snarkjs verifies our contribution, and both prepares are
-byte-identical.
+Per step and size: ours in-process (kernels compiled beforehand by an untimed call: numba
+compiles once per install, `zk warmup`), then ours as the `zk` command (a whole process:
+interpreter, imports, loading the cached kernels, file I/O), then `snarkjs` as its command (node
+start-up included, about 0.4 s of CPU). Each row checks its outputs: snarkjs verifies our ptau
+contribution and our contributed zkey, both prepares and both setups are byte-identical.
+
+What the work is (to say what a ratio can be):
+- ptau contribute: one scalar multiplication per point, 4n - 1 G1 and n + 1 G2 (n = 2^power).
+- ptau prepare: an inverse FFT in the exponent per level k = 0..power (power + 1 for tauG1),
+  (k - 1) n / 2 + 2 scalar multiplications a level (docs/ceremony.md has the totals).
+- groth16 setup: a sparse matrix-vector product in the exponent, one scalar multiplication per
+  matrix entry (A: two G1, B: two G1 and one G2, C: one G1); Poseidon's are full-size scalars.
+- zkey contribute: one G1 multiplication by delta^-1 per C and H point (nVars - nPublic - 1 + 2^k).
+- zkey verify: a setup, two G1 MSMs over C and H, a few pairings.
+The `zk` command also pays a fixed start: Python, numpy and numba imports and loading the
+cached kernels, about 1-1.5 s of CPU, which at 2^12 is most of a `zkey contribute`.
 """
 from __future__ import annotations
 
 import os
-import subprocess
+import resource
+import shutil
+import sys
 import time
 from pathlib import Path
-
-import sys
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from peers import SNARKJS, PeerUnavailable, require_snarkjs  # noqa: E402
+import groth16_circuits as C  # noqa: E402
+import peers  # noqa: E402
 
-from zk.ceremony import powersoftau as T  # noqa: E402
+ZK = [sys.executable, "-c", "from zk.cli import main; main()"]
+POWERS = [int(p) for p in os.environ.get("ZK_BENCH_PTAU_POWERS", "12").split(",") if p.strip()]
+LOGS = [int(x) for x in os.environ.get("ZK_BENCH_ZKEY_LOGS", "12").split(",") if x.strip()]
+KIND = os.environ.get("ZK_BENCH_ZKEY_CIRCUIT", "poseidon")
+BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+ROWS: list[tuple] = []
 
-POWERS = [int(p) for p in os.environ.get("ZK_BENCH_PTAU_POWERS", "12,14").split(",") if p.strip()]
-_inputs: dict[int, Path] = {}
+
+def _cpu_self() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
-def _snarkjs(*args) -> float:
-    start = time.perf_counter()
-    done = subprocess.run([str(SNARKJS), *map(str, args)], capture_output=True, text=True, timeout=7200)
-    elapsed = time.perf_counter() - start
+def _cpu_children() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _command(args, cwd) -> tuple[float, float]:
+    """(wall, CPU) of a whole command; its own CPU time, threads included."""
+    import subprocess
+
+    cpu, start = _cpu_children(), time.perf_counter()
+    done = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=7200)
+    wall = time.perf_counter() - start
     if done.returncode != 0:
-        raise RuntimeError(f"snarkjs {' '.join(map(str, args))} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    return elapsed
+        raise AssertionError(f"{' '.join(map(str, args))} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return wall, _cpu_children() - cpu
+
+
+def _inprocess(fn, *args, **kwargs):
+    cpu, start = _cpu_self(), time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, (time.perf_counter() - start, _cpu_self() - cpu)
+
+
+def _row(step, size, ours, cli, theirs):
+    ROWS.append((step, size, ours, cli, theirs, os.getloadavg()[0]))
+    print(f"\n{step} {size}: zk in-process {ours[0]:.2f} s wall / {ours[1]:.2f} s CPU; zk command {cli[0]:.2f} s / "
+          f"{cli[1]:.2f} s; snarkjs {theirs[0]:.2f} s / {theirs[1]:.2f} s; ratio CPU in-process "
+          f"{ours[1] / theirs[1]:.3f}x, command {cli[1] / theirs[1]:.3f}x, wall command {cli[0] / theirs[0]:.3f}x "
+          f"[bar <= 0.2x]")
+
+
+def _table() -> str:
+    lines = ["| step | size | load | zk in-process wall / CPU | zk command wall / CPU | snarkjs wall / CPU | "
+             "ratio CPU in-process | ratio CPU command | ratio wall command |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for step, size, ours, cli, theirs, load in ROWS:
+        lines.append(f"| {step} | {size} | {load:.1f} | {ours[0]:.2f} s / {ours[1]:.2f} s | {cli[0]:.2f} s / "
+                     f"{cli[1]:.2f} s | {theirs[0]:.2f} s / {theirs[1]:.2f} s | **{ours[1] / theirs[1]:.3f}x** | "
+                     f"{cli[1] / theirs[1]:.3f}x | {cli[0] / theirs[0]:.3f}x |")
+    return "\n".join(lines)
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     try:
-        require_snarkjs()
-    except PeerUnavailable as exc:
+        peers.require_snarkjs()
+    except peers.PeerUnavailable as exc:
         pytest.skip(str(exc))
     d = tmp_path_factory.mktemp("ceremony")
-    # Warm-up: compile every kernel the timed steps use.
-    T.new(3, d / "w0.ptau")
-    T.contribute(d / "w0.ptau", d / "w1.ptau", name="warm-up")
-    T.prepare(d / "w1.ptau", d / "w2.ptau")
-    return d
+    yield d
+    if ROWS:
+        table = _table()
+        print("\n" + table)
+        if os.environ.get("ZK_BENCH_TABLE"):
+            Path(os.environ["ZK_BENCH_TABLE"]).write_text(table + "\n")
 
 
-def _input(workdir: Path, power: int) -> Path:
-    if power not in _inputs:
+# ---------------------------------------------------------------------------------------------
+# Powers of tau
+
+
+@pytest.fixture(scope="module")
+def ptau_inputs(workdir):
+    from zk.ceremony import powersoftau as T
+
+    # Untimed: compile every kernel the timed steps use.
+    T.new(3, workdir / "w0.ptau")
+    T.contribute(workdir / "w0.ptau", workdir / "w1.ptau", name="warm-up")
+    T.prepare(workdir / "w1.ptau", workdir / "w2.ptau")
+    inputs = {}
+    for power in POWERS:
         T.new(power, workdir / f"p{power}_0.ptau")
         T.contribute(workdir / f"p{power}_0.ptau", workdir / f"p{power}_1.ptau", name="bench input")
-        _inputs[power] = workdir / f"p{power}_1.ptau"
-    return _inputs[power]
+        inputs[power] = workdir / f"p{power}_1.ptau"
+    return inputs
 
 
-def _line(step: str, power: int, ours: float, theirs: float) -> str:
-    return (f"ptau {step} 2^{power}: zk {ours:.2f} s, snarkjs {theirs:.2f} s, "
-            f"ratio {ours / theirs:.3f}x  [bar: <= 0.2x]")
+@pytest.mark.parametrize("power", POWERS, ids=[f"2^{p}" for p in POWERS])
+def test_ptau_contribute(benchmark, workdir, ptau_inputs, power):
+    from zk.ceremony import powersoftau as T
+
+    source, d = ptau_inputs[power], workdir
+    _, ours = _inprocess(T.contribute, source, d / f"c{power}_in.ptau", name="bench")
+    cli = _command(ZK + ["ptau", "contribute", source, d / f"c{power}_zk.ptau", "--name", "bench", "-e", "x"], d)
+    theirs = _command([peers.SNARKJS, "powersoftau", "contribute", source, d / f"c{power}_sj.ptau", "--name=bench",
+                       "-e=bench entropy"], d)
+    _command([peers.SNARKJS, "powersoftau", "verify", d / f"c{power}_zk.ptau"], d)
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+    _row("ptau contribute", f"2^{power}", ours, cli, theirs)
 
 
-@pytest.mark.parametrize("power", POWERS)
-def test_contribute(benchmark, workdir, power):
-    source = _input(workdir, power)
-    ours_out, theirs_out = workdir / f"c{power}_zk.ptau", workdir / f"c{power}_snarkjs.ptau"
-    theirs = _snarkjs("powersoftau", "contribute", source, theirs_out, "--name=bench", "-e=bench entropy")
-    start = time.perf_counter()
-    benchmark.pedantic(T.contribute, args=(source, ours_out), kwargs={"name": "bench"}, rounds=1, iterations=1)
-    ours = time.perf_counter() - start
-    _snarkjs("powersoftau", "verify", ours_out)
-    line = _line("contribute", power, ours, theirs)
-    benchmark.extra_info.update(zk_s=ours, snarkjs_s=theirs, ratio=ours / theirs)
-    print("\n" + line)
+@pytest.mark.parametrize("power", POWERS, ids=[f"2^{p}" for p in POWERS])
+def test_ptau_prepare(benchmark, workdir, ptau_inputs, power):
+    from zk.ceremony import powersoftau as T
+
+    source, d = ptau_inputs[power], workdir
+    _, ours = _inprocess(T.prepare, source, d / f"f{power}_in.ptau")
+    cli = _command(ZK + ["ptau", "prepare", source, d / f"f{power}_zk.ptau"], d)
+    theirs = _command([peers.SNARKJS, "powersoftau", "prepare", "phase2", source, d / f"f{power}_sj.ptau"], d)
+    assert (d / f"f{power}_zk.ptau").read_bytes() == (d / f"f{power}_sj.ptau").read_bytes()
+    assert (d / f"f{power}_in.ptau").read_bytes() == (d / f"f{power}_sj.ptau").read_bytes()
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+    _row("ptau prepare", f"2^{power}", ours, cli, theirs)
 
 
-@pytest.mark.parametrize("power", POWERS)
-def test_prepare(benchmark, workdir, power):
-    source = _input(workdir, power)
-    ours_out, theirs_out = workdir / f"f{power}_zk.ptau", workdir / f"f{power}_snarkjs.ptau"
-    theirs = _snarkjs("powersoftau", "prepare", "phase2", source, theirs_out)
-    start = time.perf_counter()
-    benchmark.pedantic(T.prepare, args=(source, ours_out), rounds=1, iterations=1)
-    ours = time.perf_counter() - start
-    assert ours_out.read_bytes() == theirs_out.read_bytes(), "prepare outputs differ from snarkjs's"
-    line = _line("prepare", power, ours, theirs)
-    benchmark.extra_info.update(zk_s=ours, snarkjs_s=theirs, ratio=ours / theirs)
-    print("\n" + line)
+# ---------------------------------------------------------------------------------------------
+# Phase 2
+
+
+@pytest.fixture(scope="module")
+def prepared_ptau():
+    """A prepared powers of tau covering every size of this run, made with `zk ptau` once and
+    cached in ZK_PTAU_DIR (default ~/.cache/zk-bench) as zk-pot{power}.ptau."""
+    power = max(LOGS)
+    path = peers.ptau_dir() / f"zk-pot{power}.ptau"
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    work = path.parent / f"zk-pot{power}-work"
+    work.mkdir(exist_ok=True)
+    _command(ZK + ["ptau", "new", power, work / "pot0.ptau"], work)
+    _command(ZK + ["ptau", "contribute", work / "pot0.ptau", work / "pot1.ptau", "--name", "bench", "-e", "b"], work)
+    _command(ZK + ["ptau", "prepare", work / "pot1.ptau", path], work)
+    shutil.rmtree(work, ignore_errors=True)
+    return path
+
+
+@pytest.mark.parametrize("log_size", LOGS, ids=[f"2^{k}" for k in LOGS])
+def test_phase2(benchmark, workdir, prepared_ptau, log_size):
+    from zk.ceremony import phase2
+    from zk.formats import zkey as Z
+    from zk.formats.ptau import read_ptau
+
+    d = workdir / f"phase2_{log_size}"
+    d.mkdir()
+    exp = C.export(KIND, log_size, d)
+    sj, ptau = peers.SNARKJS, prepared_ptau
+    print(f"\n{exp.name}: {exp.n_constraints} constraints, {exp.n_wires} wires, ptau {ptau.name}")
+    pot = read_ptau(ptau)
+
+    phase2.new_zkey(exp.r1cs, pot)  # untimed: compiles the kernels (once per install)
+    init, ours = _inprocess(phase2.new_zkey, exp.r1cs, pot)
+    cli = _command(ZK + ["groth16", "setup", exp.r1cs, ptau, d / "zk0.zkey"], d)
+    theirs = _command([sj, "groth16", "setup", exp.r1cs, ptau, d / "sj0.zkey"], d)
+    assert (d / "sj0.zkey").read_bytes() == (d / "zk0.zkey").read_bytes()
+    _row("groth16 setup", f"2^{log_size} {KIND}", ours, cli, theirs)
+
+    phase2.contribute(init, entropy="warm-up")
+    start = Z.read_zkey(d / "sj0.zkey")
+    _, ours = _inprocess(phase2.contribute, start, entropy="bench")
+    cli = _command(ZK + ["zkey", "contribute", d / "sj0.zkey", d / "zk1.zkey", "--name", "b", "-e", "bench"], d)
+    theirs = _command([sj, "zkey", "contribute", d / "sj0.zkey", d / "sj1.zkey", "--name=b", "-e=bench"], d)
+    _row("zkey contribute", f"2^{log_size} {KIND}", ours, cli, theirs)
+
+    _command([sj, "zkey", "beacon", d / "zk1.zkey", d / "final.zkey", BEACON, "10"], d)
+    final = Z.read_zkey(d / "final.zkey")
+    phase2.verify(exp.r1cs, pot, final)  # untimed: compiles the MSM and pairing kernels
+    _, ours = _inprocess(phase2.verify, exp.r1cs, pot, final)
+    cli = _command(ZK + ["zkey", "verify", exp.r1cs, ptau, d / "final.zkey"], d)
+    theirs = _command([sj, "zkey", "verify", exp.r1cs, ptau, d / "final.zkey"], d)  # also checks our contribution
+    _row("zkey verify", f"2^{log_size} {KIND}", ours, cli, theirs)
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)

@@ -172,6 +172,13 @@ def test_to_pk_refuses_another_circuit(ceremony, tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def test_to_pk_refuses_a_key_without_contribution(ceremony, tmp_path):
+    # A key file never holds a gamma = delta key (its loader refuses one), so to-pk must not write it.
+    result = run("zkey", "to-pk", ceremony / "mul0.zkey", ceremony / "mul.r1cs", tmp_path / "x.pk")
+    assert result.exit_code == 2 and "no phase-2 contribution" in result.output
+    assert not (tmp_path / "x.pk").exists()
+
+
 # ---------------------------------------------------------------------------------------------
 # Setup and the ceremony
 

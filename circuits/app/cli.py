@@ -234,9 +234,9 @@ def _hashes(title: str, hashes: dict) -> None:
 
 
 def _bar(label: str, total: int):
-    from zk.cli.ptau import _progress
+    from zk.cli import progress_bar
 
-    return _progress(label, total)
+    return progress_bar(label, total)
 
 
 def _ceremony_setup(ctx: _Ctx, ptau: str) -> None:

@@ -24,24 +24,9 @@ from __future__ import annotations
 import hashlib
 import struct
 import numpy as np
-from numba import njit
 
 from zk.curve import G1Point, G2Point, g1_from_array, g2_from_array
-from zk.curve.kernels import _element_shape as _shape
-from zk.curve.kernels import _window
-from zk.curve.kernels import (
-    affine_to_jac,
-    batch_to_affine,
-    jac_add,
-    jac_add_mixed,
-    jac_double,
-    jac_infinity,
-    jac_neg,
-    jac_scalar_mul,
-    load_affine,
-    load_jac,
-    store_jac,
-)
+from zk.curve.kernels import batch_to_affine
 from zk.field import FP, FP2, FR, R
 from zk.field import arrays as A
 from zk.formats import zkey as Z
@@ -49,7 +34,7 @@ from zk.formats.circom import read_r1cs_terms
 
 from .points import uncompressed
 
-from zk.ceremony.powersoftau import CeremonyError, Progress, _no_progress  # noqa: F401  (re-exported)
+from zk.ceremony.powersoftau import CeremonyError, Progress, no_progress  # noqa: F401  (re-exported)
 
 
 class VerificationFailed(ValueError):
@@ -58,11 +43,11 @@ class VerificationFailed(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Kernels
+# The sparse matrix-vector product in the exponent (kernels: zk.ceremony.kernels)
 
 _HALF_R = (R - 1) // 2
-_R_LIMBS = np.array([(R >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
 _HALF_LIMBS = np.array([(_HALF_R >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
+_CHUNKS = 64  # parallel tasks of setup, balanced by entry count
 
 
 def signed_scalars(plain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -74,129 +59,34 @@ def signed_scalars(plain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         less |= equal & (plain[:, i] < _HALF_LIMBS[i])
         equal &= plain[:, i] == _HALF_LIMBS[i]
     negative = ~(less | equal)
-    out = plain.copy()
+    out = np.ascontiguousarray(plain, dtype=np.uint64).copy()
     if negative.any():
-        vals = A.raw_to_ints(plain[negative])
-        out[negative] = A.ints_to_raw([R - v for v in vals])
+        picked = np.ascontiguousarray(out[negative])
+        flipped = np.empty_like(picked)
+        A.sub(FR, np.zeros_like(picked), picked, flipped)  # r - k: subtraction mod r is form-independent
+        out[negative] = flipped
     return out, negative
 
 
-@njit(cache=True)
-def _small_mul(F, q, k):
-    """k * q for an affine q and k < 2^64 by double-and-add with mixed additions."""
-    acc = jac_infinity(F)
-    top = 63
-    while top >= 0 and (k >> np.uint64(top)) & np.uint64(1) == np.uint64(0):
-        top -= 1
-    for bit in range(top, -1, -1):
-        acc = jac_double(F, acc)
-        if (k >> np.uint64(bit)) & np.uint64(1):
-            acc = jac_add_mixed(F, acc, q)
-    return acc
+def accumulate(F, bases, src, dst, scalars, negative, out_jac) -> None:
+    """out_jac[d] = sum of the entries with dst == d of (-1)^negative scalar * bases[src], in
+    parallel over groups of outputs of about equal entry counts."""
+    from zk.ceremony.kernels import sparse_accumulate
 
-
-@njit(cache=True)
-def _single(F, q, k):
-    if k[1] == np.uint64(0) and k[2] == np.uint64(0) and k[3] == np.uint64(0):
-        if k[0] == np.uint64(1):
-            return affine_to_jac(F, q)
-        return _small_mul(F, q, k[0])
-    return jac_scalar_mul(F, affine_to_jac(F, q), k)
-
-
-@njit(cache=True)
-def sparse_point_accumulate(F, bases, src, scalars, negative, starts, dst, out_jac):
-    """out_jac[dst[g]] = sum over the entries e in [starts[g], starts[g + 1]) of
-    (-1)^negative[e] * scalars[e] * bases[src[e]]: the sparse matrix-vector product of setup in
-    the exponent, the entries grouped by output. The full-size scalars of one output share one
-    chain of doublings (Straus, 4-bit windows, a 16-point table per entry); scalars below 2^64
-    (most circuit coefficients, once taken in (-r/2, r/2]) take a short double-and-add each."""
-    inf = jac_infinity(F)
-    for i in range(out_jac.shape[0]):
-        store_jac(F, out_jac, i, inf)
-    for g in range(starts.shape[0] - 1):
-        lo, hi = starts[g], starts[g + 1]
-        acc = inf
-        big = 0
-        for e in range(lo, hi):
-            k = (scalars[e, 0], scalars[e, 1], scalars[e, 2], scalars[e, 3])
-            if k[1] == np.uint64(0) and k[2] == np.uint64(0) and k[3] == np.uint64(0):
-                if k[0] == np.uint64(0):
-                    continue
-                term = _single(F, load_affine(F, bases, src[e]), k)
-                if negative[e]:
-                    term = jac_neg(F, term)
-                acc = jac_add(F, acc, term)
-            else:
-                big += 1
-        if big == 1:
-            for e in range(lo, hi):
-                if scalars[e, 1] | scalars[e, 2] | scalars[e, 3]:
-                    k = (scalars[e, 0], scalars[e, 1], scalars[e, 2], scalars[e, 3])
-                    term = jac_scalar_mul(F, affine_to_jac(F, load_affine(F, bases, src[e])), k)
-                    if negative[e]:
-                        term = jac_neg(F, term)
-                    acc = jac_add(F, acc, term)
-        elif big > 1:
-            index = np.empty(big, dtype=np.int64)
-            j = 0
-            for e in range(lo, hi):
-                if scalars[e, 1] | scalars[e, 2] | scalars[e, 3]:
-                    index[j] = e
-                    j += 1
-            tables = np.empty((big, 16, 3) + _shape(F), dtype=np.uint64)
-            top = 0
-            for j in range(big):
-                e = index[j]
-                p = affine_to_jac(F, load_affine(F, bases, src[e]))
-                if negative[e]:
-                    p = jac_neg(F, p)
-                t = tables[j]
-                store_jac(F, t, 0, inf)
-                store_jac(F, t, 1, p)
-                for m in range(2, 16):
-                    if m % 2 == 0:
-                        store_jac(F, t, m, jac_double(F, load_jac(F, t, m // 2)))
-                    else:
-                        store_jac(F, t, m, jac_add(F, load_jac(F, t, m - 1), p))
-                k = (scalars[e, 0], scalars[e, 1], scalars[e, 2], scalars[e, 3])
-                w = 63
-                while w > top and _window(k, w) == np.uint64(0):
-                    w -= 1
-                if w > top:
-                    top = w
-            sub = inf
-            for w in range(top, -1, -1):
-                for _ in range(4):
-                    sub = jac_double(F, sub)
-                for j in range(big):
-                    e = index[j]
-                    k = (scalars[e, 0], scalars[e, 1], scalars[e, 2], scalars[e, 3])
-                    digit = _window(k, w)
-                    if digit != np.uint64(0):
-                        sub = jac_add(F, sub, load_jac(F, tables[j], np.int64(digit)))
-            acc = jac_add(F, acc, sub)
-        store_jac(F, out_jac, dst[g], acc)
-
-
-@njit(cache=True)
-def subtract_affine(F, a, b, out_jac):
-    """out_jac[i] = a[i] - b[i] for affine rows."""
-    for i in range(a.shape[0]):
-        store_jac(F, out_jac, i, jac_add(F, affine_to_jac(F, load_affine(F, a, i)), jac_neg(F, affine_to_jac(F, load_affine(F, b, i)))))
-
-
-def _accumulate(F, bases, src, dst, scalars, negative, out_jac) -> None:
-    """:func:`sparse_point_accumulate` with the entries grouped by output."""
     order = np.argsort(dst, kind="stable")
     dst_sorted = dst[order]
     starts_mask = np.ones(dst_sorted.shape[0], dtype=bool)
     starts_mask[1:] = dst_sorted[1:] != dst_sorted[:-1]
     first = np.flatnonzero(starts_mask)
     starts = np.append(first, dst_sorted.shape[0]).astype(np.int64)
-    sparse_point_accumulate(F, bases, np.ascontiguousarray(src[order]), np.ascontiguousarray(scalars[order]),
-                            np.ascontiguousarray(negative[order]), starts, np.ascontiguousarray(dst_sorted[first]),
-                            out_jac)
+    # Work per group: its entries plus its chain of doublings (about two entries' worth).
+    done = np.cumsum(np.diff(starts) + 2)
+    total = int(done[-1]) if done.shape[0] else 0
+    cuts = np.searchsorted(done, np.linspace(0, total, _CHUNKS + 1)[1:-1], side="right")
+    chunks = np.unique(np.concatenate([[0], cuts, [first.shape[0]]])).astype(np.int64)
+    sparse_accumulate(F, bases, np.ascontiguousarray(src[order], dtype=np.int64),
+                      np.ascontiguousarray(scalars[order]), np.ascontiguousarray(negative[order]), starts,
+                      np.ascontiguousarray(dst_sorted[first], dtype=np.int64), chunks, out_jac)
 
 
 def _u(points: np.ndarray) -> bytes:
@@ -233,20 +123,20 @@ def _lagrange(ptau, power: int):
                 ptau.lagrange_level(LAGRANGE_TAU_G1, power + 1))
     # Not prepared: the same inverse FFTs in the exponent as `ptau prepare`, for the two levels
     # this circuit needs only (level power + 1 pads tauG1 with infinity when it has 2^(p+1) - 1).
-    from zk.ceremony.powersoftau import _Twiddles, lagrange_level
+    from zk.ceremony.powersoftau import Twiddles, lagrange_level
     from zk.formats.ptau import ALPHA_TAU_G1, BETA_TAU_G1, TAU_G1, TAU_G2
 
-    twiddles = _Twiddles(power)
+    twiddles = Twiddles(power)
     levels = [lagrange_level(ptau.points(s, 0, 1 << power), twiddles) for s in (TAU_G1, TAU_G2, ALPHA_TAU_G1,
                                                                                  BETA_TAU_G1)]
     have = min(2 << power, 2 * (1 << ptau.power) - 1)
     tau = ptau.points(TAU_G1, 0, have)
     if have < 2 << power:
         tau = np.concatenate([tau, np.zeros((1, 2, 4), dtype=np.uint64)])
-    return levels, lagrange_level(tau, _Twiddles(power + 1))
+    return levels, lagrange_level(tau, Twiddles(power + 1))
 
 
-def new_zkey(r1cs_path, ptau, *, progress: Progress = _no_progress) -> Z.Zkey:
+def new_zkey(r1cs_path, ptau, *, progress: Progress = no_progress) -> Z.Zkey:
     """snarkjs `groth16 setup`: the initial .zkey (no contributions) of a circom .r1cs over a
     powers-of-tau file (:class:`zk.formats.ptau.PtauFile`, prepared or not)."""
     terms = read_r1cs_terms(r1cs_path)
@@ -289,12 +179,12 @@ def _setup(terms, ptau, power: int, bar) -> Z.Zkey:
                            np.flatnonzero(is_b), np.flatnonzero(is_c)])
     bases = np.ascontiguousarray(np.concatenate([l1, la, lb]))
     jac = np.empty((3 * n_vars, 3, 4), dtype=np.uint64)
-    _accumulate(FP, bases, src, dst, mag[pick], neg[pick], jac)
+    accumulate(FP, bases, src, dst, mag[pick], neg[pick], jac)
     g1 = _to_affine(FP, jac)
     bar.update(1)
     jac2 = np.empty((n_vars, 3, 2, 4), dtype=np.uint64)
     sel = np.flatnonzero(is_b)
-    _accumulate(FP2, np.ascontiguousarray(l2), row[sel], signal[sel], mag[sel], neg[sel], jac2)
+    accumulate(FP2, np.ascontiguousarray(l2), row[sel], signal[sel], mag[sel], neg[sel], jac2)
     b2 = _to_affine(FP2, jac2)
     bar.update(1)
     a, b1, k = g1[:n_vars], g1[n_vars:2 * n_vars], g1[2 * n_vars:]
@@ -327,6 +217,8 @@ def _setup(terms, ptau, power: int, bar) -> Z.Zkey:
     hasher.update(_u32be(n_public + 1) + _u(ic))
     tau = ptau.points(TAU_G1, 0, 2 * n - 1)
     diff = np.empty((n - 1, 3, 4), dtype=np.uint64)
+    from zk.ceremony.kernels import subtract_affine
+
     subtract_affine(FP, np.ascontiguousarray(tau[n:2 * n - 1]), np.ascontiguousarray(tau[:n - 1]), diff)
     hasher.update(_u32be(n - 1) + _u(_to_affine(FP, diff)))
     hasher.update(_u32be(c.shape[0]) + _u(c))
@@ -363,18 +255,17 @@ def contribution_hash(c: Z.Contribution) -> bytes:
 
 
 def scale_points(points: np.ndarray, scalar: int) -> np.ndarray:
-    """Every affine G1 row times one scalar (the ceremony's endomorphism-split kernel), affine out."""
-    from zk.ceremony.kernels import scale_points as scale
+    """Every affine G1 row times one scalar (``zk.ceremony.kernels.scale_fixed``), affine out."""
+    from zk.ceremony.kernels import fixed_digits, scale_fixed
 
     out = np.empty_like(points)
     if points.shape[0]:
-        raw = np.ascontiguousarray(np.repeat(A.ints_to_raw([scalar]), points.shape[0], axis=0))
-        scale(FP, np.ascontiguousarray(points), raw, out)
+        scale_fixed(FP, np.ascontiguousarray(points), fixed_digits(scalar), out)
     return out
 
 
 def _apply(z: Z.Zkey, rng, kind: int, name: str | None, beacon_hash: bytes | None = None,
-           exp: int | None = None, progress: Progress = _no_progress) -> tuple[Z.Zkey, bytes]:
+           exp: int | None = None, progress: Progress = no_progress) -> tuple[Z.Zkey, bytes]:
     from dataclasses import replace
 
     from zk.ceremony.keypair import create_delta_key
@@ -400,7 +291,7 @@ def _apply(z: Z.Zkey, rng, kind: int, name: str | None, beacon_hash: bytes | Non
 
 
 def contribute(z: Z.Zkey, *, entropy: str | bytes = b"", name: str | None = None,
-               progress: Progress = _no_progress) -> tuple[Z.Zkey, bytes]:
+               progress: Progress = no_progress) -> tuple[Z.Zkey, bytes]:
     """snarkjs `zkey contribute`: a fresh secret delta from the OS CSPRNG (plus optional user
     entropy, hashed in), forgotten when this returns. Returns the new key and the contribution
     hash the contributor publishes."""
@@ -410,7 +301,7 @@ def contribute(z: Z.Zkey, *, entropy: str | bytes = b"", name: str | None = None
 
 
 def beacon(z: Z.Zkey, beacon_hash: bytes, num_iterations_exp: int, *, name: str | None = None,
-           progress: Progress = _no_progress) -> tuple[Z.Zkey, bytes]:
+           progress: Progress = no_progress) -> tuple[Z.Zkey, bytes]:
     """snarkjs `zkey beacon`: the contribution a public random value determines (SHA-256 iterated
     2^exp times seeds ChaCha), so anyone can recompute it."""
     from zk.ceremony.keypair import beacon_rng
@@ -512,7 +403,7 @@ def _g1rows(*points):
 
 
 def verify(r1cs_path, ptau, z: Z.Zkey, *, expect: list[bytes] | None = None,
-           progress: Progress = _no_progress) -> list[bytes]:
+           progress: Progress = no_progress) -> list[bytes]:
     """snarkjs `zkey verify`: rebuild the initial key from the circuit and the powers of tau and
     check that ``z`` follows from it by its contributions. With ``expect`` (the hashes the
     participants published, in order), the chain must be exactly that one. Returns the

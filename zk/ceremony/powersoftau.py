@@ -70,7 +70,7 @@ class _NoProgress:
 
 
 @contextmanager
-def _no_progress(label: str, total: int) -> Iterator[_NoProgress]:
+def no_progress(label: str, total: int) -> Iterator[_NoProgress]:
     yield _NoProgress()
 
 
@@ -151,7 +151,7 @@ def _open(path) -> F.PtauFile:
 
 
 # ---------------------------------------------------------------------------------------------- new
-def new(power: int, path, progress: Progress = _no_progress) -> bytes:
+def new(power: int, path, progress: Progress = no_progress) -> bytes:
     """A fresh accumulator (every point the generator, no contribution); returns the first
     challenge hash."""
     if not 1 <= power <= F.MAX_POWER:
@@ -243,7 +243,7 @@ def _contributable(ptau: F.PtauFile) -> None:
 
 
 def contribute(in_path, out_path, name: str = "", entropy: str | bytes = b"",
-               progress: Progress = _no_progress) -> ContributionResult:
+               progress: Progress = no_progress) -> ContributionResult:
     """Add a contribution with secrets from the OS CSPRNG (mixed with ``entropy``)."""
     ptau = _open(in_path)
     _contributable(ptau)
@@ -267,7 +267,7 @@ def parse_beacon_hash(text: str) -> bytes:
 
 
 def beacon(in_path, out_path, beacon_hash: bytes, num_iterations_exp: int, name: str = "",
-           progress: Progress = _no_progress) -> ContributionResult:
+           progress: Progress = no_progress) -> ContributionResult:
     """Add the final, publicly reproducible contribution of a random beacon."""
     if not 0 < len(beacon_hash) < 256:
         raise CeremonyError("beacon hash must be 1 to 255 bytes")
@@ -360,7 +360,7 @@ def _shifted_sums(points: np.ndarray, g2: bool):
     return msm(points[:-1], scalars, check=False), msm(points[1:], scalars, check=False)
 
 
-def verify(path, progress: Progress = _no_progress) -> VerifyReport:
+def verify(path, progress: Progress = no_progress) -> VerifyReport:
     """Everything snarkjs's ``powersoftau verify`` checks, raising CeremonyError at the first
     failure: each contribution's proofs of knowledge and chaining, beacons recomputed, the last
     contribution's sections consistent powers of one tau (random linear combinations and
@@ -455,7 +455,7 @@ def _verify_lagrange(ptau: F.PtauFile, sections: dict, progress: Progress) -> No
 
 
 # ---------------------------------------------------------------------------------------------- prepare
-class _Twiddles:
+class Twiddles:
     """Per-level scalars of the inverse FFT: stage s of size 2^k uses w^-(2^(k-1-s) j), j < 2^s,
     with 1/n folded into the last stage. Built once per level and shared by all four sections."""
 
@@ -483,7 +483,7 @@ class _Twiddles:
         self.inv_raw = A.ints_to_raw(self.inv_n)
 
 
-def lagrange_level(points: np.ndarray, twiddles: _Twiddles) -> np.ndarray:
+def lagrange_level(points: np.ndarray, twiddles: Twiddles) -> np.ndarray:
     """The affine Lagrange basis (inverse FFT in the exponent) of 2^level affine points."""
     g2 = points.ndim == 4
     Fd = FP2 if g2 else FP
@@ -495,7 +495,7 @@ def lagrange_level(points: np.ndarray, twiddles: _Twiddles) -> np.ndarray:
     return out
 
 
-def prepare(in_path, out_path, progress: Progress = _no_progress) -> None:
+def prepare(in_path, out_path, progress: Progress = no_progress) -> None:
     """snarkjs ``powersoftau preparephase2``: sections 2-7 copied, 12-15 computed (the Lagrange
     bases of tauG1, tauG2, alphaTauG1, betaTauG1 at every size 2^k, k = 0..power, and for tauG1
     also k = power + 1 with the missing top power taken as the point at infinity)."""
@@ -519,7 +519,7 @@ def prepare(in_path, out_path, progress: Progress = _no_progress) -> None:
                 if level_points.shape[0] < size:
                     level_points = np.concatenate([level_points, np.zeros((1,) + points.shape[1:], dtype=np.uint64)])
                 if k not in twiddles:
-                    twiddles[k] = _Twiddles(k)
+                    twiddles[k] = Twiddles(k)
                 w.write(lagrange_level(level_points, twiddles[k]))
                 bar.update(size * max(k, 1))
             w.end_section()

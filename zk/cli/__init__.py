@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from contextlib import contextmanager
 from importlib.metadata import entry_points
 
 import click
@@ -23,6 +24,22 @@ class UserError(click.ClickException):
     """A problem with the user's input: printed as one clear line, exit status 2, no traceback."""
 
     exit_code = 2
+
+
+class _Silent:
+    def update(self, n: int) -> None:
+        pass
+
+
+@contextmanager
+def progress_bar(label: str, total: int):
+    """The ``progress`` argument of long library steps (ceremonies, setup): a bar on stderr when
+    it is a terminal; nothing otherwise (logs and pipes stay clean)."""
+    if not sys.stderr.isatty():
+        yield _Silent()
+        return
+    with click.progressbar(length=max(total, 1), label=label, file=sys.stderr, show_eta=True) as bar:
+        yield bar
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

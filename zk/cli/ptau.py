@@ -11,12 +11,9 @@ naming what is wrong, exit status 2.
 """
 from __future__ import annotations
 
-import sys
-from contextlib import contextmanager
-
 import click
 
-from zk.cli import UserError, ptau_group as ptau
+from zk.cli import UserError, progress_bar, ptau_group as ptau
 
 
 def _errors():
@@ -27,24 +24,9 @@ def _errors():
     return (PtauError, CeremonyError, PartialHashError, OSError)
 
 
-class _Silent:
-    def update(self, n: int) -> None:
-        pass
-
-
-@contextmanager
-def _progress(label: str, total: int):
-    """A bar on stderr when it is a terminal; nothing otherwise (logs and pipes stay clean)."""
-    if not sys.stderr.isatty():
-        yield _Silent()
-        return
-    with click.progressbar(length=max(total, 1), label=label, file=sys.stderr, show_eta=True) as bar:
-        yield bar
-
-
 def _run(step, *args, **kwargs):
     try:
-        return step(*args, progress=_progress, **kwargs)
+        return step(*args, progress=progress_bar, **kwargs)
     except _errors() as exc:
         message = str(exc)
         if isinstance(exc, OSError):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import click
 
-from zk.cli import UserError, groth16_group, zkey_group
+from zk.cli import UserError, groth16_group, progress_bar, zkey_group
 
 
 def _errors():
@@ -32,12 +32,6 @@ def _errors():
 
     errors.append(PtauError)
     return tuple(errors)
-
-
-def _bar(label: str, total: int):
-    from zk.cli.ptau import _progress
-
-    return _progress(label, total)
 
 
 def _run(fn, *args, **kwargs):
@@ -78,7 +72,7 @@ def setup_command(r1cs: str, ptau: str, zkey: str) -> None:
     from zk.ceremony.phase2 import new_zkey
     from zk.formats.zkey import SETUP_ORDER, write_zkey
 
-    z = _run(new_zkey, r1cs, _read_ptau(ptau), progress=_bar)
+    z = _run(new_zkey, r1cs, _read_ptau(ptau), progress=progress_bar)
     _run(write_zkey, z, zkey, order=SETUP_ORDER)
     click.echo(_format_hash(z.cs_hash, "Circuit hash:"))
 
@@ -96,7 +90,7 @@ def contribute_command(old: str, new: str, name: str | None, entropy: str) -> No
     from zk.formats.zkey import write_zkey
 
     z = _read_zkey(old)
-    out, digest = _run(contribute, z, entropy=entropy, name=name, progress=_bar)
+    out, digest = _run(contribute, z, entropy=entropy, name=name, progress=progress_bar)
     _run(write_zkey, out, new)
     click.echo(_format_hash(out.cs_hash, "Circuit hash:"))
     click.echo(_format_hash(digest, "Contribution hash:"))
@@ -123,7 +117,7 @@ def beacon_command(old: str, new: str, beacon_hash: str, exp: int, name: str | N
     if not 10 <= exp <= 63:
         raise UserError(f"NUM_ITERATIONS_EXP must be between 10 and 63, got {exp}")
     z = _read_zkey(old)
-    out, digest = _run(beacon, z, raw, exp, name=name, progress=_bar)
+    out, digest = _run(beacon, z, raw, exp, name=name, progress=progress_bar)
     _run(write_zkey, out, new)
     click.echo(_format_hash(digest, "Contribution hash:"))
 
@@ -148,7 +142,7 @@ def verify_command(ctx: click.Context, r1cs: str, ptau: str, zkey: str, expect: 
     z = _read_zkey(zkey)
     pot = _read_ptau(ptau)
     try:
-        hashes = _run(verify, r1cs, pot, z, expect=expected, progress=_bar)
+        hashes = _run(verify, r1cs, pot, z, expect=expected, progress=progress_bar)
     except VerificationFailed as exc:
         click.echo(f"INVALID: {exc}", err=True)
         ctx.exit(1)
@@ -199,16 +193,21 @@ def from_pk_command(pk: str, zkey: str) -> None:
 @click.argument("zkey", metavar="CIRCUIT.zkey", type=click.Path(dir_okay=False))
 @click.argument("r1cs", metavar="CIRCUIT.r1cs", type=click.Path(dir_okay=False))
 @click.argument("pk", metavar="CIRCUIT.pk", type=click.Path(dir_okay=False))
-@click.option("--insecure-dev-key", is_flag=True, help="Accept a zkey without a phase-2 contribution (tests only).")
-def to_pk_command(zkey: str, r1cs: str, pk: str, insecure_dev_key: bool) -> None:
+def to_pk_command(zkey: str, r1cs: str, pk: str) -> None:
     """zk's own proving-key file from a .zkey. A zkey has no C matrix, so the circuit's .r1cs
-    supplies it; its A and B must be the zkey's."""
+    supplies it; its A and B must be the zkey's. The zkey needs a phase-2 contribution: a key
+    file never holds a key anyone could forge proofs with (its loader refuses delta = gamma), so
+    a key without one is refused here rather than written and refused later."""
     from zk.formats.circom import read_r1cs
     from zk.formats.zkey import to_proving_key_with_r1cs
 
     z = _read_zkey(zkey)
+    if not z.has_contribution:
+        raise UserError(f"{zkey} has no phase-2 contribution (delta = gamma: anyone can forge proofs with it), and "
+                        "a zk key file cannot hold such a key: contribute first (zk zkey contribute), or prove "
+                        "from the .zkey itself with --insecure-dev-key for tests")
     cs = _run(read_r1cs, r1cs)
-    key = _run(to_proving_key_with_r1cs, z, cs, insecure_dev_key=insecure_dev_key)
+    key = _run(to_proving_key_with_r1cs, z, cs)
     _run(_save_pk, key, pk)
 
 

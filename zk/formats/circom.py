@@ -96,12 +96,9 @@ def read_r1cs(path, sym_path=None) -> ConstraintSystem:
     return parse_r1cs(_read_bytes(path), what, read_sym(sym_path) if sym_path else None)
 
 
-def parse_r1cs(data: bytes, what: str = "r1cs", symbols: Sequence[Symbol] | None = None) -> ConstraintSystem:
-    """Every count in the header is checked against the bytes that back it before anything is
-    built from it: constraints (at least 12 bytes each), terms (4 + n8 bytes each), wires (the
-    wire2label section, 8 bytes each). The label count has no bytes behind it and is kept as a
-    number (see :class:`LabelMap`)."""
-    container = read_container(data, R1CS_MAGIC, (R1CS_VERSION,), what, CircomFormatError)
+def _r1cs_header(container, what: str):
+    """The checked header and wire2label sections of a .r1cs: (n8, prime, n_wires, n_pub_out,
+    n_pub_in, n_prv_in, n_labels, n_constraints, wire_to_label)."""
     for kind in _CUSTOM_GATES:
         if container.has(kind):
             raise CircomFormatError(f"{what}: uses custom gates (section {kind}), which R1CS/Groth16 cannot express")
@@ -132,6 +129,17 @@ def parse_r1cs(data: bytes, what: str = "r1cs", symbols: Sequence[Symbol] | None
         if label in seen:
             raise CircomFormatError(f"{what}: wire2label gives label {label} to two wires")
         seen.add(label)
+    return n8, prime, n_wires, n_pub_out, n_pub_in, n_prv_in, n_labels, n_constraints, wire_to_label
+
+
+def parse_r1cs(data: bytes, what: str = "r1cs", symbols: Sequence[Symbol] | None = None) -> ConstraintSystem:
+    """Every count in the header is checked against the bytes that back it before anything is
+    built from it: constraints (at least 12 bytes each), terms (4 + n8 bytes each), wires (the
+    wire2label section, 8 bytes each). The label count has no bytes behind it and is kept as a
+    number (see :class:`LabelMap`)."""
+    container = read_container(data, R1CS_MAGIC, (R1CS_VERSION,), what, CircomFormatError)
+    n8, prime, n_wires, n_pub_out, n_pub_in, n_prv_in, n_labels, n_constraints, wire_to_label = \
+        _r1cs_header(container, what)
 
     body = container.reader(_CONSTRAINTS, "constraints")
     body.count(n_constraints, 12, "constraints")
@@ -185,24 +193,55 @@ class R1csTerms:
 
 
 def read_r1cs_terms(path) -> R1csTerms:
+    """The terms as numpy arrays, in one pass over the constraints section: per linear
+    combination a count is read and its records (u32 wire, 32-byte coefficient) are taken as one
+    slice, so no Python object is made per term."""
     import numpy as np
 
     what = os.fspath(path)
     data = read_file(path, CircomFormatError, what)
-    cs = parse_r1cs(data, what)  # every structural check, once
     container = read_container(data, R1CS_MAGIC, (R1CS_VERSION,), what, CircomFormatError)
+    n8, _, n_wires, n_pub_out, n_pub_in, _, _, n_constraints, _ = _r1cs_header(container, what)
+    if n8 != N8:
+        raise CircomFormatError(f"{what}: field elements of {n8} bytes; BN254's take {N8}")
     body = container.reader(_CONSTRAINTS, "constraints")
-    matrix, constraint, signal, coeffs = [], [], [], []
-    for k in range(cs.n_constraints):
-        for m in range(3):
-            for _ in range(body.u32()):
-                matrix.append(m)
-                constraint.append(k)
-                signal.append(body.u32())
-                coeffs.append(body.take(N8))
-    raw = np.frombuffer(b"".join(coeffs), dtype="<u8").astype(np.uint64).reshape(-1, 4)
-    return R1csTerms(cs.n_wires, cs.n_public, cs.n_constraints, np.array(matrix, dtype=np.int64),
-                     np.array(constraint, dtype=np.int64), np.array(signal, dtype=np.int64), raw)
+    body.count(n_constraints, 12, "constraints")
+    view = memoryview(data)
+    record = 4 + N8
+    pos, end = body.pos, body.end
+    counts = np.empty(3 * n_constraints, dtype=np.int64)
+    pieces = []
+    for i in range(3 * n_constraints):
+        if end - pos < 4:
+            raise CircomFormatError(f"{what}: constraints section truncated in constraint {i // 3}")
+        count = int.from_bytes(view[pos:pos + 4], "little")
+        pos += 4
+        if count * record > end - pos:
+            raise CircomFormatError(f"{what}: constraint {i // 3} announces {count} terms, more than the "
+                                    f"{(end - pos) // record} the section holds")
+        counts[i] = count
+        pieces.append(view[pos:pos + count * record])
+        pos += count * record
+    if pos != end:
+        raise CircomFormatError(f"{what}: constraints section has {end - pos} bytes more than its {n_constraints} "
+                                "constraints")
+    terms = np.frombuffer(b"".join(pieces), dtype=np.dtype([("wire", "<u4"), ("coeff", "<u8", (4,))]))
+    lc = np.repeat(np.arange(3 * n_constraints, dtype=np.int64), counts)
+    signal = terms["wire"].astype(np.int64)
+    coeffs = np.ascontiguousarray(terms["coeff"], dtype=np.uint64)
+    bad = np.flatnonzero(signal >= n_wires)
+    if bad.size:
+        raise CircomFormatError(f"{what}: constraint {lc[bad[0]] // 3} uses wire {signal[bad[0]]} of {n_wires}")
+    below = np.zeros(coeffs.shape[0], dtype=bool)
+    equal = np.ones(coeffs.shape[0], dtype=bool)
+    for limb in (3, 2, 1, 0):
+        r_limb = np.uint64((R >> (64 * limb)) & ((1 << 64) - 1))
+        below |= equal & (coeffs[:, limb] < r_limb)
+        equal &= coeffs[:, limb] == r_limb
+    if not below.all():
+        first = int(np.flatnonzero(~below)[0])
+        raise CircomFormatError(f"{what}: constraint {lc[first] // 3} has a coefficient not below the prime")
+    return R1csTerms(n_wires, n_pub_out + n_pub_in, n_constraints, lc % 3, lc // 3, signal, coeffs)
 
 
 class _RawLabels(Sequence):
