@@ -84,6 +84,13 @@ MUTANTS = [
            "assign_cannot_refresh_the_epoch"),
           ("assign", "the change commitment", "api.assert_equal(self.change_cm, H_gadget(",
            "assign_change_to_another_owner or assign_cannot_refresh_the_epoch"),
+          ("redeem", "the assignment's membership", "api.assert_equal(merkle_root_gadget(api, cm, self.path_elements, "
+           "self.path_indices), self.assign_root)", "redeem_needs_the_operator_key or group_owner_cannot_redeem"),
+          ("redeem", "the nullifier's derivation", "api.assert_equal(self.nf, H_gadget(api, Tag.ASSIGN_NF",
+           "redeem_needs_the_operator_key"),
+          ("redeem", "the amount's range", "api.assert_range(self.amount, AMOUNT_BITS)", "redeem_more_than_assigned"),
+          ("redeem", "the change commitment", "api.assert_equal(self.change_cm, H_gadget(api, Tag.ASSIGNMENT, "
+           "self.group, operator, remaining,", "redeem_change_stays_with_the_group"),
           ("protocol", "expiry", "api.assert_equal(api.less_or_equal(now, api.add(epoch, LIFETIME - 1), "
            "EPOCH_BITS + 1), 1)", "not_expired_window or redeem_expired_or_future"),
           ("protocol", "a date in the future", "api.assert_equal(api.less_or_equal(epoch, now, EPOCH_BITS), 1)",
@@ -94,6 +101,8 @@ MUTANTS = [
            "            self._require_recent_root(db, ASSIGN_TREE, publics.assign_root)\n", "", LEDGER_RULES),
     Mutant("ledger: redeem of amount 0", "circuits/app/ledger.py",
            "if publics.amount <= 0:", "if publics.amount < 0:", LEDGER_RULES),
+    Mutant("ledger: payout wider than an address", "circuits/app/ledger.py",
+           "if publics.payout >> PAYOUT_BITS:", "if False:", LEDGER_RULES),
     Mutant("ledger: relayer and fee not range checked", "circuits/app/ledger.py",
            "        _check_publics([relayer, fee])\n", "", LEDGER_RULES),
     Mutant("ledger: one leaf past a full tree", "circuits/app/ledger.py",

@@ -19,6 +19,8 @@ from zk.r1cs.field import R
 
 ROOT = Path(__file__).resolve().parent.parent
 _ORIGIN = re.compile(r" at (?P<file>[\w.]+):(?P<line>\d+)$")
+# An origin quoted in an error message: "(range x/assert_range(64)/to_bits at assign.py:60)".
+_IN_MESSAGE = re.compile(r"\((?P<origin>[^()]*(?:\([^()]*\)[^()]*)* at [\w.]+:\d+)\)")
 
 
 def _source_line(origin: str) -> str:
@@ -62,7 +64,7 @@ def refused_by(cs, inputs: Mapping[str, Any], where: str) -> None:
         failures = violated(cs, inputs)
     except WitnessError as exc:
         # A division by zero while solving: the solver's message names the constraint's origin.
-        origin = re.search(r"\((?P<origin>[^()]* at [\w.]+:\d+)\)", str(exc))
+        origin = _IN_MESSAGE.search(str(exc))
         assert origin and where in _describe(origin["origin"]), exc
         _refused_when_compiled(cs, inputs)
         return
@@ -78,7 +80,7 @@ def names_check(exc: BaseException, where: str) -> None:
     where only the first violated constraint is reported."""
     origin = getattr(exc, "origin", None)
     if origin is None:
-        found = re.search(r"\((?P<origin>[^()]* at [\w.]+:\d+)\)", str(exc))
+        found = _IN_MESSAGE.search(str(exc))
         origin = found["origin"] if found else ""
     assert where in _describe(origin), f"refused by {_describe(origin)!r}, not by {where!r}: {exc}"
 

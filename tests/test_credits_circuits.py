@@ -8,10 +8,9 @@ that the Groth16 prover refuses to prove them.
 """
 from __future__ import annotations
 
-import re
 
 import pytest
-from refusal import refused_by
+from refusal import names_check, refused_by
 
 from circuits.assign import assign_circuit
 from circuits.protocol import (
@@ -23,7 +22,7 @@ from circuits.purchase import Purchase
 from circuits.redeem import redeem_circuit
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
 from zk.gadgets import MerkleTree
-from zk.r1cs import WitnessError, compile
+from zk.r1cs import compile
 from zk.r1cs.field import R
 
 DEPTH = 4
@@ -47,6 +46,9 @@ DISTINCT_NULLIFIERS = "api.assert_nonzero(api.sub(self.nf_1, self.nf_2))"
 CONSERVATION = "api.assert_equal(api.add(self.amount_1, self.amount_2), api.add(self.assigned, self.change))"
 ASSIGN_CM = "api.assert_equal(self.assign_cm, H_gadget("
 CHANGE_CM = "api.assert_equal(self.change_cm, H_gadget(api, Tag.NOTE, owner"
+ASSIGNMENT_IN_TREE = "api.assert_equal(merkle_root_gadget(api, cm, self.path_elements, self.path_indices), self.assign_root)"
+ASSIGNMENT_NF = "api.assert_equal(self.nf, H_gadget(api, Tag.ASSIGN_NF"
+REDEEM_CHANGE_CM = "api.assert_equal(self.change_cm, H_gadget(api, Tag.ASSIGNMENT, self.group, operator, remaining"
 
 
 @pytest.fixture(scope="module")
@@ -64,20 +66,10 @@ def redeem_cs():
     return compile(redeem_circuit(DEPTH))
 
 
-def rejected(cs, inputs, where: str = "") -> None:
-    """No witness satisfies the constraints for these inputs. With ``where`` (see
-    refusal.refused_by), only the check it names refuses them; without it (the redeem cases not yet
-    audited against the registry circuit), any violated constraint or failed solving step will do."""
-    if where:
-        refused_by(cs, inputs, where)
-        return
-    try:
-        witness = cs.solve(inputs, check=False)
-    except WitnessError as exc:
-        assert re.search(where, str(exc)), exc
-        return
-    with pytest.raises(WitnessError, match=where or None):
-        cs.check(witness)
+def rejected(cs, inputs, where: str) -> None:
+    """No witness satisfies the constraints for these inputs, and only the check ``where`` names
+    refuses them (refusal.refused_by)."""
+    refused_by(cs, inputs, where)
 
 
 @pytest.fixture
@@ -350,46 +342,62 @@ def test_redeem_honest(redeem_cs, assign_tree, registry):
     redeem_cs.solve(honest_redeem(assign_tree, registry, now=EPOCH + 11))
 
 
-@pytest.mark.parametrize("amount", [81, 1 << 64, R - 1])
-def test_redeem_more_than_assigned_rejected(redeem_cs, assign_tree, registry, amount):
+@pytest.mark.parametrize("amount, check", [
+    # remaining = 80 - amount modulo r; each case breaks exactly one of the two range checks.
+    (81, "range remaining"),  # remaining = r - 1
+    ((1 << 64) - 1, "range remaining"),  # the largest amount that passes its own range check
+    (R - 1, "range amount"),  # remaining = 81: without the amount's range check, 81 credits from 80
+    (R - (1 << 64) + 81, "range amount"),  # remaining = 2^64 - 1, the largest that passes
+])
+def test_redeem_more_than_assigned_rejected(redeem_cs, assign_tree, registry, amount, check):
     inputs = honest_redeem(assign_tree, registry)
     inputs["amount"] = amount
     tree, mine, _ = assign_tree
     inputs["change_cm"] = assignment_commitment(GROUP, OPERATOR, (mine.amount - amount) % R, EPOCH, inputs["rho_c"])
-    rejected(redeem_cs, inputs)
+    rejected(redeem_cs, inputs, check)
 
 
 def test_redeem_expired_or_future_rejected(redeem_cs, assign_tree, registry):
-    rejected(redeem_cs, honest_redeem(assign_tree, registry, now=EPOCH + 12))
-    rejected(redeem_cs, honest_redeem(assign_tree, registry, now=EPOCH - 1))
+    rejected(redeem_cs, honest_redeem(assign_tree, registry, now=EPOCH + 12), NOT_EXPIRED)
+    rejected(redeem_cs, honest_redeem(assign_tree, registry, now=EPOCH - 1), NOT_FUTURE)
+
+
+def thief_redeem(assign_tree, thief_osk, amount=30):
+    """A redemption of OPERATOR's assignment by another key that knows its opening, with
+    everything else consistent with that key: the thief is a registered operator itself (payout
+    0x7EEF), the nullifier and the change are computed with its key. Only the assignment's
+    membership is left to refuse it: under the thief's operator address it is not in the tree."""
+    tree, mine, index = assign_tree
+    thief = operator_address(thief_osk)
+    reg, slots = registry_tree((OPERATOR, PAYOUT, SHARE), (thief, 0x7EEF, SHARE))
+    change = Assignment.new(mine.group, thief, mine.amount - amount, mine.epoch)
+    return redeem_inputs(thief_osk, mine, tree.proof(index), tree.root, amount, 0x7EEF, EPOCH + 3, change, SHARE,
+                         reg.proof(slots[1]), reg.root)
 
 
 def test_redeem_needs_the_operator_key(redeem_cs, assign_tree, registry):
-    inputs = honest_redeem(assign_tree, registry)
-    inputs["osk"] = OSK + 1
-    rejected(redeem_cs, inputs)
+    rejected(redeem_cs, thief_redeem(assign_tree, OSK + 1), ASSIGNMENT_IN_TREE)
     inputs = honest_redeem(assign_tree, registry)
     _, mine, _ = assign_tree
     inputs["nf"] = H(Tag.ASSIGN_NF, OSK, mine.rho + 1, assign_tree[2])
-    rejected(redeem_cs, inputs)
+    rejected(redeem_cs, inputs, ASSIGNMENT_NF)
     inputs["nf"] = H(Tag.ASSIGN_NF, OSK, mine.rho, assign_tree[2] + 1)  # another position
-    rejected(redeem_cs, inputs)
+    rejected(redeem_cs, inputs, ASSIGNMENT_NF)
 
 
 def test_redeem_change_stays_with_the_group(redeem_cs, assign_tree, registry):
     inputs = honest_redeem(assign_tree, registry)
     inputs["change_cm"] = assignment_commitment(GROUP + 1, OPERATOR, 50, EPOCH, inputs["rho_c"])
-    rejected(redeem_cs, inputs)
+    rejected(redeem_cs, inputs, REDEEM_CHANGE_CM)
     inputs = honest_redeem(assign_tree, registry)
     inputs["change_cm"] = assignment_commitment(GROUP, operator_address(3), 50, EPOCH, inputs["rho_c"])
-    rejected(redeem_cs, inputs)
+    rejected(redeem_cs, inputs, REDEEM_CHANGE_CM)
 
 
 def test_redeem_group_owner_cannot_redeem(redeem_cs, assign_tree, registry):
-    """Knowing the assignment's opening (as the group owner does) is not enough without osk."""
-    inputs = honest_redeem(assign_tree, registry, amount=80)
-    inputs["osk"] = random_field_element()
-    rejected(redeem_cs, inputs)
+    """Knowing the assignment's opening (as the group owner does) is not enough without osk, even
+    for a group owner that runs a registered operator of its own."""
+    rejected(redeem_cs, thief_redeem(assign_tree, random_field_element(), amount=80), ASSIGNMENT_IN_TREE)
 
 
 # ------------------------------------------------------------------------------ redeem: the registry (§3.1)
@@ -457,7 +465,7 @@ def test_registry_leaf_is_domain_separated():
 def test_prover_refuses_overflow_witnesses(note_tree, assign_tree, registry):
     """The Groth16 prover checks the witness: an overflowing assignment or redemption gets no proof."""
     from circuits.app.system import CreditsSystem
-    from zk.groth16 import UnsatisfiedWitness
+    from zk.groth16 import UnsatisfiedWitness, prove
 
     system = CreditsSystem.shared(DEPTH)
     inputs = honest_assign(note_tree)
@@ -466,15 +474,15 @@ def test_prover_refuses_overflow_witnesses(note_tree, assign_tree, registry):
     inputs["change_cm"] = note_commitment(OWNER, R - 1, EPOCH, inputs["rho_c"])
     keys = system.keys["assign"]
     witness = keys.cs.solve(inputs, check=False)
-    with pytest.raises(UnsatisfiedWitness):
-        from zk.groth16 import prove
-        prove(keys.pk, witness)
+    with pytest.raises(UnsatisfiedWitness) as refusal:
+        prove(keys.pk, witness, origins=keys.cs.origins)
+    names_check(refusal.value, "range change")
 
     inputs = honest_redeem(assign_tree, registry)
     inputs["amount"] = R - 1
     inputs["change_cm"] = assignment_commitment(GROUP, OPERATOR, 81, EPOCH, inputs["rho_c"])
     keys = system.keys["redeem"]
     witness = keys.cs.solve(inputs, check=False)
-    with pytest.raises(UnsatisfiedWitness):
-        from zk.groth16 import prove
-        prove(keys.pk, witness)
+    with pytest.raises(UnsatisfiedWitness) as refusal:
+        prove(keys.pk, witness, origins=keys.cs.origins)
+    names_check(refusal.value, "range amount")

@@ -97,6 +97,13 @@ def test_redeem_with_a_share_above_7000(ledger):
         ledger.redeem(None, redeem_publics(ledger, share_bps=7001))
 
 
+def test_redeem_to_a_payout_wider_than_an_address(ledger):
+    buy(ledger)
+    with pytest.raises(BadPublicInput, match="payout must be a 160-bit chain address"):
+        ledger.redeem(None, redeem_publics(ledger, payout=1 << 160))
+    ledger.redeem(None, redeem_publics(ledger, payout=(1 << 160) - 1))
+
+
 def test_reopening_with_another_depth_or_governance(tmp_path):
     Ledger(tmp_path / "l.db", AcceptAll(), governance=GOVERNANCE.public_key, depth=3).close()
     with pytest.raises(ValueError, match="has depth 3, not 4"):
