@@ -161,3 +161,27 @@ def test_prove_check_validates_a_recorded_key_again(workdir, tmp_path, monkeypat
     assert calls == []
     assert run(*args, "--check").exit_code == 0
     assert len(calls) == 5
+
+
+def test_whole_process_exit_status_and_output(workdir, tmp_path):
+    """`zk verify` / `zk prove` as processes end without the interpreter's teardown
+    (zk.cli._exit_now): the exit status and what they printed must be what click decided."""
+    import subprocess
+    import sys
+
+    def zk(*args):
+        return subprocess.run([sys.executable, "-c", "from zk.cli import main; main()", *map(str, args)],
+                              capture_output=True, text=True)
+
+    ok = zk("verify", workdir / "vk.json", workdir / "public.json", workdir / "proof.json")
+    assert (ok.returncode, ok.stdout.strip()) == (0, "OK: the proof is valid")
+    wrong = tmp_path / "public.json"
+    wrong.write_text('["169", "3"]')
+    bad = zk("verify", workdir / "vk.json", wrong, workdir / "proof.json")
+    assert bad.returncode == 1 and "INVALID" in bad.stderr
+    missing = zk("verify", tmp_path / "absent.json", workdir / "public.json", workdir / "proof.json")
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
+    usage = zk("prove")
+    assert usage.returncode == 2 and "Missing argument" in usage.stderr
+    proved = zk("prove", workdir / "mul.pk", workdir / "mul.wtns", tmp_path / "p.json", tmp_path / "pub.json")
+    assert proved.returncode == 0 and json.loads((tmp_path / "pub.json").read_text()) == ["168", "3"]

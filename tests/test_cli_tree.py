@@ -49,3 +49,32 @@ def test_credits_arrives_through_the_entry_point():
 def test_a_bad_command_is_one_line_and_exit_2():
     result = invoke("wtns-nonsense")
     assert result.exit_code == 2 and "No such command" in result.output
+
+
+def _tree(command) -> dict:
+    return {name: _tree(sub) for name, sub in getattr(command, "commands", {}).items()}
+
+
+_FAST_TREE = r"""
+import json, sys
+import zk.cli as c
+c.register_for([sys.argv[1]])
+def tree(command):
+    return {name: tree(sub) for name, sub in getattr(command, "commands", {}).items()}
+print(json.dumps(tree(c.cli.commands[sys.argv[1]])))
+"""
+
+
+def test_fast_registration_reaches_the_same_commands():
+    """`zk prove` and the other FAST_HOMES commands import only their own modules: each must
+    reach the very command tree the full registration gives under that name."""
+    import json
+    import subprocess
+    import sys
+
+    from zk.cli import FAST_HOMES
+
+    for name in FAST_HOMES:
+        done = subprocess.run([sys.executable, "-c", _FAST_TREE, name], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == _tree(cli.commands[name]), name

@@ -124,7 +124,7 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
     from zk.formats import keyfile
     from zk.formats.snarkjs import dumps, proof_to_json, public_to_json
     from zk.formats.zkey import atomic_write
-    from zk.groth16 import prove, verify
+    from zk.groth16 import prove
 
     stages = _Stages(verbose)
     with _refusals(proof_path):
@@ -145,12 +145,18 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
             cs.check(raw_to_ints(values.limbs) if hasattr(values, "limbs") else list(values))
             stages(f"the witness satisfies {r1cs_path}")
         proof, public = prove(pk, values, progress=stages, insecure_dev_key=insecure_dev_key)
-        if zkey and not verify(pk.vk, public, proof, insecure_dev_key=insecure_dev_key):
+        if zkey and not _verifies(pk.vk, public, proof, insecure_dev_key):
             raise UserError("the witness does not satisfy the circuit: the proof does not verify "
                             "(pass --r1cs CIRCUIT.r1cs to find the constraint)")
         atomic_write(proof_path, [dumps(proof_to_json(proof)).encode()])
         atomic_write(public_path, [dumps(public_to_json(public)).encode()])
     stages(f"wrote {proof_path} and {public_path}")
+
+
+def _verifies(vk, public, proof, insecure_dev_key: bool) -> bool:
+    from zk.groth16 import verify  # only a .zkey's proof is checked: a .pk prover never loads the verifier
+
+    return verify(vk, public, proof, insecure_dev_key=insecure_dev_key)
 
 
 def _prove_on_server(server: str, proving_key: str, witness: str, proof_path: str, public_path: str, verbose: bool) -> None:

@@ -29,7 +29,6 @@ from zk.field import P, R, Fp2
 from zk.field.decimal import parse_decimal
 from zk.formats.jsonio import parse_json
 from zk.groth16 import Proof, VerifyingKey
-from zk.pairing import pairing
 
 PROTOCOL = "groth16"
 CURVE = "bn128"
@@ -162,6 +161,8 @@ def _check_protocol(obj: dict, what: str, required: bool) -> None:
 
 
 def vkey_to_json(vk: VerifyingKey) -> dict:
+    from zk.pairing import pairing  # here: reading and writing proofs needs no pairing
+
     alphabeta = pairing(vk.alpha_g1 * (ALPHABETA_EXPONENT % R), vk.beta_g2)
     flat = [str(v) for v in alphabeta.tower_ints()]
     fp12 = [[[flat[6 * i + 2 * j], flat[6 * i + 2 * j + 1]] for j in range(3)] for i in range(2)]

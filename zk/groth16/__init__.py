@@ -12,8 +12,26 @@ from .data import Groth16Error, InvalidInput, InvalidKey, Proof
 from .keys import ProvingKey, VerifyingKey
 from .prove import WitnessMismatch, prove
 from .qap import Matrix, QAPError, R1CSMatrices, UnsatisfiedWitness
-from .setup import setup
-from .verify import verify, verify_batch
+
+# setup and verify load on first use (PEP 562): `zk prove` needs neither, and their modules
+# (the pairing's kernels among them) cost start-up time in every process that imports this one.
+_LAZY = {"setup": "setup", "verify": "verify", "verify_batch": "verify"}
+
+
+def __getattr__(name: str):
+    home = _LAZY.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Groth16Error", "InvalidInput", "InvalidKey", "Proof", "ProvingKey", "VerifyingKey", "WitnessMismatch",
