@@ -1,150 +1,285 @@
-"""CommunityCredits (purchase) on a hardhat node: a real purchase proof verified by the verifier
-`zk export solidity` generates, paid in an OpenZeppelin ERC-20 by transferFrom from a fresh address,
-the note appended to the note tree that a wallet rebuilds from events; the purchase attacks refused;
-no owner, no upgrade, no way out for the money; every contract within EIP-170."""
+"""CommunityCredits on a hardhat node with real proofs (trees of depth 4): purchase from fresh
+addresses, assign (with and without a relayer), redeem, sweep and the release of the network fund,
+each tree rebuilt by a wallet from events; every attack the SQLite ledger refuses refused on chain
+too, plus the chain's own (reentrancy through the token, payout to the zero address, a relayer fee
+above what it may take, one proof twice in one block); no owner, no upgrade, no way out for the
+money; every contract within EIP-170."""
 import datetime as dt
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from chain_story import Held, advance_to_epoch, assign_proof, purchase_proof, redeem_proof
+from circuits.app.ledger import (
+    ASSIGN_TREE, NOTE_TREE, BadPublicInput, Bucket, InvalidProof, LedgerError, NullifierSpent,
+    PaymentMismatch, UnknownRoot, WrongEpoch,
+)
+from circuits.protocol import AssignPublic, RedeemPublic, random_field_element
 from zk.r1cs.field import R
 
 pytestmark = pytest.mark.npm
-DEPTH = 20
+DEPTH = 4
+SK, OSK = 0x5EC12E7, 0x0B5C
+PAYOUT = 0xC0FFEE00000000000000000000000000000000AB
+RELAYER = 0x2E1A4E2000000000000000000000000000000001
+MAX_FEE = 5
 
 
 @pytest.fixture(scope="module")
 def system():
     from circuits.app.system import CreditsSystem
 
-    return CreditsSystem.shared(4)  # the purchase circuit does not depend on the tree depth
+    return CreditsSystem.shared(DEPTH)
 
 
 @pytest.fixture(scope="module")
 def compiled(system):
-    from zk.chain.contracts import compile_credits
-    from zk.formats.solidity import solidity_verifier
+    from circuits.app.chain.contracts import compile_credits
 
-    return compile_credits(DEPTH, solidity_verifier(system.vks["purchase"]))
+    return compile_credits(DEPTH, system.vks)
+
+
+def _deployment(w3, system, compiled):
+    from circuits.app.chain.contracts import deploy_credits
+    from circuits.app.chain.ledger import EvmLedger
+
+    return EvmLedger(deploy_credits(w3, system.vks, DEPTH, max_relayer_fee=MAX_FEE, compiled=compiled))
+
+
+@pytest.fixture
+def ledger(w3, system, compiled):
+    """A fresh deployment (its own token, trees and books) on the session's node."""
+    return _deployment(w3, system, compiled)
 
 
 @pytest.fixture(scope="module")
-def deployed(w3, compiled):
+def module_ledger(w3, system, compiled):
+    return _deployment(w3, system, compiled)
+
+
+def buy(ledger, system, amount, sk=SK) -> Held:
+    epoch = ledger.now()
+    note, proof, _ = purchase_proof(system, sk, amount, epoch)
+    index = ledger.purchase(ledger.fresh_buyer(amount), proof, note.commitment, amount, epoch)
+    return Held(note, index)
+
+
+def state(ledger) -> tuple:
+    """Everything an operation could change: roots, sizes, buckets, books, token balances."""
+    f = ledger.credits.functions
+    return (ledger.root(NOTE_TREE), ledger.root(ASSIGN_TREE), ledger.leaf_count(NOTE_TREE),
+            ledger.leaf_count(ASSIGN_TREE), ledger.buckets(), ledger.totals(), f.networkFundBalance().call(),
+            ledger.token.functions.balanceOf(ledger.credits.address).call(), ledger.payout_balance(PAYOUT),
+            ledger.payout_balance(RELAYER))
+
+
+def refused(ledger, error, call, *args, **kwargs):
+    before = state(ledger)
+    with pytest.raises(error):
+        call(*args, **kwargs)
+    assert state(ledger) == before
+
+
+def test_the_whole_story_on_chain(w3, system, ledger):
+    gas = {}
+    first, second = buy(ledger, system, 100), buy(ledger, system, 50)
+    gas["purchase"] = ledger.last_gas
+    epoch = ledger.now()
+    assert (ledger.buckets()[0].epoch, ledger.buckets()[0].purchased) == (epoch, 150)
+    tree = ledger.tree(NOTE_TREE)
+    assert tree.root == ledger.root(NOTE_TREE) and tree.leaves() == [first.item.commitment, second.item.commitment]
+
+    proof, publics, assignment, change = assign_proof(system, tree, SK, [first, second], OSK, 120, epoch)
+    assign_leaf, change_leaf = ledger.assign(proof, publics, 0, 0)
+    gas["assign, two notes, no relayer"] = ledger.last_gas
+    assert ledger.is_spent("note", publics.nf_1) and ledger.is_spent("note", publics.nf_2)
+    assert ledger.tree(ASSIGN_TREE).leaves() == [assignment.commitment]
+    assert ledger.tree(NOTE_TREE).leaves()[change_leaf] == change.commitment
+
+    proof, publics, rest = redeem_proof(system, ledger.tree(ASSIGN_TREE), OSK, Held(assignment, assign_leaf), 100,
+                                        PAYOUT, epoch)
+    result = ledger.redeem(proof, publics)
+    gas["redeem"] = ledger.last_gas
+    assert (result["operator_share"], result["network_share"], result["debits"]) == (70, 30, [(epoch, 100)])
+    assert ledger.payout_balance(PAYOUT) == 70 and ledger.network_fund == 30
+
+    # The change note (30) assigned through a relayer, whose fee comes out of the network fund.
+    proof, publics, _, _ = assign_proof(system, ledger.tree(NOTE_TREE), SK, [Held(change, change_leaf)], OSK, 30,
+                                        epoch, RELAYER, MAX_FEE)
+    ledger.assign(proof, publics, RELAYER, MAX_FEE)
+    gas["assign, one note, relayer paid"] = ledger.last_gas
+    assert ledger.payout_balance(RELAYER) == MAX_FEE and ledger.network_fund == 30 - MAX_FEE
+    assert ledger.credits.functions.networkFundBalance().call() == 30 - MAX_FEE
+
+    advance_to_epoch(w3, epoch + 11)
+    assert ledger.sweep_expired() == []
+    advance_to_epoch(w3, epoch + 12)
+    assert ledger.sweep_expired() == [(epoch, 50)]
+    gas["sweep, one bucket"] = ledger.last_gas
+    assert ledger.buckets()[0] == Bucket(epoch, 150, 100, 50, False)
+    held = ledger.token.functions.balanceOf(ledger.credits.address).call()
+    assert ledger.release_network_fund() == held == 30 - MAX_FEE + 50
+    gas["release the network fund"] = ledger.last_gas
+    assert ledger.token.functions.balanceOf(ledger.deployment.network_fund).call() == held
+    assert ledger.token.functions.balanceOf(ledger.credits.address).call() == 0
+    print("\n" + "\n".join(f"{step}: {g:,} gas" for step, g in gas.items()))
+
+
+def test_purchase_attacks_are_refused(system, ledger):
+    epoch = ledger.now()
+    note, proof, _ = purchase_proof(system, SK, 50, epoch)
+    buyer = ledger.fresh_buyer(1000)
+    refused(ledger, InvalidProof, ledger.purchase, buyer, proof, note.commitment, 51, epoch)  # pays 51, proof of 50
+    refused(ledger, WrongEpoch, ledger.purchase, buyer, proof, note.commitment, 50, epoch + 1)
+    refused(ledger, BadPublicInput, ledger.purchase, buyer, proof, note.commitment + R, 50, epoch)
+    refused(ledger, BadPublicInput, ledger.purchase, buyer, proof, note.commitment, 0, epoch)
+    refused(ledger, PaymentMismatch, ledger.purchase, buyer, proof, note.commitment, 50, epoch, approve=49)
+    ledger.purchase(buyer, proof, note.commitment, 50, epoch)
+    refused(ledger, BadPublicInput, ledger.purchase, buyer, proof, note.commitment, 50, epoch)  # the same note again
+    assert ledger.token.functions.balanceOf(buyer.address).call() == 950
+
+
+def test_assign_attacks_are_refused(w3, system, ledger):
+    epoch = ledger.now()
+    held = buy(ledger, system, 100)
+    tree = ledger.tree(NOTE_TREE)
+    proof, publics, _, _ = assign_proof(system, tree, SK, [held], OSK, 60, epoch, RELAYER, MAX_FEE)
+    # The fee is paid out of the network fund, which holds nothing yet.
+    refused(ledger, LedgerError, ledger.assign, proof, publics, RELAYER, MAX_FEE)
+    cheap, cheap_publics, _, _ = assign_proof(system, tree, SK, [held], OSK, 60, epoch, RELAYER, 0)
+    refused(ledger, BadPublicInput, ledger.assign, cheap, cheap_publics, RELAYER + 1, 0)  # re-targeted relayer
+    refused(ledger, BadPublicInput, ledger.assign, cheap, cheap_publics, RELAYER, 1)      # another fee
+    tampered = AssignPublic(*(v + R if i == 1 else v for i, v in enumerate(cheap_publics.as_list())))
+    refused(ledger, BadPublicInput, ledger.assign, cheap, tampered, RELAYER, 0)          # nf_1 + r
+    other = AssignPublic(*(random_field_element() if i == 2 else v for i, v in enumerate(cheap_publics.as_list())))
+    refused(ledger, InvalidProof, ledger.assign, cheap, other, RELAYER, 0)               # another nullifier
+    stale = AssignPublic(*(random_field_element() if i == 0 else v for i, v in enumerate(cheap_publics.as_list())))
+    refused(ledger, UnknownRoot, ledger.assign, cheap, stale, RELAYER, 0)
+    later, later_publics, _, _ = assign_proof(system, tree, SK, [held], OSK, 60, epoch + 1)
+    refused(ledger, WrongEpoch, ledger.assign, later, later_publics, 0, 0)               # a proof for next month
+    ledger.assign(cheap, cheap_publics, RELAYER, 0)
+    refused(ledger, NullifierSpent, ledger.assign, cheap, cheap_publics, RELAYER, 0)     # replayed
+    other, other_publics, _, _ = assign_proof(system, tree, SK, [held], OSK, 10, epoch)
+    refused(ledger, NullifierSpent, ledger.assign, other, other_publics, 0, 0)           # same note, other proof
+
+
+def test_relayer_fee_above_the_maximum_is_refused(system, ledger):
+    from circuits.app.chain.ledger import RelayerFeeTooHigh
+
+    epoch = ledger.now()
+    held = buy(ledger, system, 100)
+    assignment, leaf = _assigned(ledger, system, held, 100)
+    proof, publics, _ = redeem_proof(system, ledger.tree(ASSIGN_TREE), OSK, Held(assignment, leaf), 100, PAYOUT, epoch)
+    ledger.redeem(proof, publics)  # the network fund now holds 30, more than the maximum fee
+    change = buy(ledger, system, 10)
+    proof, publics, _, _ = assign_proof(system, ledger.tree(NOTE_TREE), SK, [change], OSK, 10, epoch, RELAYER,
+                                        MAX_FEE + 1)
+    refused(ledger, RelayerFeeTooHigh, ledger.assign, proof, publics, RELAYER, MAX_FEE + 1)
+
+
+def _assigned(ledger, system, held, amount, relayer=0, fee=0):
+    proof, publics, assignment, _ = assign_proof(system, ledger.tree(NOTE_TREE), SK, [held], OSK, amount,
+                                                 ledger.now(), relayer, fee)
+    leaf, _ = ledger.assign(proof, publics, relayer, fee)
+    return assignment, leaf
+
+
+def test_redeem_attacks_are_refused(w3, system, ledger):
+    epoch = ledger.now()
+    assignment, leaf = _assigned(ledger, system, buy(ledger, system, 100), 80)
+    held = Held(assignment, leaf)
+    tree = ledger.tree(ASSIGN_TREE)
+    proof, publics, _ = redeem_proof(system, tree, OSK, held, 50, PAYOUT, epoch)
+    stolen = RedeemPublic(*(PAYOUT + 1 if i == 4 else v for i, v in enumerate(publics.as_list())))
+    refused(ledger, InvalidProof, ledger.redeem, proof, stolen)                     # front-runner's payout
+    more = RedeemPublic(*(51 if i == 3 else v for i, v in enumerate(publics.as_list())))
+    refused(ledger, InvalidProof, ledger.redeem, proof, more)
+    nothing, nothing_publics, _ = redeem_proof(system, tree, OSK, held, 0, PAYOUT, epoch)
+    refused(ledger, BadPublicInput, ledger.redeem, nothing, nothing_publics)       # amount 0
+    lost, lost_publics, _ = redeem_proof(system, tree, OSK, held, 50, 0, epoch)
+    refused(ledger, BadPublicInput, ledger.redeem, lost, lost_publics)             # payout to the zero address
+    wide = RedeemPublic(*(v + R if i == 1 else v for i, v in enumerate(publics.as_list())))
+    refused(ledger, BadPublicInput, ledger.redeem, proof, wide)                    # nf + r
+    late, late_publics, _ = redeem_proof(system, tree, OSK, held, 10, PAYOUT, epoch)
+    ledger.redeem(proof, publics)
+    refused(ledger, NullifierSpent, ledger.redeem, proof, publics)                 # replayed
+    refused(ledger, NullifierSpent, ledger.redeem, late, late_publics)             # same assignment, other proof
+    advance_to_epoch(w3, epoch + 12)
+    refused(ledger, WrongEpoch, ledger.redeem, late, late_publics)                 # expired, old proof
+
+
+def test_reentrancy_through_the_token_is_refused(w3, system, compiled):
+    """A token that calls back into the contract from inside every transfer: the reentrant redeem
+    (same proof) finds its nullifier spent, the reentrant assign its nullifiers, the reentrant
+    purchase its note: one payment each."""
+    from circuits.app.chain.contracts import deploy_credits
+    from circuits.app.chain.ledger import EvmLedger, address_of, proof_words
     from zk.chain.client import deploy
+    from zk.chain.solc import compile_solidity
+    import pathlib
 
-    token, _ = deploy(w3, compiled["TestStablecoin"])
-    verifier, _ = deploy(w3, compiled["Groth16Verifier"])
-    credits, receipt = deploy(w3, compiled["CommunityCredits"], token.address, verifier.address)
-    return token, credits, receipt
+    source = (pathlib.Path(__file__).parent / "data" / "chain" / "ReentrantToken.sol").read_text()
+    token, _ = deploy(w3, compile_solidity({"ReentrantToken.sol": source})["ReentrantToken"])
+    ledger = EvmLedger(deploy_credits(w3, system.vks, DEPTH, max_relayer_fee=MAX_FEE, compiled=compiled, token=token))
+    credits = ledger.credits
+    epoch = ledger.now()
+
+    note, proof, _ = purchase_proof(system, SK, 100, epoch)
+    buyer = ledger.fresh_buyer(300)
+    again = credits.encode_abi("purchase", args=[*proof_words(proof), note.commitment, 100, epoch])
+    ledger._transact(token.functions.arm(credits.address, again))
+    ledger.purchase(buyer, proof, note.commitment, 100, epoch, approve=300)
+    assert token.functions.reentered().call() and not token.functions.reentryOk().call()
+    assert token.functions.balanceOf(buyer.address).call() == 200 and ledger.leaf_count(NOTE_TREE) == 1
+
+    assignment, leaf = _assigned(ledger, system, Held(note, 0), 100)
+    proof, publics, _ = redeem_proof(system, ledger.tree(ASSIGN_TREE), OSK, Held(assignment, leaf), 100, PAYOUT, epoch)
+    again = credits.encode_abi("redeem", args=[*proof_words(proof), publics.as_list()])
+    ledger._transact(token.functions.arm(credits.address, again))
+    ledger.redeem(proof, publics)
+    assert token.functions.reentered().call() and not token.functions.reentryOk().call()
+    assert ledger.payout_balance(PAYOUT) == 70 and ledger.network_fund == 30
+
+    change = buy(ledger, system, 10)
+    proof, publics, _, _ = assign_proof(system, ledger.tree(NOTE_TREE), SK, [change], OSK, 10, epoch, RELAYER, MAX_FEE)
+    again = credits.encode_abi("assign", args=[*proof_words(proof), publics.as_list(), address_of(RELAYER), MAX_FEE])
+    ledger._transact(token.functions.arm(credits.address, again))
+    ledger.assign(proof, publics, RELAYER, MAX_FEE)
+    assert token.functions.reentered().call() and not token.functions.reentryOk().call()
+    assert ledger.payout_balance(RELAYER) == MAX_FEE
 
 
-def fresh_buyer(w3, token, amount):
-    """A new address holding `amount` tokens (approved to nobody yet) and gas money."""
-    from zk.chain.client import send
+def test_one_proof_twice_in_one_block(w3, system, ledger):
+    """Two transactions carrying the same assign proof, mined together: exactly one succeeds."""
+    epoch = ledger.now()
+    held = buy(ledger, system, 100)
+    proof, publics, _, _ = assign_proof(system, ledger.tree(NOTE_TREE), SK, [held], OSK, 100, epoch)
+    from circuits.app.chain.ledger import address_of, proof_words
 
-    account = w3.eth.account.create()
-    w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(
-        {"from": w3.eth.accounts[0], "to": account.address, "value": 10**18}))
-    send(w3, token.functions.mint(account.address, amount))
-    return account
-
-
-def send_as(w3, account, call) -> int:
-    """Sign locally with the buyer's own key (a fresh address, unknown to the node); the
-    transaction's status (hardhat mines a reverting transaction and answers with an error)."""
-    from web3.exceptions import Web3RPCError
-
-    tx = call.build_transaction({"from": account.address, "nonce": w3.eth.get_transaction_count(account.address),
-                                 "gas": 3_000_000, "chainId": w3.eth.chain_id})
+    call = ledger.credits.functions.assign(*proof_words(proof), publics.as_list(), address_of(0), 0)
+    w3.provider.make_request("evm_setAutomine", [False])
     try:
-        tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
-    except Web3RPCError as exc:
-        assert "revert" in str(exc), exc
-        return 0
-    return w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.02)["status"]
-
-
-def proof_args(system, note):
-    from circuits.witness import purchase_inputs
-
-    proof, statement = system.prove("purchase", purchase_inputs(note))
-    return _abi_proof(proof, statement.as_list())
-
-
-def _abi_proof(proof, public):
-    """a, b, c as the verifier's ABI takes them."""
-    from zk.formats.snarkjs import proof_to_json, public_to_json
-    from zk.formats.solidity import calldata_words
-
-    words = calldata_words(public_to_json(public), proof_to_json(proof))
-    return [words[0:2], [words[2:4], words[4:6]], words[6:8]]
-
-
-def test_purchase_from_a_fresh_address(w3, system, deployed):
-    from circuits.protocol import Note, random_field_element
-    from zk.chain.merkle import TreeMirror
-    from zk.gadgets.merkle import MerkleTree
-
-    token, credits, receipt = deployed
-    print(f"\nCommunityCredits deploy: {receipt['gasUsed']:,} gas")
-    epoch = credits.functions.currentEpoch().call()
-    mirror = TreeMirror(credits, DEPTH)
-    reference = MerkleTree(DEPTH)
-    before = token.functions.balanceOf(credits.address).call()
-    for amount in (100, 2**64 - 1):
-        note = Note.new(random_field_element(), amount, epoch)
-        buyer = fresh_buyer(w3, token, amount)
-        assert send_as(w3, buyer, token.functions.approve(credits.address, amount)) == 1
-        purchase = credits.functions.purchase(*proof_args(system, note), note.commitment, amount, epoch)
-        assert send_as(w3, buyer, purchase) == 1
-        block = w3.eth.get_block("latest", full_transactions=False)
-        print(f"\npurchase of {amount}: {w3.eth.get_transaction_receipt(block['transactions'][-1])['gasUsed']:,} gas")
-        reference.append(note.commitment)
-        assert mirror.sync().root == reference.root == credits.functions.noteRoot().call()
-        assert token.functions.balanceOf(buyer.address).call() == 0
-    assert token.functions.balanceOf(credits.address).call() == before + 100 + 2**64 - 1
-    assert credits.functions.purchased(epoch).call() >= 100 + 2**64 - 1
-
-
-def test_purchase_attacks_are_refused(w3, system, deployed):
-    from circuits.protocol import Note, random_field_element
-
-    token, credits, _ = deployed
-    epoch = credits.functions.currentEpoch().call()
-    note = Note.new(random_field_element(), 50, epoch)
-    args = proof_args(system, note)
-    buyer = fresh_buyer(w3, token, 1000)
-    size = len(_note_events(credits))
-
-    def refused(*statement, approve=1000):
-        assert send_as(w3, buyer, token.functions.approve(credits.address, approve)) == 1
-        return send_as(w3, buyer, credits.functions.purchase(*args, *statement)) == 0
-
-    assert refused(note.commitment, 51, epoch)            # pays 51 for a proof of 50: invalid proof
-    assert refused(note.commitment, 50, epoch + 1)        # another month than the chain's
-    assert refused(note.commitment + R, 50, epoch)        # the same commitment plus r
-    assert refused(note.commitment, 0, epoch)             # nothing paid
-    assert refused(note.commitment, 50, epoch, approve=49)  # the payment does not go through
-    assert len(_note_events(credits)) == size
-    assert not refused(note.commitment, 50, epoch)        # the honest purchase
-    assert refused(note.commitment, 50, epoch)            # the same note twice
-    assert token.functions.balanceOf(buyer.address).call() == 950
-
-
-def _note_events(credits):
-    """The note tree's insertions, as the events list them."""
-    return credits.events.LeafInserted.get_logs(from_block=0)
+        hashes = [call.transact({"from": sender, "gas": 3_000_000}) for sender in w3.eth.accounts[1:3]]
+        w3.provider.make_request("evm_mine", [])
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])
+    receipts = [w3.eth.wait_for_transaction_receipt(h) for h in hashes]
+    assert receipts[0]["blockNumber"] == receipts[1]["blockNumber"]
+    assert sorted(r["status"] for r in receipts) == [0, 1]
+    assert ledger.leaf_count(ASSIGN_TREE) == 1
 
 
 def test_money_cannot_leave_by_any_other_door(compiled):
-    """No owner, no upgrade, no withdrawal: purchase is the only state-changing function, and the
-    code holds none of the opcodes that could hand control or the balance to someone else."""
+    """No owner, no upgrade, no admin withdrawal: the state-changing functions are the protocol's
+    operations and the release of the network fund to its immutable address, and the code holds
+    none of the opcodes that could hand control or the balance to someone else."""
     credits = compiled["CommunityCredits"]
-    changing = [f["name"] for f in credits.abi if f["type"] == "function" and f["stateMutability"] not in ("view", "pure")]
-    assert changing == ["purchase"]
+    changing = {f["name"] for f in credits.abi if f["type"] == "function" and f["stateMutability"] not in ("view", "pure")}
+    assert changing == {"purchase", "assign", "redeem", "sweep", "releaseNetworkFund"}
     names = {f.get("name", "").lower() for f in credits.abi}
     assert not names & {"owner", "transferownership", "upgradeto", "upgradetoandcall", "withdraw", "rescue"}
-    assert not {"selfdestruct", "delegatecall", "callcode"} & set(_opcodes(credits.runtime))
+    for name in ("CommunityCredits", "PoseidonTrees"):
+        assert not {"selfdestruct", "delegatecall", "callcode"} & set(_opcodes(compiled[name].runtime)), name
 
 
 def _opcodes(code_hex: str) -> list[str]:
@@ -159,60 +294,22 @@ def _opcodes(code_hex: str) -> list[str]:
     return out
 
 
-def test_every_contract_fits_eip170(compiled):
+def test_every_contract_fits_eip170_at_depth_20(system):
+    from circuits.app.chain.contracts import compile_credits
     from zk.chain.solc import MAX_RUNTIME_SIZE
 
-    for name in ("CommunityCredits", "Groth16Verifier", "TestStablecoin"):
+    compiled = compile_credits(20, system.vks)  # the verifiers' size does not depend on the depth
+    for name in ("CommunityCredits", "PoseidonTrees", "PoseidonHasher3", "PurchaseVerifier", "AssignVerifier",
+                 "RedeemVerifier", "TestStablecoin"):
         print(f"\n{name}: {compiled[name].runtime_size:,} bytes of runtime code")
         assert 0 < compiled[name].runtime_size <= MAX_RUNTIME_SIZE, name
+    assert len(compiled["CommunityCredits"].bytecode) // 2 <= 49_152  # EIP-3860: it creates its trees
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**37))
-def test_epoch_of_block_time_is_the_protocols_calendar_month(deployed, timestamp):
+def test_epoch_of_block_time_is_the_protocols_calendar_month(module_ledger, timestamp):
     from circuits.protocol import epoch_of
 
     day = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
-    assert deployed[1].functions.epochOf(timestamp).call() == epoch_of(day.year, day.month)
-
-
-def test_the_sqlite_ledger_and_the_contract_agree_on_purchases(w3, system, compiled, deployed, tmp_path):
-    """The same purchases and refused purchases, submitted to the SQLite ledger (the reference
-    model) and to a fresh contract: the same verdicts, note roots, root histories and buckets after
-    every step. The ledger's payment is the chain's own transfer (its transaction, its payer)."""
-    from circuits.app.ledger import NOTE_TREE, Ledger, LedgerError, Payment
-    from circuits.protocol import Note, random_field_element
-    from circuits.witness import purchase_inputs
-    from zk.chain.client import deploy
-
-    token, shared, _ = deployed
-    credits, _ = deploy(w3, compiled["CommunityCredits"], token.address, shared.functions.purchaseVerifier().call())
-    epoch = credits.functions.currentEpoch().call()
-    from circuits.app.registry import Governance
-
-    ledger = Ledger(tmp_path / "ledger.db", system, governance=Governance.generate().public_key, now=lambda: epoch,
-                    depth=DEPTH)
-    notes = [Note.new(random_field_element(), amount, epoch) for amount in (7, 1, 500)]
-    proofs = {note.commitment: system.prove("purchase", purchase_inputs(note)) for note in notes}
-    steps = [(notes[0], 7, epoch), (notes[0], 8, epoch), (notes[1], 1, epoch + 1), (notes[1], 1, epoch),
-             (notes[0], 7, epoch), (notes[2], 500, epoch)]
-    verdicts = []
-    for note, amount, claimed_epoch in steps:
-        buyer = fresh_buyer(w3, token, amount)
-        assert send_as(w3, buyer, token.functions.approve(credits.address, amount)) == 1
-        proof, statement = proofs[note.commitment]
-        purchase = credits.functions.purchase(*_abi_proof(proof, statement.as_list()), note.commitment, amount, claimed_epoch)
-        on_chain = send_as(w3, buyer, purchase) == 1
-        tx = w3.eth.get_block("latest")["transactions"][-1].hex()
-        try:
-            ledger.purchase(Payment(tx, buyer.address, amount), proof, note.commitment, amount, claimed_epoch)
-            in_ledger = True
-        except LedgerError:
-            in_ledger = False
-        verdicts.append(on_chain)
-        assert on_chain == in_ledger, (amount, claimed_epoch)
-        assert credits.functions.noteRoot().call() == ledger.root(NOTE_TREE)
-        assert all(credits.functions.isKnownNoteRoot(r).call() for r in ledger.recent_roots(NOTE_TREE))
-    assert verdicts == [True, False, False, True, False, True]
-    assert [(b.epoch, b.purchased) for b in ledger.buckets()] == [(epoch, credits.functions.purchased(epoch).call())]
-    assert token.functions.balanceOf(credits.address).call() == 7 + 1 + 500
+    assert module_ledger.credits.functions.epochOf(timestamp).call() == epoch_of(day.year, day.month)
