@@ -39,12 +39,29 @@ def assign_proof(system, tree, sk: int, spent: list[Held], osk: int, assigned: i
     return proof, publics, assignment, change
 
 
-def redeem_proof(system, tree, osk: int, held: Held, amount: int, payout: int, now: int):
-    """Redeem `amount` of the assignment `held` (in `tree`) to `payout`; returns (proof, publics,
-    change assignment)."""
+def registry_tree(ledger):
+    """zk's tree of a ledger's operator registry (either backend), from its leaves."""
+    from circuits.protocol import registry_depth
+    from zk.gadgets import MerkleTree
+
+    tree = MerkleTree(registry_depth(ledger.depth))
+    tree.extend(ledger.registry.leaves())
+    return tree
+
+
+def redeem_proof(system, tree, osk: int, held: Held, amount: int, payout: int, now: int, ledger=None,
+                 registry=None, share_bps: int | None = None):
+    """Redeem `amount` of the assignment `held` (in `tree`) to `payout`, with the operator's
+    registry entry in `ledger`'s registry (or the given `registry` tree and `share_bps`); returns
+    (proof, publics, change assignment)."""
     a = held.item
+    entry = ledger.registry.entry(operator_address(osk)) if ledger is not None else None
+    registry = registry if registry is not None else registry_tree(ledger)
+    share = share_bps if share_bps is not None else entry.share_bps
+    slot = entry.index if entry is not None else 0
     change = Assignment.new(a.group, a.operator, a.amount - amount, a.epoch)
-    inputs = redeem_inputs(osk, a, tree.proof(held.leaf), tree.root, amount, payout, now, change)
+    inputs = redeem_inputs(osk, a, tree.proof(held.leaf), tree.root, amount, payout, now, change, share,
+                           registry.proof(slot), registry.root)
     proof, publics = system.prove("redeem", inputs)
     return proof, publics, change
 

@@ -9,17 +9,18 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from governance import register
 from chain_story import Held, advance_to_epoch, assign_proof, purchase_proof, redeem_proof
 from circuits.app.ledger import (
     ASSIGN_TREE, NOTE_TREE, BadPublicInput, Bucket, InvalidProof, LedgerError, NullifierSpent,
     PaymentMismatch, UnknownRoot, WrongEpoch,
 )
-from circuits.protocol import AssignPublic, RedeemPublic, random_field_element
+from circuits.protocol import AssignPublic, RedeemPublic, operator_address, random_field_element
 from zk.r1cs.field import R
 
 pytestmark = pytest.mark.npm
 DEPTH = 4
-SK, OSK = 0x5EC12E7, 0x0B5C
+SK, OSK, OSK2 = 0x5EC12E7, 0x0B5C, 0x0B5D
 PAYOUT = 0xC0FFEE00000000000000000000000000000000AB
 RELAYER = 0x2E1A4E2000000000000000000000000000000001
 MAX_FEE = 5
@@ -39,11 +40,13 @@ def compiled(system):
     return compile_credits(DEPTH, system.vks)
 
 
-def _deployment(w3, system, compiled):
+def _deployment(w3, system, compiled, **options):
+    """A deployment whose registry holds the test operator (share 70%, paid to PAYOUT)."""
     from circuits.app.chain.contracts import deploy_credits
     from circuits.app.chain.ledger import EvmLedger
-
-    return EvmLedger(deploy_credits(w3, system.vks, DEPTH, max_relayer_fee=MAX_FEE, compiled=compiled))
+    ledger = EvmLedger(deploy_credits(w3, system.vks, DEPTH, max_relayer_fee=MAX_FEE, compiled=compiled, **options))
+    register(ledger, operator_address(OSK), PAYOUT, 7000)
+    return ledger
 
 
 @pytest.fixture
@@ -97,7 +100,7 @@ def test_the_whole_story_on_chain(w3, system, ledger):
     assert ledger.tree(NOTE_TREE).leaves()[change_leaf] == change.commitment
 
     proof, publics, rest = redeem_proof(system, ledger.tree(ASSIGN_TREE), OSK, Held(assignment, assign_leaf), 100,
-                                        PAYOUT, epoch)
+                                        PAYOUT, epoch, ledger)
     result = ledger.redeem(proof, publics)
     gas["redeem"] = ledger.last_gas
     assert (result["operator_share"], result["network_share"], result["debits"]) == (70, 30, [(epoch, 100)])
@@ -153,8 +156,10 @@ def test_assign_attacks_are_refused(w3, system, ledger):
     refused(ledger, BadPublicInput, ledger.assign, cheap, tampered, RELAYER, 0)          # nf_1 + r
     other = AssignPublic(*(random_field_element() if i == 2 else v for i, v in enumerate(cheap_publics.as_list())))
     refused(ledger, InvalidProof, ledger.assign, cheap, other, RELAYER, 0)               # another nullifier
-    stale = AssignPublic(*(random_field_element() if i == 0 else v for i, v in enumerate(cheap_publics.as_list())))
-    refused(ledger, UnknownRoot, ledger.assign, cheap, stale, RELAYER, 0)
+    forged_tree = ledger.tree(NOTE_TREE)
+    forged_tree.append(random_field_element())  # a root the ledger never had, with a valid proof under it
+    forged, forged_publics, _, _ = assign_proof(system, forged_tree, SK, [held], OSK, 60, epoch)
+    refused(ledger, UnknownRoot, ledger.assign, forged, forged_publics, 0, 0)
     later, later_publics, _, _ = assign_proof(system, tree, SK, [held], OSK, 60, epoch + 1)
     refused(ledger, WrongEpoch, ledger.assign, later, later_publics, 0, 0)               # a proof for next month
     ledger.assign(cheap, cheap_publics, RELAYER, 0)
@@ -169,7 +174,7 @@ def test_relayer_fee_above_the_maximum_is_refused(system, ledger):
     epoch = ledger.now()
     held = buy(ledger, system, 100)
     assignment, leaf = _assigned(ledger, system, held, 100)
-    proof, publics, _ = redeem_proof(system, ledger.tree(ASSIGN_TREE), OSK, Held(assignment, leaf), 100, PAYOUT, epoch)
+    proof, publics, _ = redeem_proof(system, ledger.tree(ASSIGN_TREE), OSK, Held(assignment, leaf), 100, PAYOUT, epoch, ledger)
     ledger.redeem(proof, publics)  # the network fund now holds 30, more than the maximum fee
     change = buy(ledger, system, 10)
     proof, publics, _, _ = assign_proof(system, ledger.tree(NOTE_TREE), SK, [change], OSK, 10, epoch, RELAYER,
@@ -177,8 +182,8 @@ def test_relayer_fee_above_the_maximum_is_refused(system, ledger):
     refused(ledger, RelayerFeeTooHigh, ledger.assign, proof, publics, RELAYER, MAX_FEE + 1)
 
 
-def _assigned(ledger, system, held, amount, relayer=0, fee=0):
-    proof, publics, assignment, _ = assign_proof(system, ledger.tree(NOTE_TREE), SK, [held], OSK, amount,
+def _assigned(ledger, system, held, amount, relayer=0, fee=0, osk=OSK):
+    proof, publics, assignment, _ = assign_proof(system, ledger.tree(NOTE_TREE), SK, [held], osk, amount,
                                                  ledger.now(), relayer, fee)
     leaf, _ = ledger.assign(proof, publics, relayer, fee)
     return assignment, leaf
@@ -189,18 +194,23 @@ def test_redeem_attacks_are_refused(w3, system, ledger):
     assignment, leaf = _assigned(ledger, system, buy(ledger, system, 100), 80)
     held = Held(assignment, leaf)
     tree = ledger.tree(ASSIGN_TREE)
-    proof, publics, _ = redeem_proof(system, tree, OSK, held, 50, PAYOUT, epoch)
-    stolen = RedeemPublic(*(PAYOUT + 1 if i == 4 else v for i, v in enumerate(publics.as_list())))
+    proof, publics, _ = redeem_proof(system, tree, OSK, held, 50, PAYOUT, epoch, ledger)
+    stolen = RedeemPublic(*(PAYOUT + 1 if i == 5 else v for i, v in enumerate(publics.as_list())))
     refused(ledger, InvalidProof, ledger.redeem, proof, stolen)                     # front-runner's payout
-    more = RedeemPublic(*(51 if i == 3 else v for i, v in enumerate(publics.as_list())))
+    more = RedeemPublic(*(51 if i == 4 else v for i, v in enumerate(publics.as_list())))
     refused(ledger, InvalidProof, ledger.redeem, proof, more)
-    nothing, nothing_publics, _ = redeem_proof(system, tree, OSK, held, 0, PAYOUT, epoch)
+    nothing, nothing_publics, _ = redeem_proof(system, tree, OSK, held, 0, PAYOUT, epoch, ledger)
     refused(ledger, BadPublicInput, ledger.redeem, nothing, nothing_publics)       # amount 0
-    lost, lost_publics, _ = redeem_proof(system, tree, OSK, held, 50, 0, epoch)
+    # An operator registered with the zero address as its payout: its proofs are valid, the
+    # contract refuses to burn the money.
+    zero_assignment, zero_leaf = _assigned(ledger, system, buy(ledger, system, 10), 10, osk=OSK2)
+    register(ledger, operator_address(OSK2), 0, 7000)
+    lost, lost_publics, _ = redeem_proof(system, ledger.tree(ASSIGN_TREE), OSK2, Held(zero_assignment, zero_leaf), 10,
+                                         0, epoch, ledger)
     refused(ledger, BadPublicInput, ledger.redeem, lost, lost_publics)             # payout to the zero address
-    wide = RedeemPublic(*(v + R if i == 1 else v for i, v in enumerate(publics.as_list())))
+    wide = RedeemPublic(*(v + R if i == 2 else v for i, v in enumerate(publics.as_list())))
     refused(ledger, BadPublicInput, ledger.redeem, proof, wide)                    # nf + r
-    late, late_publics, _ = redeem_proof(system, tree, OSK, held, 10, PAYOUT, epoch)
+    late, late_publics, _ = redeem_proof(system, tree, OSK, held, 10, PAYOUT, epoch, ledger)
     ledger.redeem(proof, publics)
     refused(ledger, NullifierSpent, ledger.redeem, proof, publics)                 # replayed
     refused(ledger, NullifierSpent, ledger.redeem, late, late_publics)             # same assignment, other proof
@@ -220,7 +230,7 @@ def test_reentrancy_through_the_token_is_refused(w3, system, compiled):
 
     source = (pathlib.Path(__file__).parent / "data" / "chain" / "ReentrantToken.sol").read_text()
     token, _ = deploy(w3, compile_solidity({"ReentrantToken.sol": source})["ReentrantToken"])
-    ledger = EvmLedger(deploy_credits(w3, system.vks, DEPTH, max_relayer_fee=MAX_FEE, compiled=compiled, token=token))
+    ledger = _deployment(w3, system, compiled, token=token)
     credits = ledger.credits
     epoch = ledger.now()
 
@@ -233,7 +243,7 @@ def test_reentrancy_through_the_token_is_refused(w3, system, compiled):
     assert token.functions.balanceOf(buyer.address).call() == 200 and ledger.leaf_count(NOTE_TREE) == 1
 
     assignment, leaf = _assigned(ledger, system, Held(note, 0), 100)
-    proof, publics, _ = redeem_proof(system, ledger.tree(ASSIGN_TREE), OSK, Held(assignment, leaf), 100, PAYOUT, epoch)
+    proof, publics, _ = redeem_proof(system, ledger.tree(ASSIGN_TREE), OSK, Held(assignment, leaf), 100, PAYOUT, epoch, ledger)
     again = credits.encode_abi("redeem", args=[*proof_words(proof), publics.as_list()])
     ledger._transact(token.functions.arm(credits.address, again))
     ledger.redeem(proof, publics)
@@ -276,6 +286,8 @@ def test_money_cannot_leave_by_any_other_door(compiled):
     credits = compiled["CommunityCredits"]
     changing = {f["name"] for f in credits.abi if f["type"] == "function" and f["stateMutability"] not in ("view", "pure")}
     assert changing == {"purchase", "assign", "redeem", "sweep", "releaseNetworkFund"}
+    registry = compiled["OperatorRegistry"]  # governed, and holds no money: no token calls at all
+    assert not [f for f in registry.abi if f["type"] == "function" and "token" in f["name"].lower()]
     names = {f.get("name", "").lower() for f in credits.abi}
     assert not names & {"owner", "transferownership", "upgradeto", "upgradetoandcall", "withdraw", "rescue"}
     for name in ("CommunityCredits", "PoseidonTrees"):
@@ -300,7 +312,7 @@ def test_every_contract_fits_eip170_at_depth_20(system):
 
     compiled = compile_credits(20, system.vks)  # the verifiers' size does not depend on the depth
     for name in ("CommunityCredits", "PoseidonTrees", "PoseidonHasher3", "PurchaseVerifier", "AssignVerifier",
-                 "RedeemVerifier", "TestStablecoin"):
+                 "RedeemVerifier", "TestStablecoin", "OperatorRegistry", "PoseidonHasher4"):
         print(f"\n{name}: {compiled[name].runtime_size:,} bytes of runtime code")
         assert 0 < compiled[name].runtime_size <= MAX_RUNTIME_SIZE, name
     assert len(compiled["CommunityCredits"].bytecode) // 2 <= 49_152  # EIP-3860: it creates its trees

@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from circuits.app.ledger import (
-    ASSIGN_TREE, NOTE_TREE, BadPublicInput, InvalidProof, Ledger, NullifierSpent, Payment, PaymentMismatch,
-    UnknownRoot, WrongEpoch,
+    ASSIGN_TREE, NOTE_TREE, NETWORK_FUND, BadPublicInput, InvalidProof, Ledger, NullifierSpent, Payment,
+    PaymentMismatch, RelayerFeeTooHigh, UnknownRoot, WrongEpoch, relayer_account,
 )
 from circuits.protocol import (
     Assignment, AssignPublic, Note, PurchasePublic, RedeemPublic, assignment_commitment, external_hash, operator_address,
@@ -146,7 +146,7 @@ def test_whole_story(ledger, system, clock, user, operator):
     user.purchase(ledger, system, pay(50))
     assert user.balance(EPOCH) == 150
     clock.epoch += 1
-    assignment = user.assign(ledger, system, GROUP, operator.operator, 120, relayer=0xBEEF, fee=3)  # both notes
+    assignment = user.assign(ledger, system, GROUP, operator.operator, 120, relayer=0xBEEF)  # both notes
     assert user.balance(clock.epoch) == 30 and len(user.notes("spent")) == 2
 
     assert operator.import_assignment(export_assignment(assignment)) == assignment
@@ -250,13 +250,33 @@ def test_assign_note_not_in_tree_gets_no_proof(ledger, system, user):
 
 def test_assign_bound_to_relayer_and_fee(ledger, system, user):
     user.purchase(ledger, system, pay(100))
-    proof, st = assign_proof(ledger, system, user, 60, relayer=0xAAAA, fee=10)
+    proof, st = assign_proof(ledger, system, user, 60, relayer=0xAAAA, fee=0)
     unbound = "external_hash does not match"
-    refused(ledger, BadPublicInput, ledger.assign, proof, st, 0xBBBB, 10, match=unbound)  # re-targeted relayer
-    refused(ledger, BadPublicInput, ledger.assign, proof, st, 0xAAAA, 11, match=unbound)
-    retargeted = AssignPublic(**{**st.__dict__, "external_hash": external_hash(0xBBBB, 10)})
-    refused(ledger, InvalidProof, ledger.assign, proof, retargeted, 0xBBBB, 10, match="does not verify")
-    ledger.assign(proof, st, 0xAAAA, 10)
+    refused(ledger, BadPublicInput, ledger.assign, proof, st, 0xBBBB, 0, match=unbound)  # re-targeted relayer
+    refused(ledger, BadPublicInput, ledger.assign, proof, st, 0xAAAA, 1, match=unbound)
+    retargeted = AssignPublic(**{**st.__dict__, "external_hash": external_hash(0xBBBB, 0)})
+    refused(ledger, InvalidProof, ledger.assign, proof, retargeted, 0xBBBB, 0, match="does not verify")
+    ledger.assign(proof, st, 0xAAAA, 0)
+
+
+def test_relayer_paid_by_the_network_fund(tmp_path, system, clock, user, operator):
+    """§6.1: the fee goes from the network fund to the relayer's address, at most the ledger's
+    maximum and at most what the fund holds; the user's credits are untouched."""
+    ledger = Ledger(tmp_path / "fees.db", system, governance=GOVERNANCE.public_key, now=clock, depth=DEPTH,
+                    max_relayer_fee=5)
+    relayer = 0x2E1A4E20000000000000000000000000000000AA
+    user.purchase(ledger, system, pay(100))
+    proof, st = assign_proof(ledger, system, user, 60, relayer=relayer, fee=5)
+    refused(ledger, RelayerFeeTooHigh, ledger.assign, proof, st, relayer, 5, match="network fund holds")  # empty fund
+    given_assignment(ledger, system, user, operator, amount=10, bought=100)
+    operator.redeem(ledger, system, 10)  # the fund receives 3
+    proof, st = assign_proof(ledger, system, user, 60, relayer=relayer, fee=3)
+    too_much, too_much_st = assign_proof(ledger, system, user, 60, relayer=relayer, fee=6)
+    refused(ledger, RelayerFeeTooHigh, ledger.assign, too_much, too_much_st, relayer, 6, match="maximum 5")
+    ledger.assign(proof, st, relayer, 3)
+    assert ledger.balance(relayer_account(relayer)) == 3 and ledger.balance(NETWORK_FUND) == 0
+    assert ledger.totals()["relayer_fees"] == 3
+    ledger.check_invariants()
 
 
 def test_assign_expired_note(ledger, system, clock, user, operator):
@@ -423,7 +443,7 @@ def test_transcripts_share_no_field_element(ledger, system, clock, user, operato
     register(ledger, operator.operator, 0xABCDEF)
     user.purchase(ledger, system, pay(100))
     clock.epoch += 1
-    assignment = user.assign(ledger, system, GROUP, operator.operator, 60, relayer=0x99, fee=2)
+    assignment = user.assign(ledger, system, GROUP, operator.operator, 60, relayer=0x99)
     operator.import_assignment(export_assignment(assignment))
     clock.epoch += 1
     operator.redeem(ledger, system, 25, 0xABCDEF)

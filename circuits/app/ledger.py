@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from circuits.app.registry import RegistryChange, RegistryEntry, verify_change
 from circuits.protocol import (
-    DEFAULT_DEPTH, LIFETIME, MAX_OPERATOR_SHARE_BPS, PAYOUT_BITS, REGISTRY_ROOT_WINDOW, ROOT_HISTORY, AssignPublic,
+    DEFAULT_DEPTH, LIFETIME, MAX_AMOUNT, MAX_OPERATOR_SHARE_BPS, PAYOUT_BITS, REGISTRY_ROOT_WINDOW, ROOT_HISTORY, AssignPublic,
     ProtocolError, PurchasePublic, RedeemPublic, check_payout, check_share, current_epoch, external_hash,
     registry_depth,
 )
@@ -59,7 +59,7 @@ CREATE TABLE registry_roots (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, since 
 CREATE TABLE registry_changes (seq INTEGER PRIMARY KEY, change TEXT NOT NULL, signature TEXT NOT NULL,
                                at INTEGER NOT NULL);
 """
-_TOTALS = ("operator_payouts", "network_from_redemptions", "network_from_sweeps", "payments")
+_TOTALS = ("operator_payouts", "network_from_redemptions", "network_from_sweeps", "payments", "relayer_fees")
 
 
 class LedgerError(ValueError):
@@ -92,6 +92,10 @@ class PaymentMismatch(LedgerError):
 
 class InsufficientFunds(LedgerError):
     pass
+
+
+class RelayerFeeTooHigh(LedgerError):
+    """A relayer fee above the ledger's maximum or above what the network fund holds (§6.1)."""
 
 
 class StaleRegistryRoot(UnknownRoot):
@@ -146,13 +150,15 @@ class Ledger:
 
     def __init__(self, path: str | Path, verifier: "Verifier", *, governance: bytes | None = None,
                  now: Callable[[], int] = current_epoch, seconds: Callable[[], int] = lambda: int(time.time()),
-                 depth: int | None = None, fault: Callable[[str], None] | None = None):
+                 depth: int | None = None, max_relayer_fee: int | None = None,
+                 fault: Callable[[str], None] | None = None):
         """Open (or create) the ledger at `path`. `depth` (default 20) and `governance` (the
         32-byte Ed25519 public key that authorises registry changes, required to create) are
         fixed at creation; when opening they must match or be None. `now` gives the current
         epoch, `seconds` the time in seconds (the registry root window); both injectable for
-        tests. `fault(point)` is called at named points inside transactions so tests can crash an
-        operation half-way."""
+        tests. `max_relayer_fee` (default 0: no fees) is the most an assignment's relayer may be
+        paid out of the network fund (§6.1), fixed at creation. `fault(point)` is called at named
+        points inside transactions so tests can crash an operation half-way."""
         self.path = str(path)
         self.verifier = verifier
         self.now = now
@@ -170,7 +176,10 @@ class Ledger:
                 db.executescript_in_tx(_SCHEMA)
                 db.executemany("INSERT INTO meta VALUES (?, ?)", [
                     ("schema", str(SCHEMA_VERSION)), ("depth", str(depth)), ("governance", bytes(governance).hex()),
-                    ("ledger_id", secrets.token_hex(16))])
+                    ("ledger_id", secrets.token_hex(16)), ("max_relayer_fee", str(max_relayer_fee or 0))])
+                if isinstance(max_relayer_fee, bool) or not isinstance(max_relayer_fee or 0, int) or \
+                        not 0 <= (max_relayer_fee or 0) <= MAX_AMOUNT:
+                    raise ValueError(f"the maximum relayer fee must be an amount (0..2^64-1), got {max_relayer_fee!r}")
                 db.executemany("INSERT INTO totals VALUES (?, '0')", [(t,) for t in _TOTALS])
                 db.execute("INSERT INTO balances VALUES (?, '0')", (NETWORK_FUND,))
                 empty = str(zero_hashes(depth)[depth])
@@ -179,12 +188,18 @@ class Ledger:
                 db.execute("INSERT INTO registry_roots VALUES (0, ?, ?, NULL)",
                            (str(zero_hashes(levels)[levels]), int(seconds())))
             meta = dict(db.execute("SELECT key, value FROM meta"))
+            if meta.get("schema") == str(SCHEMA_VERSION):
+                db.execute("INSERT OR IGNORE INTO totals VALUES ('relayer_fees', '0')")  # ledgers made before fees
         if meta.get("schema") != str(SCHEMA_VERSION):
             raise ValueError(f"the ledger at {self.path} has schema {meta.get('schema')}, this version reads "
                              f"{SCHEMA_VERSION} (protocol 0.3, with the operator registry): create a new ledger")
         self.depth = int(meta["depth"])
         self.governance_key = bytes.fromhex(meta["governance"])
         self.ledger_id = meta["ledger_id"]
+        self.max_relayer_fee = int(meta.get("max_relayer_fee", "0"))
+        if max_relayer_fee is not None and max_relayer_fee != self.max_relayer_fee:
+            raise ValueError(f"the ledger at {self.path} has maximum relayer fee {self.max_relayer_fee}, "
+                             f"not {max_relayer_fee}")
         if depth is not None and depth != self.depth:
             raise ValueError(f"the ledger at {self.path} has depth {self.depth}, not {depth}")
         if governance is not None and bytes(governance) != self.governance_key:
@@ -252,6 +267,10 @@ class Ledger:
         _check_publics([relayer, fee])
         if publics.external_hash != external_hash(relayer, fee):
             raise BadPublicInput("external_hash does not match H(EXTERNAL, relayer, fee)")
+        if fee > self.max_relayer_fee:
+            raise RelayerFeeTooHigh(f"relayer fee {fee} is above the ledger's maximum {self.max_relayer_fee}")
+        if fee and relayer >> PAYOUT_BITS:
+            raise BadPublicInput(f"a paid relayer must be a {PAYOUT_BITS}-bit chain address")
         self._verify("assign", values, proof)
         with self._transaction() as db:
             now = self.now()
@@ -264,6 +283,13 @@ class Ledger:
             assign_index = self._append(db, ASSIGN_TREE, publics.assign_cm)
             self._fault("assign:appended")
             change_index = self._append(db, NOTE_TREE, publics.change_cm)
+            if fee:
+                # Paid by the network fund, never in credits: no credit changes owner (§6.1).
+                if fee > self.balance(NETWORK_FUND):
+                    raise RelayerFeeTooHigh(f"relayer fee {fee} is above what the network fund holds")
+                _add_balance(db, NETWORK_FUND, -fee)
+                _add_balance(db, relayer_account(relayer), fee)
+                _add_total(db, "relayer_fees", fee)
             self._event(db, "assign", now, {**publics.to_json(), "relayer": str(relayer), "fee": str(fee),
                                             "assign_leaf": assign_index, "change_leaf": change_index})
         return assign_index, change_index
@@ -274,8 +300,9 @@ class Ledger:
         _check_publics(values)
         if publics.amount <= 0:
             raise BadPublicInput("a redemption must redeem a positive amount")
-        if publics.payout >> PAYOUT_BITS:
-            raise BadPublicInput(f"payout must be a {PAYOUT_BITS}-bit chain address")
+        if publics.payout >> PAYOUT_BITS or publics.payout == 0:
+            # The zero address is nobody's: what is paid there is lost.
+            raise BadPublicInput(f"payout must be a nonzero {PAYOUT_BITS}-bit chain address")
         if publics.share_bps > MAX_OPERATOR_SHARE_BPS:
             # The registry never holds such a share (§3.1); refused here too, before any arithmetic.
             raise BadPublicInput(f"share_bps {publics.share_bps} is above {MAX_OPERATOR_SHARE_BPS}")
@@ -483,10 +510,13 @@ class Ledger:
              "debited != operator payouts + network share of redemptions")
         need(swept == totals["network_from_sweeps"], "swept != network fund's sweep income")
         balances = {acct: int(a) for acct, a in db.execute("SELECT account, amount FROM balances")}
-        need(balances.get(NETWORK_FUND, 0) == totals["network_from_redemptions"] + totals["network_from_sweeps"],
-             "network fund != its share of redemptions + sweeps")
-        need(sum(a for acct, a in balances.items() if acct != NETWORK_FUND) == totals["operator_payouts"],
+        relayer_fees = totals.get("relayer_fees", 0)
+        need(balances.get(NETWORK_FUND, 0) == totals["network_from_redemptions"] + totals["network_from_sweeps"]
+             - relayer_fees, "network fund != its share of redemptions + sweeps - relayer fees")
+        need(sum(a for acct, a in balances.items() if acct.startswith("payout:")) == totals["operator_payouts"],
              "payout balances != operator payouts")
+        need(sum(a for acct, a in balances.items() if acct.startswith("relayer:")) == relayer_fees,
+             "relayer balances != relayer fees")
         need(all(a >= 0 for a in balances.values()), "a negative balance")
         for tree in (NOTE_TREE, ASSIGN_TREE):
             self._check_tree(db, tree, need)
@@ -687,6 +717,10 @@ def _share(value: int) -> int:
 
 def payout_account(payout: int) -> str:
     return f"payout:{payout:#042x}"
+
+
+def relayer_account(relayer: int) -> str:
+    return f"relayer:{relayer:#042x}"
 
 
 def _bucket(row) -> Bucket:

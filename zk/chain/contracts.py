@@ -122,14 +122,14 @@ def hasher_name(n_inputs: int) -> str:
     return f"PoseidonHasher{n_inputs}"
 
 
-def hasher_source(n_inputs: int) -> str:
+def hasher_source(n_inputs: int, *, sparse: bool = True) -> str:
     """``contract PoseidonHasher{n}`` with ``hash(...) external pure``: circomlib Poseidon(n) as a
     contract of its own, for a caller whose code has no room for the unrolled hash (Poseidon(3)
-    alone is 23.9 kB)."""
+    alone is 23.9 kB; Poseidon(4) fits only with the textbook rounds, 17.4 kB)."""
     lib = library_name(n_inputs)
     args = ", ".join(f"uint256 a{i}" for i in range(n_inputs))
     names = ", ".join(f"a{i}" for i in range(n_inputs))
-    return poseidon_library(n_inputs) + f"""
+    return poseidon_library(n_inputs, sparse=sparse) + f"""
 contract {hasher_name(n_inputs)} {{
     function hash({args}) external pure returns (uint256) {{
         return {lib}.hash({names});

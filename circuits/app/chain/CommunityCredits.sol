@@ -26,7 +26,11 @@ interface IAssignVerifier {
 
 interface IRedeemVerifier {
     function verifyProof(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c,
-                         uint256[6] calldata input) external view returns (bool);
+                         uint256[8] calldata input) external view returns (bool);
+}
+
+interface IOperatorRegistry {
+    function isAcceptedRoot(uint256 value) external view returns (bool);
 }
 
 interface IPoseidon3 {
@@ -49,7 +53,7 @@ contract CommunityCredits {
     IRedeemVerifier public immutable redeemVerifier;
     IPoseidon3 public immutable externalHasher;
     PoseidonTrees public immutable trees;
-    uint256 public immutable operatorShareBps;
+    IOperatorRegistry public immutable registry;
     uint256 public immutable maxRelayerFee;
     address public immutable networkFund;
     // H(EXTERNAL, 0, 0): an assignment submitted without a relayer needs no hash call.
@@ -99,13 +103,15 @@ contract CommunityCredits {
     error BadExternalHash();
     error RelayerFeeTooHigh();
     error BadPayout();
+    error BadShare();
+    error StaleRegistryRoot();
     error InsufficientFunds();
     error BadParameters();
 
     constructor(IERC20 token_, IPurchaseVerifier purchaseVerifier_, IAssignVerifier assignVerifier_,
-                IRedeemVerifier redeemVerifier_, IPoseidon3 externalHasher_, uint256 operatorShareBps_,
+                IRedeemVerifier redeemVerifier_, IPoseidon3 externalHasher_, IOperatorRegistry registry_,
                 uint256 maxRelayerFee_, address networkFund_) {
-        if (operatorShareBps_ > MAX_OPERATOR_SHARE_BPS || networkFund_ == address(0) || maxRelayerFee_ > type(uint64).max) {
+        if (networkFund_ == address(0) || maxRelayerFee_ > type(uint64).max) {
             revert BadParameters();
         }
         token = token_;
@@ -113,7 +119,7 @@ contract CommunityCredits {
         assignVerifier = assignVerifier_;
         redeemVerifier = redeemVerifier_;
         externalHasher = externalHasher_;
-        operatorShareBps = operatorShareBps_;
+        registry = registry_;
         maxRelayerFee = maxRelayerFee_;
         networkFund = networkFund_;
         noRelayerHash = externalHasher_.hash(EXTERNAL_TAG, 0, 0);
@@ -154,47 +160,53 @@ contract CommunityCredits {
             ? noRelayerHash
             : externalHasher.hash(EXTERNAL_TAG, uint256(uint160(relayer)), fee);
         if (input[6] != expected) revert BadExternalHash();
-        if (fee > maxRelayerFee || fee > networkFundBalance) revert RelayerFeeTooHigh();
+        if (fee > maxRelayerFee) revert RelayerFeeTooHigh();
+        if (!assignVerifier.verifyProof(a, b, c, input)) revert InvalidProof();
         if (input[5] != epochOf(block.timestamp)) revert WrongEpoch();
         if (!trees.isKnownRoot(NOTE_TREE, input[0])) revert UnknownRoot();
         _spend(noteNullifierSpent, input[1]);
         _spend(noteNullifierSpent, input[2]);
-        if (!assignVerifier.verifyProof(a, b, c, input)) revert InvalidProof();
         noteCommitted[input[4]] = true;
         trees.insertPair(ASSIGN_TREE, input[3], NOTE_TREE, input[4]);
         emit Assigned(input[1], input[2], input[3], input[4], relayer, fee);
         if (fee != 0) {
+            if (fee > networkFundBalance) revert RelayerFeeTooHigh();
             networkFundBalance -= fee;
             relayerFees += fee;
             token.safeTransfer(relayer, fee);
         }
     }
 
-    /// Redeem `amount` credits (§6): `input` is the redeem circuit's statement: assign_root, nf,
-    /// change_cm, amount, payout, now. The operator's share goes to `payout` (the address the
-    /// proof binds), the rest to the network fund; the buckets are debited oldest first (§7).
+    /// Redeem `amount` credits (§6): `input` is the redeem circuit's statement: assign_root,
+    /// registry_root, nf, change_cm, amount, payout, share_bps, now. The proof shows the operator
+    /// registered with this payout and share under a registry root the registry still accepts; the
+    /// operator's share goes to `payout`, the rest to the network fund; the buckets are debited
+    /// oldest first (§7).
     function redeem(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c,
-                    uint256[6] calldata input) external {
-        for (uint256 i = 0; i < 6; i++) {
+                    uint256[8] calldata input) external {
+        for (uint256 i = 0; i < 8; i++) {
             if (input[i] >= FIELD) revert NotInField();
         }
-        uint256 amount = input[3];
+        uint256 amount = input[4];
         if (amount == 0 || amount > type(uint64).max) revert BadAmount();
         // The zero address is no one's: tokens sent there are lost (a proof for it is a mistake).
-        if (input[4] == 0 || input[4] >> 160 != 0) revert BadPayout();
-        if (input[5] != epochOf(block.timestamp)) revert WrongEpoch();
-        if (!trees.isKnownRoot(ASSIGN_TREE, input[0])) revert UnknownRoot();
-        _spend(assignNullifierSpent, input[1]);
+        if (input[5] == 0 || input[5] >> 160 != 0) revert BadPayout();
+        uint256 share = input[6];
+        if (share > MAX_OPERATOR_SHARE_BPS) revert BadShare();
         if (!redeemVerifier.verifyProof(a, b, c, input)) revert InvalidProof();
-        trees.insert(ASSIGN_TREE, input[2]);
+        if (input[7] != epochOf(block.timestamp)) revert WrongEpoch();
+        if (!trees.isKnownRoot(ASSIGN_TREE, input[0])) revert UnknownRoot();
+        if (!registry.isAcceptedRoot(input[1])) revert StaleRegistryRoot();
+        _spend(assignNullifierSpent, input[2]);
+        trees.insert(ASSIGN_TREE, input[3]);
         _debit(amount);
-        uint256 operatorShare = amount * operatorShareBps / 10000;
+        uint256 operatorShare = amount * share / 10000;
         uint256 networkShare = amount - operatorShare;
         operatorPayouts += operatorShare;
         networkFromRedemptions += networkShare;
         networkFundBalance += networkShare;
-        address payout = address(uint160(input[4]));
-        emit Redeemed(input[1], payout, amount, operatorShare, networkShare);
+        address payout = address(uint160(input[5]));
+        emit Redeemed(input[2], payout, amount, operatorShare, networkShare);
         if (operatorShare != 0) token.safeTransfer(payout, operatorShare);
     }
 

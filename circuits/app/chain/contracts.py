@@ -11,17 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from circuits.protocol import MAX_OPERATOR_SHARE_BPS
+from circuits.protocol import registry_depth
 from zk.chain.client import deploy
 from zk.chain.contracts import TREES, hasher_name, hasher_source, trees_source
 from zk.chain.solc import CompiledContract, compile_solidity
 from zk.formats.solidity import solidity_verifier
+from zk.formats.solidity_poseidon import UPDATABLE_TREE_LIBRARY, updatable_tree_library
 
 HERE = Path(__file__).resolve().parent
 CREDITS = "CommunityCredits"
 STABLECOIN = "TestStablecoin"
 VERIFIERS = {"purchase": "PurchaseVerifier", "assign": "AssignVerifier", "redeem": "RedeemVerifier"}
 EXTERNAL_HASHER = hasher_name(3)
+LEAF_HASHER = hasher_name(4)
+REGISTRY = "OperatorRegistry"
 NOTE_TREE_ID = 0
 ASSIGN_TREE_ID = 1
 
@@ -41,7 +44,14 @@ def compile_credits(depth: int, vks: Mapping[str, object]) -> dict[str, Compiled
     }
     for circuit, name in VERIFIERS.items():
         sources[f"{name}.sol"] = solidity_verifier(vks[circuit], contract_name=name)
-    return compile_solidity(sources)
+    compiled = compile_solidity(sources)
+    # The registry hashes with its own PoseidonT3 (a second compilation: one name per job).
+    compiled.update((name, unit) for name, unit in compile_solidity({
+        f"{REGISTRY}.sol": source(REGISTRY),
+        f"{UPDATABLE_TREE_LIBRARY}.sol": updatable_tree_library(registry_depth(depth)),
+    }).items() if name in (REGISTRY, UPDATABLE_TREE_LIBRARY))
+    compiled[LEAF_HASHER] = compile_solidity({f"{LEAF_HASHER}.sol": hasher_source(4, sparse=False)})[LEAF_HASHER]
+    return compiled
 
 
 @dataclass
@@ -53,6 +63,8 @@ class Deployment:
     token: object
     credits: object
     trees: object
+    registry: object
+    governance: str
     verifiers: dict
     hasher: object
     deploy_gas: dict
@@ -62,10 +74,11 @@ class Deployment:
         return self.credits.functions.networkFund().call()
 
 
-def deploy_credits(w3, vks: Mapping[str, object], depth: int, *, operator_share_bps: int = MAX_OPERATOR_SHARE_BPS,
+def deploy_credits(w3, vks: Mapping[str, object], depth: int, *, governance: str | None = None,
                    max_relayer_fee: int = 0, network_fund: str | None = None, token=None,
                    compiled: Mapping[str, CompiledContract] | None = None) -> Deployment:
-    """Deploy the verifiers, the external hasher, (a test stablecoin unless ``token`` is given) and
+    """Deploy the verifiers, the hashers, the operator registry (changed only by ``governance``,
+    default the node's first account), (a test stablecoin unless ``token`` is given) and
     CommunityCredits, which creates its PoseidonTrees. ``network_fund``: the address the network's
     share is released to (default: a fresh address nobody holds a key of, for tests)."""
     compiled = compiled or compile_credits(depth, vks)
@@ -79,11 +92,16 @@ def deploy_credits(w3, vks: Mapping[str, object], depth: int, *, operator_share_
         gas[name] = receipt["gasUsed"]
     hasher, receipt = deploy(w3, compiled[EXTERNAL_HASHER])
     gas[EXTERNAL_HASHER] = receipt["gasUsed"]
+    leaf_hasher, receipt = deploy(w3, compiled[LEAF_HASHER])
+    gas[LEAF_HASHER] = receipt["gasUsed"]
+    governance = governance or w3.eth.accounts[0]
+    registry, receipt = deploy(w3, compiled[REGISTRY], governance, leaf_hasher.address)
+    gas[REGISTRY] = receipt["gasUsed"]
     if network_fund is None:
         network_fund = w3.eth.account.create().address
     credits, receipt = deploy(w3, compiled[CREDITS], token.address, verifiers["purchase"].address,
                               verifiers["assign"].address, verifiers["redeem"].address, hasher.address,
-                              operator_share_bps, max_relayer_fee, network_fund)
+                              registry.address, max_relayer_fee, network_fund)
     gas[CREDITS] = receipt["gasUsed"]
     trees = w3.eth.contract(address=credits.functions.trees().call(), abi=compiled[TREES].abi)
-    return Deployment(w3, depth, token, credits, trees, verifiers, hasher, gas)
+    return Deployment(w3, depth, token, credits, trees, registry, governance, verifiers, hasher, gas)

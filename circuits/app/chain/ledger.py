@@ -9,13 +9,15 @@ same rule (the contract's custom error, mapped), and the state is unchanged.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable
 
 from circuits.app.chain.contracts import ASSIGN_TREE_ID, NOTE_TREE_ID, Deployment
 from circuits.app.ledger import (
     ASSIGN_TREE, NOTE_TREE, BadPublicInput, Bucket, InsufficientFunds, InvalidProof, LedgerError, NullifierSpent,
-    PaymentMismatch, UnknownRoot, WrongEpoch,
+    PaymentMismatch, RegistryError, RelayerFeeTooHigh, StaleRegistryRoot, Unauthorized, UnknownRoot, WrongEpoch,
 )
+from circuits.app.registry import RegistryChange, RegistryEntry
 from circuits.protocol import AssignPublic, RedeemPublic
 from zk.chain.merkle import TreeMirror
 
@@ -28,16 +30,16 @@ TREE_IDS = {NOTE_TREE: NOTE_TREE_ID, ASSIGN_TREE: ASSIGN_TREE_ID}
 GAS_LIMIT = 3_000_000
 
 
-class RelayerFeeTooHigh(LedgerError):
-    """The fee is above the deployment's maximum or above what the network fund holds (§6.1)."""
-
-
 # The contract's custom errors (and the token's) as the SQLite ledger's refusals.
 _ERRORS = {
     "NotInField": BadPublicInput, "BadAmount": BadPublicInput, "BadPayout": BadPublicInput,
     "BadExternalHash": BadPublicInput, "DuplicateNote": BadPublicInput, "WrongEpoch": WrongEpoch,
     "InvalidProof": InvalidProof, "UnknownRoot": UnknownRoot, "NullifierSpent": NullifierSpent,
-    "InsufficientFunds": InsufficientFunds, "RelayerFeeTooHigh": RelayerFeeTooHigh,
+    "InsufficientFunds": InsufficientFunds, "RelayerFeeTooHigh": RelayerFeeTooHigh, "BadShare": BadPublicInput,
+    "StaleRegistryRoot": StaleRegistryRoot, "NotGovernance": Unauthorized, "WrongSeq": RegistryError,
+    "AlreadyRegistered": RegistryError, "NotRegistered": RegistryError, "PayoutTaken": RegistryError,
+    "PayoutNotAnAddress": RegistryError, "ShareTooHigh": RegistryError, "OperatorNotInField": RegistryError,
+    "RegistryFull": RegistryError,
     "ERC20InsufficientAllowance": PaymentMismatch, "ERC20InsufficientBalance": PaymentMismatch,
     "SafeERC20FailedOperation": PaymentMismatch,
 }
@@ -59,6 +61,15 @@ def address_of(value: int) -> str:
     return Web3.to_checksum_address(value.to_bytes(20, "big"))
 
 
+@dataclass(frozen=True)
+class FreshPayment:
+    """The chain's counterpart of the SQLite ledger's Payment: the purchase is paid by
+    `transferFrom` from this account, a new address used once."""
+
+    account: object
+    amount: int
+
+
 class EvmLedger:
     def __init__(self, deployment: Deployment, sender: str | None = None):
         self.deployment = deployment
@@ -70,7 +81,9 @@ class EvmLedger:
         self.sender = sender or self.w3.eth.accounts[0]
         self.mirrors = {name: TreeMirror(self.trees, self.depth, tree_id) for name, tree_id in TREE_IDS.items()}
         self._errors = {}
-        for contract in (self.credits, self.trees, self.token):
+        self.registry = EvmRegistry(self, deployment.registry, deployment.governance)
+        self.ledger_id = f"{self.w3.eth.chain_id}:{self.credits.address}"
+        for contract in (self.credits, self.trees, self.token, deployment.registry):
             for entry in contract.abi:
                 if entry["type"] == "error":
                     signature = f"{entry['name']}({','.join(i['type'] for i in entry['inputs'])})"
@@ -111,6 +124,10 @@ class EvmLedger:
                 return _ERRORS.get(name, LedgerError)(f"the contract refused: {name}")
         return LedgerError(f"the contract refused: {exc}")
 
+    def fresh_payment(self, amount: int) -> "FreshPayment":
+        """What a wallet's purchase takes on chain: a fresh, funded address and the amount."""
+        return FreshPayment(self.fresh_buyer(amount), amount)
+
     def fresh_buyer(self, amount: int, funder: str | None = None):
         """A new address (a key nobody else holds) with `amount` test tokens and gas money: each
         purchase comes from one (docs/PROTOCOL.md §8). On a real chain the user funds it."""
@@ -123,7 +140,9 @@ class EvmLedger:
 
     # ------------------------------------------------------------------ operations
     def purchase(self, buyer, proof, note_cm: int, amount: int, epoch: int, *, approve: int | None = None) -> int:
-        """Approve and purchase from `buyer` (a local account); returns the note's leaf index."""
+        """Approve and purchase from `buyer` (a local account, or a FreshPayment); returns the
+        note's leaf index."""
+        buyer = getattr(buyer, "account", buyer)
         self._transact(self.token.functions.approve(self.credits.address, amount if approve is None else approve), buyer)
         a, b, c = proof_words(proof)
         receipt = self._transact(self.credits.functions.purchase(a, b, c, note_cm, amount, epoch), buyer)
@@ -174,8 +193,13 @@ class EvmLedger:
         return self.mirrors[tree].sync().leaves()[start:]
 
     def tree(self, tree: str):
-        """zk's MerkleTree of the chain's tree, rebuilt from events (Merkle paths for proofs)."""
-        return self.mirrors[tree].sync()
+        """A copy of zk's MerkleTree of the chain's tree, rebuilt from events (Merkle paths for
+        proofs; the caller may change it)."""
+        from zk.gadgets import MerkleTree
+
+        copy = MerkleTree(self.depth)
+        copy.extend(self.mirrors[tree].sync().leaves())
+        return copy
 
     def leaf_count(self, tree: str) -> int:
         return self.trees.functions.size(TREE_IDS[tree]).call()
@@ -208,7 +232,68 @@ class EvmLedger:
                 "network_from_sweeps": f.networkFromSweeps().call(), "relayer_fees": f.relayerFees().call()}
 
     def status(self) -> dict:
-        return {"epoch": self.now(), "depth": self.depth, "operator_share_bps": self.credits.functions.operatorShareBps().call(),
+        return {"epoch": self.now(), "depth": self.depth, "operators": len(self.registry.entries()),
                 "notes": self.leaf_count(NOTE_TREE), "assignments": self.leaf_count(ASSIGN_TREE),
                 "network_fund": self.network_fund, "token_held": self.token.functions.balanceOf(self.credits.address).call(),
                 "buckets": [(b.epoch, b.purchased, b.debited, b.swept, b.open) for b in self.buckets()]}
+
+
+_OPS = ("add", "rotate", "share", "remove")
+
+
+class EvmRegistry:
+    """The OperatorRegistry contract behind the SQLite ledger's `Registry` interface: `apply` a
+    change, read the root, the entries, the next seq. On chain the governance is the address that
+    sends the change (a multisig on a real chain): the Ed25519 signature, the SQLite ledger's form
+    of the same authorization, is not needed here and is ignored, and a change sent from any other
+    address is refused (Unauthorized)."""
+
+    def __init__(self, ledger: EvmLedger, contract, governance: str):
+        from circuits.protocol import registry_depth
+
+        self.ledger = ledger
+        self.contract = contract
+        self.governance = governance
+        self.depth = registry_depth(ledger.depth)
+
+    def apply(self, change: RegistryChange, signature: bytes | None = None, sender: str | None = None) -> int:
+        f = self.contract.functions
+        call = {"add": lambda: f.add(change.seq, change.operator, change.payout, change.share_bps),
+                "rotate": lambda: f.rotate(change.seq, change.operator, change.payout),
+                "share": lambda: f.setShare(change.seq, change.operator, change.share_bps),
+                "remove": lambda: f.remove(change.seq, change.operator)}[change.op]()
+        previous, self.ledger.sender = self.ledger.sender, sender or self.governance
+        try:
+            self.ledger._transact(call)
+        finally:
+            self.ledger.sender = previous
+        return self.root()
+
+    def root(self) -> int:
+        return self.contract.functions.root().call()
+
+    def is_accepted_root(self, root: int) -> bool:
+        return self.contract.functions.isAcceptedRoot(root).call()
+
+    def next_seq(self) -> int:
+        return self.contract.functions.changes().call()
+
+    def entry(self, operator: int) -> RegistryEntry | None:
+        payout, share, slot, registered = self.contract.functions.entry(operator).call()
+        return RegistryEntry(operator, payout, share, slot) if registered else None
+
+    def _events(self):
+        return sorted(self.contract.events.RegistryChanged.get_logs(from_block=0),
+                      key=lambda log: (log["blockNumber"], log["logIndex"]))
+
+    def entries(self) -> list[RegistryEntry]:
+        operators = {log["args"]["operator"] for log in self._events()}
+        found = [self.entry(op) for op in operators]
+        return sorted((e for e in found if e is not None), key=lambda e: e.index)
+
+    def leaves(self) -> list[int]:
+        """Every slot's leaf (0 for an emptied slot), rebuilt from the change events."""
+        slots: dict[int, int] = {}
+        for log in self._events():
+            slots[log["args"]["slot"]] = log["args"]["leaf"]
+        return [slots.get(i, 0) for i in range(max(slots, default=-1) + 1)]
