@@ -300,9 +300,10 @@ class Ledger:
         _check_publics(values)
         if publics.amount <= 0:
             raise BadPublicInput("a redemption must redeem a positive amount")
-        if publics.payout >> PAYOUT_BITS or publics.payout == 0:
-            # The zero address is nobody's: what is paid there is lost.
-            raise BadPublicInput(f"payout must be a nonzero {PAYOUT_BITS}-bit chain address")
+        if publics.payout >> PAYOUT_BITS:
+            raise BadPublicInput(f"payout must be a {PAYOUT_BITS}-bit chain address")
+        if publics.payout == 0:
+            raise BadPublicInput("payout is the zero address: nobody's, what is paid there is lost")
         if publics.share_bps > MAX_OPERATOR_SHARE_BPS:
             # The registry never holds such a share (§3.1); refused here too, before any arithmetic.
             raise BadPublicInput(f"share_bps {publics.share_bps} is above {MAX_OPERATOR_SHARE_BPS}")
