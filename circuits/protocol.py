@@ -71,22 +71,23 @@ def _decimal(value, what: str) -> int:
     return parse_decimal(value, what, ProtocolError)
 
 
-def check_field(value: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < R:
-        raise ProtocolError(f"{what} must be a field element (an int in [0, r)), got {value!r}")
+def _int_at_most(value, high: int, message: str) -> int:
+    """`value` as an int in [0, high] (bools are not numbers here), else ProtocolError(message)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+        raise ProtocolError(f"{message}, got {value!r}")
     return value
+
+
+def check_field(value: int, what: str) -> int:
+    return _int_at_most(value, R - 1, f"{what} must be a field element (an int in [0, r))")
 
 
 def check_amount(value: int, what: str = "amount") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:
-        raise ProtocolError(f"{what} must be an integer in [0, 2^64), got {value!r}")
-    return value
+    return _int_at_most(value, MAX_AMOUNT, f"{what} must be an integer in [0, 2^64)")
 
 
 def check_epoch(value: int, what: str = "epoch") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EPOCH:
-        raise ProtocolError(f"{what} must be an integer in [0, 2^32), got {value!r}")
-    return value
+    return _int_at_most(value, MAX_EPOCH, f"{what} must be an integer in [0, 2^32)")
 
 
 # ------------------------------------------------------------------------------------ keys §3
@@ -113,15 +114,11 @@ def registry_leaf(operator: int, payout: int, share_bps: int) -> int:
 
 
 def check_payout(value: int, what: str = "payout") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << PAYOUT_BITS:
-        raise ProtocolError(f"{what} must be a {PAYOUT_BITS}-bit chain address, got {value!r}")
-    return value
+    return _int_at_most(value, (1 << PAYOUT_BITS) - 1, f"{what} must be a {PAYOUT_BITS}-bit chain address")
 
 
 def check_share(value: int, what: str = "operator share") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_OPERATOR_SHARE_BPS:
-        raise ProtocolError(f"{what} must be 0..{MAX_OPERATOR_SHARE_BPS} basis points, got {value!r}")
-    return value
+    return _int_at_most(value, MAX_OPERATOR_SHARE_BPS, f"{what} must be 0..{MAX_OPERATOR_SHARE_BPS} basis points")
 
 
 def external_hash(relayer: int, fee: int) -> int:
