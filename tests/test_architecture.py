@@ -26,8 +26,9 @@ TIERS: dict[str, int] = {
     "circuits": 9,
     "circuits.app": 10,
 }
-# Modules that are not inside a package of the table.
-TOP_LEVEL = {"zk": -1}
+# Modules that are not inside a package of the table: below every tier (they may import nothing
+# of zk; anything may import them). zk._numba_cache patches numba's cache loader for zk.field.
+TOP_LEVEL = {"zk": -1, "zk._numba_cache": -1}
 
 
 def package_of(module: str) -> str | None:
