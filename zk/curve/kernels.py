@@ -114,8 +114,15 @@ def jac_add(F, p, q):
     S1 = fmul(F, fmul(F, Y1, Z2), Z2Z2)
     H = fsub(F, fmul(F, X2, Z1Z1), U1)
     r = fsub(F, fmul(F, fmul(F, Y2, Z1), Z1Z1), S1)
+    return _add_finish(F, p, U1, S1, H, r, fmul(F, Z1, Z2))
+
+
+@njit(cache=True, inline="always")
+def _add_finish(F, p, U1, S1, H, r, Z1Z2):
+    """The common end of ``jac_add`` and ``jac_add_mixed`` (there q's Z2 = 1: U1 = X1, S1 = Y1):
+    X3 = r^2 - H^3 - 2 U1 H^2, Y3 = r (U1 H^2 - X3) - S1 H^3, Z3 = Z1 Z2 H. H = 0 means the same
+    x: p = q (r = 0) or p = -q."""
     if fis_zero(F, H):
-        # Same x: either the same point (r == 0) or opposite points.
         if fis_zero(F, r):
             return jac_double(F, p)
         return jac_infinity(F)
@@ -124,7 +131,7 @@ def jac_add(F, p, q):
     V = fmul(F, U1, HH)
     X3 = fsub(F, fsub(F, fsqr(F, r), HHH), fdbl(F, V))
     Y3 = fsub(F, fmul(F, r, fsub(F, V, X3)), fmul(F, S1, HHH))
-    Z3 = fmul(F, fmul(F, Z1, Z2), H)
+    Z3 = fmul(F, Z1Z2, H)
     return (X3, Y3, Z3)
 
 
@@ -144,17 +151,7 @@ def jac_add_mixed(F, p, q):
     Z1Z1 = fsqr(F, Z1)
     H = fsub(F, fmul(F, x2, Z1Z1), X1)
     r = fsub(F, fmul(F, fmul(F, y2, Z1), Z1Z1), Y1)
-    if fis_zero(F, H):
-        if fis_zero(F, r):
-            return jac_double(F, p)
-        return jac_infinity(F)
-    HH = fsqr(F, H)
-    HHH = fmul(F, H, HH)
-    V = fmul(F, X1, HH)
-    X3 = fsub(F, fsub(F, fsqr(F, r), HHH), fdbl(F, V))
-    Y3 = fsub(F, fmul(F, r, fsub(F, V, X3)), fmul(F, Y1, HHH))
-    Z3 = fmul(F, Z1, H)
-    return (X3, Y3, Z3)
+    return _add_finish(F, p, X1, Y1, H, r, Z1)
 
 
 @njit(cache=True)
