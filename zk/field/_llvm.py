@@ -291,49 +291,37 @@ def _prime(F) -> int:
     return modulus
 
 
-def _binary_intrinsic(emit, doc):
-    @intrinsic
-    def op(typingctx, F, a, b):
+def _field_intrinsic(emit, arity: int, doc: str):
+    """An intrinsic ``op(F, a)`` or ``op(F, a, b)`` of a prime field: ``emit(builder, *operands,
+    modulus)`` on the operands as i256 values returns the result as one."""
+
+    def codegen(context, builder, signature, args):
+        modulus = _prime(signature.args[0])
+        operands = [_to_i256(builder, _unpack(builder, arg)) for arg in args[1:]]
+        out = _from_i256(builder, emit(builder, *operands, modulus))
+        return _pack(builder, context.get_value_type(ELEMENT), out)
+
+    def typed(F):
         if not isinstance(F, PrimeFieldType):
             return None
-        sig = ELEMENT(F, ELEMENT, ELEMENT)
+        return ELEMENT(F, *[ELEMENT] * arity), codegen
 
-        def codegen(context, builder, signature, args):
-            modulus = _prime(signature.args[0])
-            x = _to_i256(builder, _unpack(builder, args[1]))
-            y = _to_i256(builder, _unpack(builder, args[2]))
-            out = _from_i256(builder, emit(builder, x, y, modulus))
-            return _pack(builder, context.get_value_type(ELEMENT), out)
-
-        return sig, codegen
-
-    op.__doc__ = doc
-    return op
-
-
-def _unary_intrinsic(emit, doc):
-    @intrinsic
-    def op(typingctx, F, a):
-        if not isinstance(F, PrimeFieldType):
-            return None
-        sig = ELEMENT(F, ELEMENT)
-
-        def codegen(context, builder, signature, args):
-            modulus = _prime(signature.args[0])
-            x = _to_i256(builder, _unpack(builder, args[1]))
-            out = _from_i256(builder, emit(builder, x, modulus))
-            return _pack(builder, context.get_value_type(ELEMENT), out)
-
-        return sig, codegen
+    # numba reads an intrinsic's arity from its Python signature.
+    if arity == 1:
+        def op(typingctx, F, a):
+            return typed(F)
+    else:
+        def op(typingctx, F, a, b):
+            return typed(F)
 
     op.__doc__ = doc
-    return op
+    return intrinsic(op)
 
 
-prime_add = _binary_intrinsic(_emit_add, "a + b mod p")
-prime_sub = _binary_intrinsic(_emit_sub, "a - b mod p")
-prime_neg = _unary_intrinsic(_emit_neg, "-a mod p")
-prime_double = _unary_intrinsic(lambda b, x, m: _emit_add(b, x, x, m), "2a mod p")
+prime_add = _field_intrinsic(_emit_add, 2, "a + b mod p")
+prime_sub = _field_intrinsic(_emit_sub, 2, "a - b mod p")
+prime_neg = _field_intrinsic(_emit_neg, 1, "-a mod p")
+prime_double = _field_intrinsic(lambda b, x, m: _emit_add(b, x, x, m), 1, "2a mod p")
 
 
 @intrinsic
@@ -379,38 +367,25 @@ prime_p_plus_1_over_4 = _constant_intrinsic(lambda p: (p + 1) // 4, "(p + 1) / 4
 prime_modulus = _constant_intrinsic(lambda p: p, "p itself, as a plain integer")
 
 
-@intrinsic
-def limbs_eq(typingctx, a, b):
-    """Equality of two 4-limb values (canonical, so limb equality is field equality)."""
-    sig = types.boolean(ELEMENT, ELEMENT)
+def _limbs_test(predicate: str, arity: int, doc: str):
+    """An intrinsic comparing 4-limb values as unsigned 256-bit integers: ``a PREDICATE b``, or
+    ``a PREDICATE 0`` for one operand."""
 
     def codegen(context, builder, signature, args):
-        x = _to_i256(builder, _unpack(builder, args[0]))
-        y = _to_i256(builder, _unpack(builder, args[1]))
-        return builder.icmp_unsigned("==", x, y)
+        x, *rest = [_to_i256(builder, _unpack(builder, arg)) for arg in args]
+        return builder.icmp_unsigned(predicate, x, rest[0] if rest else ir.Constant(I256, 0))
 
-    return sig, codegen
+    if arity == 1:
+        def op(typingctx, a):
+            return types.boolean(ELEMENT), codegen
+    else:
+        def op(typingctx, a, b):
+            return types.boolean(ELEMENT, ELEMENT), codegen
 
-
-@intrinsic
-def limbs_is_zero(typingctx, a):
-    sig = types.boolean(ELEMENT)
-
-    def codegen(context, builder, signature, args):
-        x = _to_i256(builder, _unpack(builder, args[0]))
-        return builder.icmp_unsigned("==", x, ir.Constant(I256, 0))
-
-    return sig, codegen
+    op.__doc__ = doc
+    return intrinsic(op)
 
 
-@intrinsic
-def limbs_less_than(typingctx, a, b):
-    """Unsigned comparison of two 4-limb integers."""
-    sig = types.boolean(ELEMENT, ELEMENT)
-
-    def codegen(context, builder, signature, args):
-        x = _to_i256(builder, _unpack(builder, args[0]))
-        y = _to_i256(builder, _unpack(builder, args[1]))
-        return builder.icmp_unsigned("<", x, y)
-
-    return sig, codegen
+limbs_eq = _limbs_test("==", 2, "Equality of two 4-limb values (canonical, so limb equality is field equality).")
+limbs_is_zero = _limbs_test("==", 1, "a == 0 for a 4-limb value.")
+limbs_less_than = _limbs_test("<", 2, "Unsigned comparison a < b of two 4-limb integers.")
