@@ -43,31 +43,51 @@ class Symbol:
 MAX_LABELS = 1 << 40
 
 
-class LabelMap(Sequence):
+class _SparseSequence(Sequence):
+    """A read-only sequence of ``n`` items of which only ``present`` ({index: item}) is stored;
+    every other index reads as ``self.missing(index)``. For the label counts a header may claim
+    without the file holding a byte per label."""
+
+    def __init__(self, n: int, present: dict):
+        self.n, self.present = n, present
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self.n))]
+        if i < 0:
+            i += self.n
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return self.present[i] if i in self.present else self.missing(i)
+
+
+class LabelMap(_SparseSequence):
     """label -> wire (-1 for a signal the compiler eliminated), for the ``n_labels`` labels a
     .r1cs header declares. The header's count is not backed by bytes in the file, so only the
     wire -> label map (8 bytes per wire) is stored; this reads like the dense list it replaces."""
 
     def __init__(self, wire_to_label: Sequence[int], n_labels: int):
+        super().__init__(n_labels, {label: wire for wire, label in enumerate(wire_to_label)})
         self.n_labels = n_labels
-        self.wire_of = {label: wire for wire, label in enumerate(wire_to_label)}
+        self.wire_of = self.present
 
-    def __len__(self) -> int:
-        return self.n_labels
-
-    def __getitem__(self, label):
-        if isinstance(label, slice):
-            return [self[i] for i in range(*label.indices(self.n_labels))]
-        if label < 0:
-            label += self.n_labels
-        if not 0 <= label < self.n_labels:
-            raise IndexError(label)
-        return self.wire_of.get(label, -1)
+    def missing(self, label: int) -> int:
+        return -1
 
     def __eq__(self, other):
         return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
 
     __hash__ = None
+
+
+class _RawLabels(_SparseSequence):
+    """Names of all ``n`` labels, from the .sym file where it has one (``label<i>`` otherwise)."""
+
+    def missing(self, label: int) -> str:
+        return f"label{label}"
 
 
 def _field_header(reader: BoundedReader) -> tuple[int, int]:
@@ -242,25 +262,6 @@ def read_r1cs_terms(path) -> R1csTerms:
         first = int(np.flatnonzero(~below)[0])
         raise CircomFormatError(f"{what}: constraint {lc[first] // 3} has a coefficient not below the prime")
     return R1csTerms(n_wires, n_pub_out + n_pub_in, n_constraints, lc % 3, lc // 3, signal, coeffs)
-
-
-class _RawLabels(Sequence):
-    """Names of all ``n`` labels, from the .sym file where it has one (``label<i>`` otherwise)."""
-
-    def __init__(self, n: int, names: dict[int, str]):
-        self.n, self.names = n, names
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(self.n))]
-        if i < 0:
-            i += self.n
-        if not 0 <= i < self.n:
-            raise IndexError(i)
-        return self.names.get(i, f"label{i}")
 
 
 def _wire_to_label(cs: ConstraintSystem) -> tuple[list[int], int]:
