@@ -22,7 +22,6 @@ import os
 import sys
 import sysconfig
 import threading
-from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from zk.r1cs.circuit import InputSpec, _as_instance, declarations, trace
-from zk.r1cs.system import COO, ConstraintSystem, LazyConstraints
+from zk.r1cs.system import COO, ConstraintSystem, LazyConstraints, LazyList
 from zk.r1cs.tape import ARRAY_FIELDS, Tape
 
 FORMAT = "zk-compiled-circuit/1"
@@ -300,33 +299,18 @@ def _read_container(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
 _TEXT_LISTS = ("origins", "labels", "raw_labels")
 
 
-class LazyJSONList(Sequence):
+class LazyJSONList(LazyList):
     """A list of strings kept as its JSON text until read: proving never reads the constraints'
     origins or the wire labels unless something fails."""
 
     def __init__(self, blob: np.ndarray):
         self._blob = blob
-        self._items: list | None = None
 
-    def _list(self) -> list:
-        if self._items is None:
-            items = json.loads(self._blob.tobytes())
-            if not isinstance(items, list):
-                raise ValueError("corrupt compiled-circuit file")
-            self._items = items
-        return self._items
-
-    def __len__(self):
-        return len(self._list())
-
-    def __getitem__(self, index):
-        return self._list()[index]
-
-    def __iter__(self):
-        return iter(self._list())
-
-    def __eq__(self, other):
-        return list(self) == list(other)
+    def _build(self) -> list:
+        items = json.loads(self._blob.tobytes())
+        if not isinstance(items, list):
+            raise ValueError("corrupt compiled-circuit file")
+        return items
 
 
 def _plain_limbs(coeffs) -> np.ndarray:

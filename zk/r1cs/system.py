@@ -26,37 +26,52 @@ class COO(NamedTuple):
     shape: tuple[int, int]
 
 
-class LazyConstraints(Sequence):
+class LazyList(Sequence):
+    """A read-only list built by ``_build()`` the first time something reads it: for the parts of
+    a cached system (zk.r1cs.cache) that proving never reads unless something fails."""
+
+    _items: list | None = None
+
+    def _build(self) -> list:
+        raise NotImplementedError
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = self._build()
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __eq__(self, other):
+        return list(self) == list(other)
+
+
+class LazyConstraints(LazyList):
     """The constraints of a system loaded from the compiled-circuit cache (zk.r1cs.cache): kept
     as the three COO matrices (coefficients as plain limbs) and turned into Python lists of
     (wire, coeff) only when something reads them; the prover and solver never need to."""
 
     def __init__(self, coo: tuple[COO, COO, COO]):
         self.coo = coo
-        self._items: list | None = None
 
     def __len__(self) -> int:
         return self.coo[0].shape[0]
 
-    def _materialize(self) -> list:
-        if self._items is None:
-            from zk.field.arrays import raw_to_ints
+    def _build(self) -> list:
+        from zk.field.arrays import raw_to_ints
 
-            items = [([], [], []) for _ in range(len(self))]
-            for which, m in enumerate(self.coo):
-                for row, col, coeff in zip(m.rows.tolist(), m.cols.tolist(), raw_to_ints(m.coeffs)):
-                    items[row][which].append((col, coeff))
-            self._items = [tuple(sorted(lc) for lc in c) for c in items]
-        return self._items
-
-    def __getitem__(self, index):
-        return self._materialize()[index]
-
-    def __iter__(self):
-        return iter(self._materialize())
-
-    def __eq__(self, other):
-        return list(self) == list(other)
+        items = [([], [], []) for _ in range(len(self))]
+        for which, m in enumerate(self.coo):
+            for row, col, coeff in zip(m.rows.tolist(), m.cols.tolist(), raw_to_ints(m.coeffs)):
+                items[row][which].append((col, coeff))
+        return [tuple(sorted(lc) for lc in c) for c in items]
 
     @property
     def nonzeros(self) -> int:
