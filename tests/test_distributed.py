@@ -166,7 +166,7 @@ def test_cli_prove_batch(client, batch, tmp_path):
     bad[1] += 1
     write_wtns(bad, wdir / "bad.wtns")
     scheduler = client.scheduler.address
-    result = run("prove-batch", d / "chain.pk", wdir, tmp_path / "p", "--scheduler", scheduler)
+    result = run("groth16", "prove-batch", d / "chain.pk", wdir, tmp_path / "p", "--scheduler", scheduler)
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert lines[-1] == "Error: 1 of 4 witnesses failed: bad"
@@ -236,11 +236,20 @@ def test_sharded_proof_at_2_12_with_3_shards_verifies(client, sharded):
     assert [p.wires for p in parts][0][0] == 0 and parts[-1].h_rows[1] == 1 << 12
 
 
+def test_the_commands_sit_in_the_snarkjs_groups_and_the_first_names_are_aliases():
+    from zk.cli import _register_commands, groth16_group, zkey_group
+
+    _register_commands()
+    assert cli.commands["prove-batch"] is groth16_group.commands["prove-batch"]
+    assert cli.commands["prove-sharded"] is groth16_group.commands["prove-sharded"]
+    assert cli.commands["key"].commands["shard"] is zkey_group.commands["shard"]
+
+
 def test_cli_key_shard_and_prove_sharded(client, sharded, tmp_path):
     d, _index, vk, _ = sharded
-    result = run("key", "shard", d / "big.pk", "--parts", "2", "-o", tmp_path / "s")
+    result = run("zkey", "shard", d / "big.pk", "--parts", "2", "-o", tmp_path / "s")
     assert result.exit_code == 0, result.output
-    result = run("prove-sharded", tmp_path / "s" / "index.zkshards", d / "big.wtns", tmp_path / "proof.json",
+    result = run("groth16", "prove-sharded", tmp_path / "s" / "index.zkshards", d / "big.wtns", tmp_path / "proof.json",
                  tmp_path / "public.json", "--scheduler", client.scheduler.address)
     assert result.exit_code == 0, result.output
     assert verify(vk, read_public(tmp_path / "public.json"), read_proof(tmp_path / "proof.json"))

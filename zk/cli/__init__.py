@@ -56,7 +56,7 @@ def groth16_group() -> None:
 
 @cli.group("zkey")
 def zkey_group() -> None:
-    """Proving keys in snarkjs's .zkey format (like `snarkjs zkey`)."""
+    """Proving keys (like `snarkjs zkey`): .zkey ceremonies, zk .pk conversions, shards."""
 
 
 @cli.group("ptau")

@@ -1,10 +1,17 @@
-"""`zk prove-batch`: many proofs on a Dask cluster (the embedded LocalCluster by default).
+"""Proving on a Dask cluster (the embedded LocalCluster by default): `zk groth16 prove-batch`,
+`zk zkey shard`, `zk groth16 prove-sharded`.
 
-    zk prove-batch circuit.pk witnesses/ proofs/                      # one worker per CPU here
-    zk prove-batch circuit.pk witnesses/ proofs/ --workers 4
-    zk prove-batch circuit.pk witnesses/ proofs/ --scheduler tls://HOST:8786 \\
+    zk groth16 prove-batch circuit.pk witnesses/ proofs/            # one worker per CPU here
+    zk groth16 prove-batch circuit.pk witnesses/ proofs/ --workers 4
+    zk groth16 prove-batch circuit.pk witnesses/ proofs/ --scheduler tls://HOST:8786 \\
         --tls-ca ca.pem --tls-cert client.pem --tls-key client-key.pem
+    zk zkey shard circuit.pk --parts 4
+    zk groth16 prove-sharded circuit.pk.shards/index.zkshards witness.wtns proof.json public.json
 
+The proving commands sit in the groth16 group beside prove and verify, the key split in the zkey
+group beside the other proving-key commands (from-pk, to-pk). The first names stay as aliases,
+so that nothing documented breaks: `zk prove-batch`, `zk prove-sharded` (top level, like
+`zk prove`) and `zk key shard`.
 Dask is imported only when one of these commands runs (the `zk[distributed]` extra).
 """
 from __future__ import annotations
@@ -14,7 +21,7 @@ import sys
 
 import click
 
-from zk.cli import UserError, cli
+from zk.cli import UserError, cli, groth16_group, zkey_group
 
 
 def _security(ca: str | None, cert: str | None, key: str | None):
@@ -60,7 +67,7 @@ def _require_dask() -> None:
         raise UserError(str(exc)) from None
 
 
-@cli.command("prove-batch")
+@groth16_group.command("prove-batch")
 @click.argument("proving_key", metavar="CIRCUIT.pk", type=click.Path(dir_okay=False))
 @click.argument("witness_dir", metavar="WITNESSES/", type=click.Path(file_okay=False))
 @click.argument("out_dir", metavar="PROOFS/", type=click.Path(file_okay=False))
@@ -114,12 +121,7 @@ def prove_batch_command(proving_key, witness_dir, out_dir, scheduler, workers, t
         raise UserError(f"{len(failed)} of {len(files)} witnesses failed: {', '.join(failed)}")
 
 
-@cli.group("key")
-def key_group() -> None:
-    """Proving-key files: split a key into shards for proving across machines."""
-
-
-@key_group.command("shard")
+@zkey_group.command("shard")
 @click.argument("key", metavar="KEY", type=click.Path(dir_okay=False))
 @click.option("--parts", type=click.IntRange(1, 4096), required=True, help="How many shards (workers) to split into.")
 @click.option("-o", "--out", "out_dir", metavar="DIR", type=click.Path(file_okay=False), default=None,
@@ -127,7 +129,7 @@ def key_group() -> None:
 def key_shard_command(key, parts, out_dir) -> None:
     """Split KEY (a zk proving key or a snarkjs .zkey) by rows into shard files plus an index.
 
-    Each worker of `zk prove-sharded` holds one shard: the A, B1, B2, L and H points of its rows.
+    Each worker of `zk groth16 prove-sharded` holds one shard: the A, B1, B2, L and H points of its rows.
     The index holds the constraint matrices and the fixed points, no query point."""
     from zk.distributed.sharded import shard_key
     from zk.formats.keyshard import INDEX_NAME
@@ -153,14 +155,14 @@ def _shard_errors() -> tuple:
     return (CurveError, CircomFormatError, SnarkjsFormatError, ZkeyFormatError, Groth16Error, QAPError, ValueError)
 
 
-@cli.command("prove-sharded")
+@groth16_group.command("prove-sharded")
 @click.argument("index_path", metavar="KEY.shards/index.zkshards", type=click.Path(dir_okay=False))
 @click.argument("witness", metavar="WITNESS.wtns", type=click.Path(dir_okay=False))
 @click.argument("proof_path", metavar="PROOF.json", type=click.Path(dir_okay=False, writable=True))
 @click.argument("public_path", metavar="PUBLIC.json", type=click.Path(dir_okay=False, writable=True))
 @cluster_options
 def prove_sharded_command(index_path, witness, proof_path, public_path, scheduler, workers, tls_ca, tls_cert, tls_key) -> None:
-    """One proof with a key split by `zk key shard`, each worker proving over its shard's rows.
+    """One proof with a key split by `zk zkey shard`, each worker proving over its shard's rows.
 
     This process keeps the constraint matrices and the witness and computes the quotient; each
     worker gets the witness values of its rows and the quotient values of its H rows (see
@@ -185,3 +187,16 @@ def prove_sharded_command(index_path, witness, proof_path, public_path, schedule
     except OSError as exc:
         raise UserError(f"cannot write {exc.filename or proof_path}: {exc.strerror or exc}") from None
     click.echo(f"wrote {proof_path} and {public_path}", err=True)
+
+
+# The names of the first release, kept so that nothing documented breaks.
+cli.add_command(prove_batch_command, "prove-batch")
+cli.add_command(prove_sharded_command, "prove-sharded")
+
+
+@cli.group("key")
+def key_group() -> None:
+    """Alias: `zk key shard` is `zk zkey shard`."""
+
+
+key_group.add_command(key_shard_command, "shard")
