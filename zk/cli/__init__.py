@@ -100,7 +100,7 @@ FAST_HOMES = {
     "verify": ("groth16",),
     "setup": ("groth16",),
     "vkey": ("groth16",),
-    "groth16": ("groth16", "zkey", "fullprove"),
+    "groth16": ("groth16", "zkey", "fullprove", "distributed"),
 }
 
 
