@@ -1,0 +1,121 @@
+"""Whole-process `zk prove` and `zk verify` beside rapidsnark, same key and witness, alternating.
+
+    RAPIDSNARK=/path/to/prover .venv/bin/python bench/cli_vs_rapidsnark.py --logs 14,16 --rounds 3
+    ZK_BASELINE_TREE=/tmp/zk-before RAPIDSNARK=... .venv/bin/python bench/cli_vs_rapidsnark.py ...
+
+Per size: the ``mul`` chain (domain exactly 2^k), our key (`zk setup` in-process) saved as a .pk
+and as a .zkey for rapidsnark, one witness. Each round runs, one after the other, our `zk prove`,
+the baseline tree's (when ``ZK_BASELINE_TREE`` names a checkout, e.g. `git worktree add --detach
+/tmp/zk-before COMMIT`; it runs from that directory with its own numba cache) and rapidsnark;
+at the first size also `zk verify` (both trees) and `python -c "import numpy, numba"`, the floor
+of any numba process. Every command is a fresh process under GNU time: wall, CPU (user + system)
+and peak RSS; the best of the rounds is printed with every round's figures and the load average.
+One unmeasured run of each tree first warms its numba cache and records the key as validated
+(what a user's second `zk prove` sees). Raw figures go to --json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
+
+from groth16_circuits import export  # noqa: E402
+
+from zk.formats import keyfile  # noqa: E402
+from zk.formats import zkey as zkey_format  # noqa: E402
+from zk.formats.circom import read_r1cs  # noqa: E402
+from zk.formats.snarkjs import write_vkey  # noqa: E402
+from zk.groth16 import setup  # noqa: E402
+from zk.perf.bench import zk_command  # noqa: E402
+from zk.perf.process import run_measured  # noqa: E402
+
+
+def baseline_command(tree: Path) -> list[str]:
+    # From the tree's own directory: `python -c` puts the current directory first on sys.path,
+    # ahead of this checkout's editable install.
+    code = (f"import os, sys; os.chdir({str(tree)!r}); sys.path.insert(0, {str(tree)!r}); import zk; "
+            f"assert zk.__file__.startswith({str(tree)!r}), zk.__file__; "
+            "from zk.cli import main; sys.argv[0] = 'zk'; main()")
+    return [sys.executable, "-c", code]
+
+
+def make_files(log: int, directory: Path) -> dict:
+    exported = export("mul", log, directory)
+    pk, vk = setup(read_r1cs(exported.r1cs))
+    keyfile.save(pk, directory / "circuit.pk")
+    write_vkey(vk, directory / "vk.json")
+    zkey_format.write_zkey(zkey_format.from_proving_key(pk), directory / "circuit.zkey")
+    return {"pk": directory / "circuit.pk", "zkey": directory / "circuit.zkey", "wtns": exported.wtns,
+            "vk": directory / "vk.json", "dir": directory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--logs", default="14,16")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", default=None, help="write the raw figures here")
+    args = parser.parse_args()
+    rapidsnark = os.environ.get("RAPIDSNARK")
+    baseline = os.environ.get("ZK_BASELINE_TREE")
+    ours = zk_command()
+    base_env = None
+    if baseline:
+        base_env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tempfile.gettempdir()) / "zk-baseline-numba-cache"))
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="zk-cli-bench-") as tmp:
+        for n, log in enumerate(int(x) for x in args.logs.split(",")):
+            f = make_files(log, Path(tmp) / f"mul_{log}")
+            d = f["dir"]
+            runs: dict[str, tuple[list[str], dict | None]] = {
+                "zk prove": ([*ours, "prove", str(f["pk"]), str(f["wtns"]), str(d / "p.json"), str(d / "pub.json")], None)}
+            if baseline:
+                runs["zk prove (baseline)"] = ([*baseline_command(Path(baseline)), "prove", str(f["pk"]), str(f["wtns"]),
+                                                str(d / "pb.json"), str(d / "pubb.json")], base_env)
+            if rapidsnark:
+                runs["rapidsnark"] = ([rapidsnark, str(f["zkey"]), str(f["wtns"]), str(d / "rp.json"), str(d / "rpub.json")], None)
+            for name, (command, env) in list(runs.items()):  # warm numba caches, record the key
+                if name != "rapidsnark":
+                    done = run_measured(command, env=env)
+                    assert done.returncode == 0, (name, done.stderr[-400:])
+            if n == 0:
+                runs["zk verify"] = ([*ours, "verify", str(f["vk"]), str(d / "pub.json"), str(d / "p.json")], None)
+                if baseline:
+                    runs["zk verify (baseline)"] = ([*baseline_command(Path(baseline)), "verify", str(f["vk"]),
+                                                     str(d / "pub.json"), str(d / "p.json")], base_env)
+                runs["import numpy, numba"] = ([sys.executable, "-c", "import numpy, numba"], None)
+            figures = {name: [] for name in runs}
+            loads = [os.getloadavg()[0]]
+            for _ in range(args.rounds):
+                for name, (command, env) in runs.items():
+                    done = run_measured(command, env=env)
+                    if done.returncode != 0:
+                        raise SystemExit(f"{name} failed: {done.stderr[-400:]}")
+                    figures[name].append({"wall_s": done.seconds, "cpu_s": done.cpu_s, "rss_mib": done.peak_rss_mib})
+                loads.append(os.getloadavg()[0])
+            results[log] = {"load": loads, "figures": figures}
+            print(f"2^{log} (load average {min(loads):.1f}-{max(loads):.1f}), best of {args.rounds}: wall / CPU / peak RSS")
+            best = {}
+            for name, rows in figures.items():
+                wall, cpu = min(r["wall_s"] for r in rows), min(r["cpu_s"] for r in rows)
+                best[name] = (wall, cpu)
+                print(f"  {name:22} {wall:7.2f} s {cpu:6.2f} s CPU {max(r['rss_mib'] for r in rows):5.0f} MiB"
+                      f"   rounds: {' '.join('%.2f/%.2f' % (r['wall_s'], r['cpu_s']) for r in rows)}")
+            if rapidsnark:
+                rw, rc = best["rapidsnark"]
+                for name in ("zk prove", "zk prove (baseline)"):
+                    if name in best:
+                        print(f"  {name} / rapidsnark: {best[name][0] / rw:.2f}x wall, {best[name][1] / rc:.2f}x CPU")
+            sys.stdout.flush()
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
