@@ -7,7 +7,7 @@ PTAU_POWER ?= 16
 ZK_BENCH_MAX_LOG ?= 12
 export ZK_BENCH_MAX_LOG
 
-.PHONY: setup npm test fuzz mutation bench demo ptau warmup clean
+.PHONY: setup npm test fuzz mutation bench demo demo-chain ptau warmup clean
 
 setup: $(VENV)/.installed
 
@@ -48,6 +48,10 @@ ptau: npm
 
 demo: setup
 	$(VENV)/bin/zk credits demo
+
+# The same story on a local hardhat node it starts and stops itself; prints the gas of each step.
+demo-chain: setup npm
+	$(PY) -m circuits.app.chain.demo
 
 clean:
 	rm -rf $(VENV) node_modules .numba_cache .pytest_cache .benchmarks .credits .solc_cache

@@ -297,3 +297,13 @@ class EvmRegistry:
         for log in self._events():
             slots[log["args"]["slot"]] = log["args"]["leaf"]
         return [slots.get(i, 0) for i in range(max(slots, default=-1) + 1)]
+
+    def tree(self):
+        """The registry tree rebuilt from the change events: a prover's path to its entry."""
+        from zk.gadgets import MerkleTree
+
+        tree = MerkleTree(self.depth)
+        tree.extend(self.leaves())
+        if tree.root != self.root():
+            raise LedgerError("the registry's events do not give the contract's registry root")
+        return tree
