@@ -78,11 +78,9 @@ contract CommunityCredits {
     uint256 internal debitFrom;   // the open buckets before it hold nothing (never past the newest)
 
     uint256 public networkFundBalance;  // accrued here, not yet released to `networkFund`
-    uint256 public operatorPayouts;
-    uint256 public networkFromRedemptions;
-    uint256 public networkFromSweeps;
-    uint256 public relayerFees;
     uint256 public networkFundReleased;
+    // The books' totals (operator payouts, the fund's income, relayer fees) are the sums of the
+    // Redeemed, Swept and Assigned events: no storage write per operation for them.
 
     event Purchased(uint256 indexed epoch, uint256 noteCommitment, uint256 amount);
     event Assigned(uint256 nullifier1, uint256 nullifier2, uint256 assignCommitment, uint256 changeCommitment,
@@ -172,7 +170,6 @@ contract CommunityCredits {
         if (fee != 0) {
             if (fee > networkFundBalance) revert RelayerFeeTooHigh();
             networkFundBalance -= fee;
-            relayerFees += fee;
             token.safeTransfer(relayer, fee);
         }
     }
@@ -202,8 +199,6 @@ contract CommunityCredits {
         _debit(amount);
         uint256 operatorShare = amount * share / 10000;
         uint256 networkShare = amount - operatorShare;
-        operatorPayouts += operatorShare;
-        networkFromRedemptions += networkShare;
         networkFundBalance += networkShare;
         address payout = address(uint160(input[5]));
         emit Redeemed(input[2], payout, amount, operatorShare, networkShare);
@@ -226,7 +221,6 @@ contract CommunityCredits {
         }
         sweptBuckets = i;
         if (debitFrom < i) debitFrom = i;
-        networkFromSweeps += total;
         networkFundBalance += total;
     }
 

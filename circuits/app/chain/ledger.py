@@ -226,10 +226,14 @@ class EvmLedger:
         return f.networkFundBalance().call() + f.networkFundReleased().call()
 
     def totals(self) -> dict[str, int]:
-        f = self.credits.functions
-        return {"payments": sum(b.purchased for b in self.buckets()), "operator_payouts": f.operatorPayouts().call(),
-                "network_from_redemptions": f.networkFromRedemptions().call(),
-                "network_from_sweeps": f.networkFromSweeps().call(), "relayer_fees": f.relayerFees().call()}
+        """The books' totals, summed from the contract's events (it keeps no counters for them)."""
+        events = self.credits.events
+        redeemed = [e["args"] for e in events.Redeemed.get_logs(from_block=0)]
+        return {"payments": sum(e["args"]["amount"] for e in events.Purchased.get_logs(from_block=0)),
+                "operator_payouts": sum(e["operatorShare"] for e in redeemed),
+                "network_from_redemptions": sum(e["networkShare"] for e in redeemed),
+                "network_from_sweeps": sum(e["args"]["amount"] for e in events.Swept.get_logs(from_block=0)),
+                "relayer_fees": sum(e["args"]["fee"] for e in events.Assigned.get_logs(from_block=0))}
 
     def status(self) -> dict:
         return {"epoch": self.now(), "depth": self.depth, "operators": len(self.registry.entries()),
