@@ -9,8 +9,12 @@ refusals leave the ledger exactly as it was."""
 from __future__ import annotations
 
 import sqlite3
+import tempfile
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from circuits.app.ledger import (
     ASSIGN_TREE, InvalidProof, Ledger, LedgerError, Payment, RegistryError, StaleRegistryRoot, Unauthorized,
@@ -394,3 +398,73 @@ def test_registry_events_are_public(proving_ledger):
     assert [(e["op"], e["payout"]) for e in events] == [("add", str(0xAAAA)), ("rotate", str(0xBBBB))]
     with pytest.raises(LedgerError):
         GOVERNANCE.rotate(ledger, 0xA1, 0xBBBB)
+
+
+# ------------------------------------------------------------------------------ against a model
+
+_operators = st.sampled_from([0xA1, 0xA2, 0xA3, 0xA4, 0xA5])
+_payouts = st.sampled_from([0x11, 0x12, 0x13, 0x14, 0x15, 0x16])
+_shares = st.sampled_from([0, 6000, 7000, 7001])
+_steps = st.lists(st.one_of(
+    st.tuples(st.just("add"), _operators, _payouts, _shares),
+    st.tuples(st.just("rotate"), _operators, _payouts, st.none()),
+    st.tuples(st.just("share"), _operators, st.none(), _shares),
+    st.tuples(st.just("remove"), _operators, st.none(), st.none()),
+    st.tuples(st.just("wait"), st.integers(0, 2 * REGISTRY_ROOT_WINDOW), st.none(), st.none()),
+), max_size=30)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=_steps)
+def test_registry_against_a_model(steps):
+    """Random governance changes and waits: the ledger's entries, tree and accepted roots are the
+    model's (slots reused lowest first, one payout per operator, shares <= 7000, 4 slots at depth 2,
+    a replaced root accepted for less than REGISTRY_ROOT_WINDOW seconds)."""
+    seconds = Seconds()
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger = Ledger(Path(tmp) / "l.db", AcceptAll(), governance=GOVERNANCE.public_key, now=lambda: EPOCH,
+                        seconds=seconds, depth=2)
+        entries: dict[int, tuple[int, int, int]] = {}  # operator -> (payout, share, slot)
+        history = [[ledger.registry.root(), None]]  # [root, replaced at]
+        for op, operator, payout, share in steps:
+            if op == "wait":
+                seconds.t += operator
+            else:
+                current = entries.get(operator)
+                payouts = {p for p, _, _ in entries.values()}
+                if op == "add":
+                    ok = current is None and payout not in payouts and share <= 7000 and len(entries) < 4
+                else:
+                    ok = current is not None and (op != "rotate" or payout not in payouts) and (
+                        op != "share" or share <= 7000)
+                change = RegistryChange(op, operator, ledger.registry.next_seq(), payout, share)
+                if not ok:
+                    with pytest.raises(RegistryError):
+                        ledger.registry.apply(change, signed(change, ledger))
+                else:
+                    ledger.registry.apply(change, signed(change, ledger))
+                    if op == "add":
+                        used = {slot for _, _, slot in entries.values()}
+                        entries[operator] = (payout, share, min(set(range(5)) - used))
+                    elif op == "rotate":
+                        entries[operator] = (payout, *current[1:])
+                    elif op == "share":
+                        entries[operator] = (current[0], share, current[2])
+                    else:
+                        del entries[operator]
+                    history[-1][1] = seconds.t
+                    tree = MerkleTree(ledger.registry.depth)
+                    slots = {slot: registry_leaf(o, p, s) for o, (p, s, slot) in entries.items()}
+                    tree.extend([slots.get(i, 0) for i in range(max(slots, default=-1) + 1)])
+                    history.append([tree.root, None])
+            assert {e.operator: (e.payout, e.share_bps, e.index) for e in ledger.registry.entries()} == entries
+            assert ledger.registry.root() == history[-1][0]
+            for root, _ in history:
+                accepted = any(r == root and (until is None or until > seconds.t - REGISTRY_ROOT_WINDOW)
+                               for r, until in history)
+                try:
+                    ledger.registry.require_root(ledger._connect(), root)
+                    assert accepted, "a stale registry root was accepted"
+                except StaleRegistryRoot:
+                    assert not accepted, "a registry root within the window was refused"
+        ledger.check_invariants()
