@@ -41,6 +41,7 @@ CIRCUITS = ("tests/test_credits_circuits.py", "-k", "not prover_refuses")
 LEDGER_RULES = ("tests/test_credits_ledger_rules.py",)
 R1CS = ("tests/test_hostile_headers.py", "tests/test_circom_formats.py")
 KEYFILE = ("tests/test_keyfile_hostile.py", "-k", "not fuzz")
+KEYFILE_RECORDS = ("tests/test_groth16_keyfile.py", "-k", "validated or recorded or others_can_write")
 DEGENERATE = ("tests/test_degenerate_keys.py",)
 DECIMAL = ("tests/test_decimal_limits.py",)
 WALLET = ("tests/test_credits_wallet_security.py",)
@@ -142,6 +143,12 @@ MUTANTS = [
     Mutant("key file: array extents not checked", "zk/formats/keyfile.py",
            'nbytes = region.count(items, dtype.itemsize, "values") * dtype.itemsize',
            "nbytes = items * dtype.itemsize", KEYFILE),
+    # validated once per content: only a recorded digest skips the point checks, and only records
+    # in a directory no other user can write count
+    Mutant("key file: an unrecorded digest skips validation", "zk/formats/keyfile.py",
+           "trusted = deep is None and was_validated(digest)", "trusted = deep is None", KEYFILE_RECORDS),
+    Mutant("key file: records in a directory others can write count", "zk/formats/keyfile.py",
+           "and not info.st_mode & 0o022", "", KEYFILE_RECORDS),
     # finding 6 and 2: circom header, label and section consistency
     Mutant("r1cs: fewer labels than wires", "zk/formats/circom.py", "if n_labels < n_wires:", "if False:", R1CS),
     Mutant("r1cs: label count unbounded", "zk/formats/circom.py", "if n_labels > MAX_LABELS:", "if False:", R1CS),
