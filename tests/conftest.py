@@ -73,3 +73,22 @@ def local_node():
 @pytest.fixture(scope="session")
 def w3(local_node):
     return local_node.web3()
+
+
+CHAIN_DEPTH = 4  # the chain tests' trees and keys (small trees: proofs in about a second)
+
+
+@pytest.fixture(scope="session")
+def system():
+    """The credits circuits' keys at the chain tests' depth, set up once per session."""
+    from circuits.app.system import CreditsSystem
+
+    return CreditsSystem.shared(CHAIN_DEPTH)
+
+
+@pytest.fixture(scope="session")
+def compiled(system):
+    """Every Community Credits contract for those keys and trees (solc, cached on disk)."""
+    from circuits.app.chain.contracts import compile_credits
+
+    return compile_credits(CHAIN_DEPTH, system.vks)

@@ -26,20 +26,6 @@ RELAYER = 0x2E1A4E2000000000000000000000000000000001
 MAX_FEE = 5
 
 
-@pytest.fixture(scope="module")
-def system():
-    from circuits.app.system import CreditsSystem
-
-    return CreditsSystem.shared(DEPTH)
-
-
-@pytest.fixture(scope="module")
-def compiled(system):
-    from circuits.app.chain.contracts import compile_credits
-
-    return compile_credits(DEPTH, system.vks)
-
-
 def _deployment(w3, system, compiled, **options):
     """A deployment whose registry holds the test operator (share 70%, paid to PAYOUT)."""
     from circuits.app.chain.contracts import deploy_credits

@@ -27,20 +27,6 @@ RELAYER = 0xBB01
 EXAMPLES = int(os.environ.get("ZK_CHAIN_DIFF_EXAMPLES", "3"))
 
 
-@pytest.fixture(scope="module")
-def system():
-    from circuits.app.system import CreditsSystem
-
-    return CreditsSystem.shared(DEPTH)
-
-
-@pytest.fixture(scope="module")
-def compiled(system):
-    from circuits.app.chain.contracts import compile_credits
-
-    return compile_credits(DEPTH, system.vks)
-
-
 class Pair:
     """The two ledgers, what the users and operators hold, and the step log for failure reports."""
 
