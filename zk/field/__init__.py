@@ -12,22 +12,10 @@ computes, such as a thin client or ``zk --help``.
 """
 from __future__ import annotations
 
-import importlib
+from zk._lazy import lazy_attributes
 
 _HOMES = {"FP": "bn254", "FP2": "bn254", "FR": "bn254", "P": "bn254", "R": "bn254",
           "FieldError": "element", "Fp": "element", "Fp2": "element", "Fr": "element"}
 
 __all__ = ["FP", "FP2", "FR", "P", "R", "FieldError", "Fp", "Fp2", "Fr"]
-
-
-def __getattr__(name: str):
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _HOMES)
