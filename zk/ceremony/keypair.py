@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from zk.curve import G1Point, G2Point
 from zk.curve.encoding import g1_to_bytes, g2_to_bytes
-from zk.pairing import pairing_check
 
 from .blake2b import blake2b512
 from .chacha import ChaCha, fr_from_rng, g1_from_rng, g2_from_rng
@@ -51,6 +50,8 @@ def ptau_g2_sp(personalization: int, challenge: bytes, g1_s: G1Point, g1_sx: G1P
 def same_ratio(g1_s: G1Point, g1_sx: G1Point, g2_s: G2Point, g2_sx: G2Point) -> bool:
     """misc.js ``sameRatio``: e(g1_s, g2_sx) == e(g1_sx, g2_s), and no point at infinity (which
     would make the check hold for any ratio)."""
+    from zk.pairing import pairing_check  # here: contributing needs no pairing, only verifying
+
     if any(p.is_infinity() for p in (g1_s, g1_sx, g2_s, g2_sx)):
         return False
     return pairing_check([(g1_s, g2_sx), (-g1_sx, g2_s)])

@@ -30,7 +30,6 @@ from zk.curve.kernels import batch_to_affine
 from zk.field import FP, FP2, FR, R
 from zk.field import arrays as A
 from zk.formats import zkey as Z
-from zk.formats.circom import read_r1cs_terms
 
 from .points import uncompressed
 
@@ -139,6 +138,8 @@ def _lagrange(ptau, power: int):
 def new_zkey(r1cs_path, ptau, *, progress: Progress = no_progress) -> Z.Zkey:
     """snarkjs `groth16 setup`: the initial .zkey (no contributions) of a circom .r1cs over a
     powers-of-tau file (:class:`zk.formats.ptau.PtauFile`, prepared or not)."""
+    from zk.formats.circom import read_r1cs_terms  # here: `zkey contribute` reads no circuit
+
     terms = read_r1cs_terms(r1cs_path)
     n_vars, n_public, n_constraints = terms.n_wires, terms.n_public, terms.n_constraints
     power = circuit_power(n_constraints, n_public)

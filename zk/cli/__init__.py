@@ -101,6 +101,8 @@ FAST_HOMES = {
     "setup": ("groth16",),
     "vkey": ("groth16",),
     "groth16": ("groth16", "zkey", "fullprove", "distributed"),
+    "zkey": ("zkey", "distributed"),
+    "ptau": ("ptau",),
 }
 
 
