@@ -12,6 +12,10 @@ the `zk` command through the `zk.commands` entry point (pyproject.toml); zk itse
     zk credits status ; zk credits advance-epoch 12 ; zk credits sweep
     zk credits demo                                  # the whole story, every proof verified
 
+    zk credits --chain http://127.0.0.1:8545 deploy  # the contracts on a node (HOME/chain/deployment.json)
+    zk credits --chain URL wallet create alice ; zk credits --chain URL registry add ...
+    zk credits --chain URL purchase|assign|redeem|sweep|status ...   # the same flows against the contracts
+
 Every refusal (bad input, unknown wallet, insufficient credits, a ledger check) is one line on
 stderr and exit status 2; the ledger and wallets change only when an operation completes.
 """
@@ -93,12 +97,30 @@ def _passphrase(name: str, create: bool) -> str:
 
 
 class _Ctx:
-    def __init__(self, home: str | None, quiet: bool):
+    def __init__(self, home: str | None, quiet: bool, chain: str | None = None):
         from circuits.app.home import Home
 
         self.home = Home(home, passphrase=_passphrase)
         self.progress = _Progress(quiet)
         self._verifier = None
+        self.chain_url = chain
+        self.chain = None  # circuits.app.chain.home.ChainHome once connected
+        self._evm = None
+
+    def connect(self, open_deployment: bool = True) -> None:
+        """--chain: reach the node; unless deploying, open the recorded deployment (which also
+        points the home's wallets at that deployment's own directory)."""
+        try:
+            from circuits.app.chain.home import ChainHome
+        except ImportError as exc:
+            raise UserError(f"--chain needs web3 (the `chain` extra: pip install 'zk[chain]'): {exc}") from None
+        self.chain = ChainHome(self.home, self.chain_url)
+        if open_deployment:
+            self._evm = self.chain.ledger(self.home.system())
+
+    def require_sqlite(self, what: str) -> None:
+        if self.chain_url is not None:
+            raise UserError(f"{what} is for the local SQLite ledger; on a chain the block time is the clock")
 
     @property
     def verifier(self):
@@ -114,12 +136,33 @@ class _Ctx:
         return system
 
     def ledger(self):
-        return self.home.ledger(self.verifier)
+        """The ledger that verifies proofs: the SQLite one, or the contracts (--chain)."""
+        return self._evm if self._evm is not None else self.home.ledger(self.verifier)
+
+    def reader(self):
+        """The ledger for reading and for changes without proofs (registry, sweep, status)."""
+        return self._evm if self._evm is not None else self.home.ledger(_no_verify())
+
+    def payment(self, amount: int):
+        """A purchase's payment: a simulated one from a fresh address, or on a chain a fresh
+        address funded with test tokens (the user funds it on a real chain)."""
+        from circuits.app.home import simulated_payment
+
+        if self._evm is not None:
+            payment = self._evm.fresh_payment(amount)
+            click.echo(f"payment: {amount} test tokens from fresh address {payment.account.address}")
+            return payment
+        payment = simulated_payment(amount)
+        click.echo(f"simulated payment: {amount} from fresh address {payment.payer} (tx {payment.payment_id})")
+        return payment
 
     def report_proof(self, circuit: str) -> None:
         timing = self.home.system().last_timing
-        check = self.verifier.last
         line = f"{circuit} proof: solve {timing.solve_seconds:.2f} s + prove {timing.prove_seconds:.2f} s"
+        if self._evm is not None:
+            click.echo(f"{line}; verified by the contract: {self._evm.last_gas:,} gas")
+            return
+        check = self.verifier.last
         if check is not None:
             line += f"; verified by the ledger in {check[2] * 1000:.0f} ms: {'valid' if check[1] else 'INVALID'}"
         click.echo(line)
@@ -142,10 +185,48 @@ def _positive_amount(amount: int) -> int:
 @click.option("--home", envvar="ZK_CREDITS_HOME", default=None, metavar="DIR",
               help="Data directory (ledger, wallets, keys). Default: $ZK_CREDITS_HOME or ./.credits")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines while proving.")
+@click.option("--chain", envvar="ZK_CREDITS_CHAIN", default=None, metavar="URL",
+              help="Run against the contracts on the node at this JSON-RPC URL (after `deploy`) instead of "
+                   "HOME's SQLite ledger. Sender: $ZK_CREDITS_CHAIN_KEY, else the node's first unlocked account.")
 @click.pass_context
-def credits(ctx: click.Context, home: str | None, quiet: bool) -> None:
+def credits(ctx: click.Context, home: str | None, quiet: bool, chain: str | None) -> None:
     """Community Credits: prepaid, unlinkable infrastructure credits (docs/PROTOCOL.md)."""
-    ctx.obj = _Ctx(home, quiet)
+    ctx.obj = _Ctx(home, quiet, chain)
+    if chain is not None and not ctx.resilient_parsing:
+        from circuits.app.home import HomeError
+        from circuits.app.system import KeyCacheError
+
+        try:
+            ctx.obj.connect(open_deployment=ctx.invoked_subcommand not in ("deploy", "init", "setup", "ceremony"))
+        except (HomeError, KeyCacheError) as exc:
+            raise UserError(str(exc)) from None
+
+
+@credits.command("deploy")
+@click.option("--max-relayer-fee", type=click.IntRange(0, (1 << 64) - 1), default=0, show_default=True,
+              help="The most a relayer may take from the network fund per assignment.")
+@click.option("--network-fund", default=None, metavar="ADDRESS",
+              help="Where the network fund is released to (immutable; default: the deployer).")
+@pass_ctx
+@_friendly
+def deploy_command(ctx: _Ctx, max_relayer_fee: int, network_fund: str | None) -> None:
+    """Deploy the contracts (verifiers from HOME/keys, trees of HOME's depth, the operator registry
+    governed by the sender, a test stablecoin, CommunityCredits) to the --chain node."""
+    from circuits.app.home import hex_address, parse_payout
+
+    if ctx.chain is None:
+        raise UserError("deploy needs --chain URL (the node to deploy to)")
+    fund = hex_address(parse_payout(network_fund)) if network_fund is not None else None
+    if fund is not None:
+        from web3 import Web3
+
+        fund = Web3.to_checksum_address(fund)
+    deployment, record = ctx.chain.deploy(ctx.home.system(), max_relayer_fee, fund)
+    for name, gas in deployment.deploy_gas.items():
+        click.echo(f"deployed {name}: {gas:,} gas")
+    click.echo(f"CommunityCredits at {record['credits']} on chain {record['chain_id']} (block {record['block']}), "
+               f"depth {record['depth']}; registry governed by {record['governance']}")
+    click.echo(f"recorded in {ctx.chain.record_path}; next: `zk credits --chain {ctx.chain.url} wallet create NAME`")
 
 
 @credits.command("init")
@@ -339,7 +420,7 @@ def _operator(ctx: _Ctx, operator_wallet: str | None, operator_address: str | No
 def _registry_change(ctx: _Ctx, op: str, operator: int, **fields) -> None:
     from circuits.app.home import hex_field
 
-    ledger = ctx.home.ledger(_no_verify())
+    ledger = ctx.reader()
     root = ctx.home.governance().submit(ledger, op, operator, **fields)
     click.echo(f"registry {op} for operator {hex_field(operator)[:18]}... signed by governance; "
                f"registry root {hex_field(root)[:18]}...")
@@ -395,7 +476,7 @@ def registry_remove(ctx: _Ctx, operator_wallet, operator_address) -> None:
 @_friendly
 def registry_list(ctx: _Ctx) -> None:
     """The registered operators, their payouts and shares."""
-    for line in registry_lines(ctx.home.ledger(_no_verify())):
+    for line in registry_lines(ctx.reader()):
         click.echo(line)
 
 
@@ -464,15 +545,14 @@ def wallet_change_passphrase(ctx: _Ctx, name: str) -> None:
 @pass_ctx
 @_friendly
 def purchase_command(ctx: _Ctx, wallet_name: str, amount: int) -> None:
-    """Buy credits with a simulated payment from a fresh address."""
-    from circuits.app.home import month, simulated_payment
+    """Buy credits with a payment from a fresh address (simulated, or on --chain a new funded address)."""
+    from circuits.app.home import month
 
     _positive_amount(amount)
     wallet = ctx.home.wallet(wallet_name)
     ledger, system = ctx.ledger(), ctx.system()
     system.keys["purchase"]  # a broken key cache is reported before anything is paid
-    payment = simulated_payment(amount)
-    click.echo(f"simulated payment: {amount} from fresh address {payment.payer} (tx {payment.payment_id})")
+    payment = ctx.payment(amount)
     owned = wallet.purchase(ledger, system, payment)
     ctx.report_proof("purchase")
     click.echo(f"note {owned.leaf} bought in {month(owned.note.epoch)}: on chain note_cm, amount {amount}, "
@@ -546,7 +626,7 @@ def accept_command(ctx: _Ctx, wallet_name: str, assignment_file: str) -> None:
         raise UserError(f"cannot read {assignment_file}: {getattr(exc, 'strerror', None) or exc}") from None
     wallet = ctx.home.wallet(wallet_name)
     assignment = wallet.import_assignment(blob)
-    wallet.sync(ctx.home.ledger(_no_verify()))
+    wallet.sync(ctx.reader())
     received = {a.assignment.commitment for a in wallet.assignments("unspent")}
     spent = {a.assignment.commitment for a in wallet.assignments("spent")}
     state = ("usable" if assignment.commitment in received else "already redeemed" if assignment.commitment in spent
@@ -592,7 +672,7 @@ def sweep_command(ctx: _Ctx) -> None:
     """Release expired months' unredeemed credits to the network fund."""
     from circuits.app.home import month
 
-    ledger = ctx.home.ledger(_no_verify())
+    ledger = ctx.reader()
     swept = ledger.sweep_expired()
     if not swept:
         click.echo(f"nothing expired at {month(ledger.now())}")
@@ -609,6 +689,7 @@ def advance_command(ctx: _Ctx, months: int) -> None:
     """Move the simulated clock MONTHS months forward (default 1)."""
     from circuits.app.home import month
 
+    ctx.require_sqlite("advance-epoch")
     click.echo(f"clock: {month(ctx.home.advance(months))}")
 
 
@@ -620,6 +701,7 @@ def clock_command(ctx: _Ctx, now: str | None) -> None:
     """Show (or move forward) the simulated clock."""
     from circuits.app.home import month, parse_month
 
+    ctx.require_sqlite("clock")
     if now is not None:
         ctx.home.set_clock(parse_month(now))
     click.echo(f"clock: {month(ctx.home.now())} (epoch {ctx.home.now()})")
@@ -631,7 +713,7 @@ def clock_command(ctx: _Ctx, now: str | None) -> None:
 @_friendly
 def status_command(ctx: _Ctx, check: bool) -> None:
     """The ledger (buckets, fund split, payouts) and every wallet's credits."""
-    ledger = ctx.home.ledger(_no_verify())
+    ledger = ctx.reader()
     for line in status_lines(ledger, ctx.home):
         click.echo(line)
     if check:
@@ -646,7 +728,9 @@ def status_lines(ledger, home) -> list[str]:
 
     now = ledger.now()
     totals = ledger.totals()
-    out = [f"ledger {home.path}: clock {month(now)}, depth {ledger.depth}, {ledger.leaf_count(NOTE_TREE)} notes, "
+    where = (f"CommunityCredits {ledger.credits.address} on chain {ledger.w3.eth.chain_id}"
+             if hasattr(ledger, "credits") else f"ledger {home.path}")
+    out = [f"{where}: clock {month(now)}, depth {ledger.depth}, {ledger.leaf_count(NOTE_TREE)} notes, "
            f"{ledger.leaf_count(ASSIGN_TREE)} assignments"]
     out += registry_lines(ledger)
     out.append("  month    purchased  redeemed    swept  remaining  state")

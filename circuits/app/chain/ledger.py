@@ -215,7 +215,10 @@ class EvmLedger:
     def payout_balance(self, payout: int) -> int:
         return self.token.functions.balanceOf(address_of(payout)).call()
 
-    def payout_balances(self, payouts: Iterable[int]) -> dict[int, int]:
+    def payout_balances(self, payouts: Iterable[int] | None = None) -> dict[int, int]:
+        """Token balances of `payouts` (default: every registered operator's payout address)."""
+        if payouts is None:
+            payouts = [e.payout for e in self.registry.entries()]
         return {p: self.payout_balance(p) for p in payouts}
 
     @property
@@ -234,6 +237,29 @@ class EvmLedger:
                 "network_from_redemptions": sum(e["networkShare"] for e in redeemed),
                 "network_from_sweeps": sum(e["args"]["amount"] for e in events.Swept.get_logs(from_block=0)),
                 "relayer_fees": sum(e["args"]["fee"] for e in events.Assigned.get_logs(from_block=0))}
+
+    def check_invariants(self) -> None:
+        """The SQLite ledger's checks, as far as a chain's reader can make them: the trees and the
+        registry rebuilt from events give the contract's roots, and the tokens the contract holds
+        are the open buckets' remainders plus the network fund not yet released."""
+        from circuits.app.ledger import InvariantViolation
+
+        from zk.chain.merkle import TreeMismatch
+
+        for name, mirror in self.mirrors.items():
+            try:
+                if mirror.sync().root != self.root(name):
+                    raise InvariantViolation(f"the {name} tree's events do not give the contract's root")
+            except TreeMismatch as exc:
+                raise InvariantViolation(str(exc)) from None
+        try:
+            self.registry.tree()
+        except LedgerError as exc:
+            raise InvariantViolation(str(exc)) from None
+        held = self.token.functions.balanceOf(self.credits.address).call()
+        owed = sum(b.remaining for b in self.buckets()) + self.credits.functions.networkFundBalance().call()
+        if held != owed:
+            raise InvariantViolation(f"the contract holds {held} tokens, its books say {owed}")
 
     def status(self) -> dict:
         return {"epoch": self.now(), "depth": self.depth, "operators": len(self.registry.entries()),
