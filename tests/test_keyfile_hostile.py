@@ -79,7 +79,12 @@ CASES = {
                                   "values of at least 8 bytes"),
     "offset past the body": (lambda d: with_header(d, set_array("ic", offset=1 << 40)), "bad shape or offset"),
     "offset misaligned": (lambda d: with_header(d, set_array("ic", offset=8)), "bad shape or offset"),
-    "negative dimension": (lambda d: with_header(d, set_array("ic", shape=[-1, 2, 4])), "bad shape or offset"),
+    "negative dimension": (lambda d: with_header(d, set_array("ic", shape=[-1, 2, 4])),
+                           "array 'ic' dimension must be a non-negative integer, got -1"),
+    "dimension as a string": (lambda d: with_header(d, set_array("ic", shape=["3", 2, 4])),
+                              "array 'ic' dimension must be a non-negative integer, got '3'"),
+    "offset as a float": (lambda d: with_header(d, set_array("ic", offset=0.0)),
+                          "array 'ic' offset must be a non-negative integer, got 0.0"),
     "n_wires 2^40": (lambda d: with_header(d, set_field("n_wires", 1 << 40)),
                      "a_query must be a uint64 array of shape (1099511627776, 2, 4), got (6, 2, 4)"),
     "n_wires 0": (lambda d: with_header(d, set_field("n_wires", 0)), "inconsistent sizes"),
@@ -89,10 +94,15 @@ CASES = {
     "domain 0": (lambda d: with_header(d, set_field("domain_size", 0)), "domain size"),
     "n_public 2^32-1": (lambda d: with_header(d, set_field("n_public", U32_MAX)),
                         "domain size 8 does not fit 2 constraints and 4294967295 public signals"),
-    # A decimal string where a JSON number belongs is read as a number today (int()), so what
-    # refuses it is the array shapes the 79-digit wire count implies.
-    "79-digit field": (lambda d: with_header(d, set_field("n_wires", "1" * 79)),
-                       f"a_query must be a uint64 array of shape ({'1' * 79}, 2, 4)"),
+    # Counts are JSON integers: int() would read a decimal string, truncate a float, take a bool.
+    "79-digit string field": (lambda d: with_header(d, set_field("n_wires", "1" * 79)),
+                              "n_wires must be a non-negative integer, got '1111"),
+    "n_wires as a float": (lambda d: with_header(d, lambda h: h.__setitem__("n_wires", h["n_wires"] + 0.5)),
+                           "n_wires must be a non-negative integer, got "),
+    "n_public as a bool": (lambda d: with_header(d, set_field("n_public", True)),
+                           "n_public must be a non-negative integer, got True"),
+    "domain_size as a string": (lambda d: with_header(d, lambda h: h.__setitem__("domain_size", str(h["domain_size"]))),
+                                "domain_size must be a non-negative integer, got '"),
 }
 
 

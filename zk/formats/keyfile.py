@@ -259,15 +259,24 @@ def unpack(data, what: str, magic: bytes, noun: str) -> tuple[dict, dict[str, np
     return header, arrays, digest
 
 
+def header_count(value, name: str) -> int:
+    """A count or offset from a container header: a JSON integer >= 0, nothing else. ``int()``
+    would also take a decimal string, a float (silently truncated) or a bool."""
+    if type(value) is not int or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r:.40}")
+    return value
+
+
 def parse(data, what: str = "proving key", *, deep: bool | None = True) -> ProvingKey:
     """A key from a file's bytes; ``deep`` as in :func:`load` (here True by default)."""
     header, arrays, digest = unpack(data, what, MAGIC, "zk proving key")
     try:
-        n_wires, n_public, n_constraints = (int(header[k]) for k in ("n_wires", "n_public", "n_constraints"))
+        n_wires, n_public, n_constraints = (header_count(header[k], k) for k in ("n_wires", "n_public", "n_constraints"))
+        domain_size = header_count(header["domain_size"], "domain_size") if "domain_size" in header else None
     except (KeyError, TypeError, ValueError) as exc:
         raise KeyFileError(f"{what} has a malformed header: {exc}") from None
     trusted = deep is None and was_validated(digest)
-    pk = _build(arrays, n_wires, n_public, n_constraints, header.get("domain_size"), what,
+    pk = _build(arrays, n_wires, n_public, n_constraints, domain_size, what,
                 deep is not False and not trusted, trusted)
     if deep is not False and not trusted:
         record_validated(digest)
@@ -278,9 +287,9 @@ def _read_arrays(header: dict, body: np.ndarray, body_len: int, what: str) -> di
     out = {}
     for entry in header["arrays"]:
         dtype = np.dtype(_DTYPES[entry["dtype"]]).newbyteorder("<")
-        shape = tuple(int(d) for d in entry["shape"])
-        offset = int(entry["offset"])
-        if any(d < 0 for d in shape) or not 0 <= offset <= body_len or offset % ALIGN:
+        shape = tuple(header_count(d, f"array {entry['name']!r} dimension") for d in entry["shape"])
+        offset = header_count(entry["offset"], f"array {entry['name']!r} offset")
+        if not offset <= body_len or offset % ALIGN:
             raise ValueError(f"array {entry['name']!r} has a bad shape or offset")
         # Python ints: a product of declared dimensions never wraps around as int64 would.
         items = 1

@@ -26,7 +26,7 @@ import numpy as np
 
 from zk.curve import g1_from_array, g1_to_array, g2_from_array, g2_to_array
 
-from .keyfile import KeyFileError, pack, read_buffer, unpack
+from .keyfile import KeyFileError, header_count, pack, read_buffer, unpack
 from .zkey import atomic_write
 
 INDEX_MAGIC = b"ZKSHIDX\x00"
@@ -133,8 +133,8 @@ def write_shards(pk, key_id: str, out_dir, parts: int) -> str:
 
 
 def _range(value, what: str) -> tuple[int, int]:
-    lo, hi = (int(v) for v in value)
-    if not 0 <= lo <= hi:
+    lo, hi = (header_count(v, f"{what} bound") for v in value)
+    if not lo <= hi:
         raise ValueError(f"{what} range {value!r} is not an interval")
     return lo, hi
 
@@ -151,7 +151,7 @@ def read_index(path) -> ShardIndex:
     base = os.path.dirname(os.path.abspath(os.fspath(path)))
     try:
         key_id = str(header["key_id"])
-        n_wires, n_public, n_constraints = (int(header[k]) for k in ("n_wires", "n_public", "n_constraints"))
+        n_wires, n_public, n_constraints = (header_count(header[k], k) for k in ("n_wires", "n_public", "n_constraints"))
         parts = []
         for number, rec in enumerate(header["parts"], 1):
             name = str(rec["file"])
@@ -171,7 +171,7 @@ def read_index(path) -> ShardIndex:
         if mats.a is None or mats.b is None:
             raise ValueError("the A and B matrices are missing")
         mats.validate()
-        if int(header["domain_size"]) != mats.domain_size:
+        if header_count(header["domain_size"], "domain_size") != mats.domain_size:
             raise ValueError(f"domain size {header['domain_size']} does not fit {n_constraints} constraints")
         if vk.n_public != n_public:
             raise ValueError(f"the verifying key has {vk.n_public} public inputs, the circuit {n_public}")
@@ -234,10 +234,10 @@ def read_shard(part: Part, key_id: str, *, mmap: bool = True) -> Shard:
     if digest != part.digest:
         raise ShardError(f"{what} is not the shard the index recorded (its SHA-256 differs)")
     try:
-        if (int(header["part"]), _range(header["wires"], "wire"), _range(header["h_rows"], "H row")) != \
+        if (header_count(header["part"], "part"), _range(header["wires"], "wire"), _range(header["h_rows"], "H row")) != \
                 (part.number, part.wires, part.h_rows):
             raise ShardError(f"{what} holds another part's rows")
-        n_public = int(header["n_public"])
+        n_public = header_count(header["n_public"], "n_public")
         w0, w1 = part.wires
         h0, h1 = part.h_rows
         l0, l1 = max(w0, n_public + 1) - n_public - 1, max(w1, n_public + 1) - n_public - 1
