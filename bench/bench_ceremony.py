@@ -3,6 +3,7 @@ and CPU time (user + system, all threads: the load of a shared machine stretches
 the CPU time a step needs).
 
     .venv/bin/python -m pytest bench/bench_ceremony.py --benchmark-only -q -s
+    ... -k contribute             only `ptau contribute` and `zkey contribute` (-k setup, -k verify, -k prepare likewise)
     ZK_BENCH_PTAU_POWERS=12,14    powers for `ptau contribute` and `ptau prepare` (default 12)
     ZK_BENCH_ZKEY_LOGS=12         circuit sizes 2^k for `groth16 setup`, `zkey contribute`, `zkey verify` (default 12)
     ZK_BENCH_ZKEY_CIRCUIT=poseidon  bench/groth16_circuits.py circuit (full-size coefficients: setup's hard case)
@@ -23,7 +24,7 @@ What the work is (to say what a ratio can be):
 - zkey contribute: one G1 multiplication by delta^-1 per C and H point (nVars - nPublic - 1 + 2^k).
 - zkey verify: a setup, two G1 MSMs over C and H, a few pairings.
 The `zk` command also pays a fixed start: Python, numpy and numba imports and loading the
-cached kernels, about 1-1.5 s of CPU, which at 2^12 is most of a `zkey contribute`.
+cached kernels, about 0.65-0.9 s of CPU, which at 2^12 is most of a `zkey contribute`.
 """
 from __future__ import annotations
 
@@ -180,8 +181,15 @@ def prepared_ptau():
     return path
 
 
-@pytest.mark.parametrize("log_size", LOGS, ids=[f"2^{k}" for k in LOGS])
-def test_phase2(benchmark, workdir, prepared_ptau, log_size):
+PHASE2: dict = {}
+
+
+def _phase2_inputs(log_size, workdir, prepared_ptau):
+    """The circuit, the ptau and the initial key of one size, made once for the three phase-2
+    tests (zk's in-process setup, untimed; test_groth16_setup checks it equals snarkjs's bytes),
+    so that `-k contribute` or `-k verify` times its step without the others."""
+    if log_size in PHASE2:
+        return PHASE2[log_size]
     from zk.ceremony import phase2
     from zk.formats import zkey as Z
     from zk.formats.ptau import read_ptau
@@ -189,29 +197,63 @@ def test_phase2(benchmark, workdir, prepared_ptau, log_size):
     d = workdir / f"phase2_{log_size}"
     d.mkdir()
     exp = C.export(KIND, log_size, d)
-    sj, ptau = peers.SNARKJS, prepared_ptau
-    print(f"\n{exp.name}: {exp.n_constraints} constraints, {exp.n_wires} wires, ptau {ptau.name}")
-    pot = read_ptau(ptau)
+    print(f"\n{exp.name}: {exp.n_constraints} constraints, {exp.n_wires} wires, ptau {prepared_ptau.name}")
+    pot = read_ptau(prepared_ptau)
+    init = phase2.new_zkey(exp.r1cs, pot)  # untimed: also compiles the kernels (once per install)
+    Z.write_zkey(init, d / "init.zkey", order=Z.SETUP_ORDER)
+    PHASE2[log_size] = (d, exp, prepared_ptau, pot, init)
+    return PHASE2[log_size]
 
-    phase2.new_zkey(exp.r1cs, pot)  # untimed: compiles the kernels (once per install)
-    init, ours = _inprocess(phase2.new_zkey, exp.r1cs, pot)
+
+@pytest.mark.parametrize("log_size", LOGS, ids=[f"2^{k}" for k in LOGS])
+def test_groth16_setup(benchmark, workdir, prepared_ptau, log_size):
+    from zk.ceremony import phase2
+
+    d, exp, ptau, pot, _ = _phase2_inputs(log_size, workdir, prepared_ptau)
+    _, ours = _inprocess(phase2.new_zkey, exp.r1cs, pot)
     cli = _command(ZK + ["groth16", "setup", exp.r1cs, ptau, d / "zk0.zkey"], d)
-    theirs = _command([sj, "groth16", "setup", exp.r1cs, ptau, d / "sj0.zkey"], d)
-    assert (d / "sj0.zkey").read_bytes() == (d / "zk0.zkey").read_bytes()
+    theirs = _command([peers.SNARKJS, "groth16", "setup", exp.r1cs, ptau, d / "sj0.zkey"], d)
+    assert (d / "sj0.zkey").read_bytes() == (d / "zk0.zkey").read_bytes() == (d / "init.zkey").read_bytes()
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
     _row("groth16 setup", f"2^{log_size} {KIND}", ours, cli, theirs)
 
+
+@pytest.mark.parametrize("log_size", LOGS, ids=[f"2^{k}" for k in LOGS])
+def test_zkey_contribute(benchmark, workdir, prepared_ptau, log_size):
+    from zk.ceremony import phase2
+    from zk.formats import zkey as Z
+
+    d, _, _, _, init = _phase2_inputs(log_size, workdir, prepared_ptau)
     phase2.contribute(init, entropy="warm-up")
-    start = Z.read_zkey(d / "sj0.zkey")
+    start = Z.read_zkey(d / "init.zkey")
     _, ours = _inprocess(phase2.contribute, start, entropy="bench")
-    cli = _command(ZK + ["zkey", "contribute", d / "sj0.zkey", d / "zk1.zkey", "--name", "b", "-e", "bench"], d)
-    theirs = _command([sj, "zkey", "contribute", d / "sj0.zkey", d / "sj1.zkey", "--name=b", "-e=bench"], d)
+    cli = _command(ZK + ["zkey", "contribute", d / "init.zkey", d / "zk1.zkey", "--name", "b", "-e", "bench"], d)
+    theirs = _command([peers.SNARKJS, "zkey", "contribute", d / "init.zkey", d / "sj1.zkey", "--name=b", "-e=bench"], d)
+    # Our output follows from the initial key: its proof of knowledge and delta chain hold, and C
+    # and H are the initial key's divided by the new delta (test_zkey_verify has snarkjs check it).
+    ours_out = Z.read_zkey(d / "zk1.zkey")
+    assert len(phase2.verify_chain(ours_out)) == 1
+    assert phase2._combined_same_ratio(init.c, ours_out.c, init.delta_g2, ours_out.delta_g2)
+    assert phase2._combined_same_ratio(init.h, ours_out.h, init.delta_g2, ours_out.delta_g2)
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
     _row("zkey contribute", f"2^{log_size} {KIND}", ours, cli, theirs)
 
+
+@pytest.mark.parametrize("log_size", LOGS, ids=[f"2^{k}" for k in LOGS])
+def test_zkey_verify(benchmark, workdir, prepared_ptau, log_size):
+    from zk.ceremony import phase2
+    from zk.formats import zkey as Z
+
+    d, exp, ptau, pot, init = _phase2_inputs(log_size, workdir, prepared_ptau)
+    if not (d / "zk1.zkey").is_file():  # run alone: make our contribution here, untimed
+        out, _ = phase2.contribute(init, entropy="bench")
+        Z.write_zkey(out, d / "zk1.zkey")
+    sj = peers.SNARKJS
     _command([sj, "zkey", "beacon", d / "zk1.zkey", d / "final.zkey", BEACON, "10"], d)
     final = Z.read_zkey(d / "final.zkey")
     phase2.verify(exp.r1cs, pot, final)  # untimed: compiles the MSM and pairing kernels
     _, ours = _inprocess(phase2.verify, exp.r1cs, pot, final)
     cli = _command(ZK + ["zkey", "verify", exp.r1cs, ptau, d / "final.zkey"], d)
     theirs = _command([sj, "zkey", "verify", exp.r1cs, ptau, d / "final.zkey"], d)  # also checks our contribution
-    _row("zkey verify", f"2^{log_size} {KIND}", ours, cli, theirs)
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+    _row("zkey verify", f"2^{log_size} {KIND}", ours, cli, theirs)
