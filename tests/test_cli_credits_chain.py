@@ -55,15 +55,20 @@ def test_the_story_on_chain_through_the_cli(local_node, system, compiled, keyed_
     assert DEPLOYER_KEY[2:] not in out + record_path.read_text()
     refused(home, *chain, "deploy", match="and it is there")
 
-    for name in ("alice", "op"):
-        run(home, *chain, "wallet", "create", name)
+    created = {name: run(home, *chain, "wallet", "create", name).output for name in ("alice", "op")}
+    operator = created["op"].split("operator address ")[1].split()[0]
     run(home, *chain, "registry", "add", "--operator-wallet", "op", "--payout", PAYOUT, "--share", 7000)
     out = run(home, *chain, "purchase", "--wallet", "alice", "--amount", 100).output
     assert "from fresh address 0x" in out and "verified by the contract" in out
     assert "alice holds 100 usable credits" in out
+    with monkeypatch.context() as broke:  # a sender without gas money: the node refuses, nothing changes
+        broke.setenv("ZK_CREDITS_CHAIN_KEY", "0x" + "11" * 32)
+        refused(home, *chain, "purchase", "--wallet", "alice", "--amount", 5, match="the chain node: ")
     out = run(home, *chain, "assign", "--wallet", "alice", "--amount", 60, "--group", "#g",
-              "--to-operator-wallet", "op").output
-    assert "alice keeps 40 usable credits" in out and "delivered to wallet op" in out
+              "--operator-address", operator, "-o", home / "a.json").output
+    assert "alice keeps 40 usable credits" in out
+    out = run(home, *chain, "accept", "--wallet", "op", home / "a.json").output
+    assert "accepted 60 credits" in out and "(usable)" in out
     out = run(home, *chain, "redeem", "--wallet", "op", "--amount", 40).output
     assert "redeemed 40: 28 to 0x00000000000000000000000000000000000000ab, 12 to the network fund" in out
     out = run(home, *chain, "sweep").output

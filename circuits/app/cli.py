@@ -47,6 +47,16 @@ def _refusals():
             CircuitError, WitnessError)
 
 
+def _chain_errors():
+    """What web3 raises when the node refuses a transaction or stops answering (--chain)."""
+    try:
+        from requests.exceptions import RequestException
+        from web3.exceptions import Web3Exception
+    except ImportError:  # no chain extra: nothing to catch
+        return ()
+    return (Web3Exception, RequestException)
+
+
 def _friendly(command):
     """Turn the library's refusals into one line and exit status 2 (never a traceback)."""
 
@@ -59,6 +69,8 @@ def _friendly(command):
         except _refusals() as exc:
             prefix = "refused by the ledger: " if isinstance(exc, LedgerError) else ""
             raise UserError(prefix + str(exc)) from None
+        except _chain_errors() as exc:
+            raise UserError(f"the chain node: {(str(exc).splitlines() or [type(exc).__name__])[0][:300]}") from None
         except InvariantViolation as exc:
             raise click.ClickException(f"LEDGER INVARIANT VIOLATED: {exc}") from None
         except sqlite3.DatabaseError as exc:
