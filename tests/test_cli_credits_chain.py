@@ -16,6 +16,7 @@ PAYOUT = "0x00000000000000000000000000000000000000ab"
 # hardhat's second development account (its key is published with hardhat: a test key only)
 DEPLOYER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
 DEPLOYER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+FUND = "0x00000000000000000000000000000000000f00d1"
 
 
 @pytest.fixture
@@ -45,13 +46,15 @@ def test_the_story_on_chain_through_the_cli(local_node, system, compiled, keyed_
     chain = ("--chain", url)
     refused(home, *chain, "status", match="no deployment recorded")
 
-    out = run(home, *chain, "deploy", "--max-relayer-fee", 3).output
+    refused(home, *chain, "deploy", "--network-fund", "fund", match="--network-fund must be a chain address")
+    out = run(home, *chain, "deploy", "--max-relayer-fee", 3, "--network-fund", FUND).output
     assert "CommunityCredits at 0x" in out and DEPLOYER in out
     record_path = home / "chain" / "deployment.json"
     assert record_path.stat().st_mode & 0o777 == 0o600
     record = json.loads(record_path.read_text())
     assert (record["chain_id"], record["depth"], record["deployer"], record["governance"]) == (
         31337, system.depth, DEPLOYER, DEPLOYER)
+    assert (record["network_fund"].lower(), record["max_relayer_fee"]) == (FUND, 3)
     assert DEPLOYER_KEY[2:] not in out + record_path.read_text()
     refused(home, *chain, "deploy", match="and it is there")
 

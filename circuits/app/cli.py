@@ -224,15 +224,18 @@ def credits(ctx: click.Context, home: str | None, quiet: bool, chain: str | None
 def deploy_command(ctx: _Ctx, max_relayer_fee: int, network_fund: str | None) -> None:
     """Deploy the contracts (verifiers from HOME/keys, trees of HOME's depth, the operator registry
     governed by the sender, a test stablecoin, CommunityCredits) to the --chain node."""
-    from circuits.app.home import hex_address, parse_payout
+    from circuits.app.home import HomeError, hex_address, parse_payout
 
     if ctx.chain is None:
         raise UserError("deploy needs --chain URL (the node to deploy to)")
-    fund = hex_address(parse_payout(network_fund)) if network_fund is not None else None
-    if fund is not None:
+    fund = None
+    if network_fund is not None:
         from web3 import Web3
 
-        fund = Web3.to_checksum_address(fund)
+        try:
+            fund = Web3.to_checksum_address(hex_address(parse_payout(network_fund)))
+        except HomeError:
+            raise UserError(f"--network-fund must be a chain address (0x and 40 hex digits), got {network_fund!r}") from None
     deployment, record = ctx.chain.deploy(ctx.home.system(), max_relayer_fee, fund)
     for name, gas in deployment.deploy_gas.items():
         click.echo(f"deployed {name}: {gas:,} gas")
