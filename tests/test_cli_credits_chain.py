@@ -96,5 +96,6 @@ def test_the_story_on_chain_through_the_cli(local_node, system, compiled, keyed_
 
 
 def test_bad_chain_urls_are_one_line(keyed_home):
+    pytest.importorskip("web3", reason="web3 missing: `make setup` installs the chain extra")
     refused(keyed_home, "--chain", "http://127.0.0.1:1", "status", match="cannot reach a JSON-RPC node")
     refused(keyed_home, "--chain", "ftp://example", "deploy", match="JSON-RPC URL")
