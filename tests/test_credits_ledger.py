@@ -17,7 +17,7 @@ from circuits.protocol import (
 )
 from circuits.app.system import CreditsSystem
 from governance import GOVERNANCE, register
-from wallet_options import TEST_WALLET
+from wallet_options import TEST_WALLET, operator, user  # noqa: F401 (fixtures)
 from circuits.app.wallet import Wallet, export_assignment
 from circuits.witness import assign_inputs, purchase_inputs, redeem_inputs
 from refusal import names_check
@@ -51,16 +51,6 @@ def clock():
 @pytest.fixture
 def ledger(tmp_path, system, clock):
     return Ledger(tmp_path / "ledger.db", system, governance=GOVERNANCE.public_key, now=clock, depth=DEPTH)
-
-
-@pytest.fixture
-def user(tmp_path):
-    return Wallet(tmp_path / "user.db", **TEST_WALLET)
-
-
-@pytest.fixture
-def operator(tmp_path):
-    return Wallet(tmp_path / "operator.db", **TEST_WALLET)
 
 
 _payments = iter(range(10 ** 9))

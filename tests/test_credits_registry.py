@@ -27,7 +27,7 @@ from circuits.protocol import (
 )
 from circuits.witness import assign_inputs, redeem_inputs
 from governance import GOVERNANCE
-from wallet_options import TEST_WALLET
+from wallet_options import TEST_WALLET, operator, user  # noqa: F401 (fixtures)
 from zk.gadgets import MerkleTree
 from zk.r1cs import WitnessError
 
@@ -234,16 +234,6 @@ def proving_ledger(tmp_path, system, seconds):
 
     return Ledger(tmp_path / "proving.db", system, governance=GOVERNANCE.public_key, now=Clock(), seconds=seconds,
                   depth=DEPTH)
-
-
-@pytest.fixture
-def user(tmp_path):
-    return Wallet(tmp_path / "user.db", **TEST_WALLET)
-
-
-@pytest.fixture
-def operator(tmp_path):
-    return Wallet(tmp_path / "operator.db", **TEST_WALLET)
 
 
 def raw_assignment(ledger, system, user, operator_address, amount):
