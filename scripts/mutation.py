@@ -143,6 +143,8 @@ MUTANTS = [
     Mutant("key file: array extents not checked", "zk/formats/keyfile.py",
            'nbytes = region.count(items, dtype.itemsize, "values") * dtype.itemsize',
            "nbytes = items * dtype.itemsize", KEYFILE),
+    Mutant("key file: header counts taken as int() of anything", "zk/formats/keyfile.py",
+           "if type(value) is not int or value < 0:", "if False:", KEYFILE),
     # validated once per content: only a recorded digest skips the point checks, and only records
     # in a directory no other user can write count
     Mutant("key file: an unrecorded digest skips validation", "zk/formats/keyfile.py",
