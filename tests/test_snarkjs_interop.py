@@ -19,24 +19,10 @@ from zk.formats.circom import read_r1cs, read_wtns
 from zk.groth16 import InvalidInput, Proof, prove, setup, verify, verify_batch
 from zk.r1cs import Circuit, Output, Private, Public, compile
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-BIN = ROOT / "node_modules" / ".bin"
+from snarkjs_peer import BIN, ceremony_zkey, needs_snarkjs, snarkjs  # noqa: E402
+
 DATA = pathlib.Path(__file__).parent / "data" / "snarkjs"
-
-pytestmark = [
-    pytest.mark.npm,
-    pytest.mark.skipif(not (BIN / "snarkjs").exists(),
-                       reason="npm peers not installed: node_modules/.bin/snarkjs missing (run `make npm`)"),
-]
-
-BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-
-
-def snarkjs(*args, cwd, check=True):
-    result = subprocess.run([str(BIN / "snarkjs"), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300)
-    if check:
-        assert result.returncode == 0, f"snarkjs {' '.join(map(str, args))} failed:\n{result.stdout}\n{result.stderr}"
-    return result
+pytestmark = [pytest.mark.npm, needs_snarkjs]
 
 
 def snarkjs_verifies(vk_path, public_path, proof_path, cwd) -> bool:
@@ -59,13 +45,7 @@ def pipeline(tmp_path_factory):
     else:  # the committed compile output of the same circuit
         shutil.copy(DATA / "mul.r1cs", d / "mul.r1cs")
         shutil.copy(DATA / "mul.wtns", d / "mul.wtns")
-    snarkjs("powersoftau", "new", "bn128", "8", "pot0.ptau", cwd=d)
-    snarkjs("powersoftau", "contribute", "pot0.ptau", "pot1.ptau", "--name=test", "-e=interop entropy", cwd=d)
-    snarkjs("powersoftau", "prepare", "phase2", "pot1.ptau", "pot.ptau", cwd=d)
-    snarkjs("groth16", "setup", "mul.r1cs", "pot.ptau", "mul0.zkey", cwd=d)
-    snarkjs("zkey", "contribute", "mul0.zkey", "mul1.zkey", "--name=test", "-e=phase2 entropy", cwd=d)
-    snarkjs("zkey", "beacon", "mul1.zkey", "mul.zkey", BEACON, "10", cwd=d)
-    snarkjs("zkey", "export", "verificationkey", "mul.zkey", "snarkjs_vk.json", cwd=d)
+    ceremony_zkey(d, "mul.r1cs", "mul.zkey", "snarkjs_vk.json", name="test", entropy="interop entropy")
     snarkjs("groth16", "prove", "mul.zkey", "mul.wtns", "snarkjs_proof.json", "snarkjs_public.json", cwd=d)
     return d
 

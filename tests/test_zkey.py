@@ -10,7 +10,6 @@ import pathlib
 import re
 import shutil
 import struct
-import subprocess
 
 import numpy as np
 import pytest
@@ -24,21 +23,10 @@ from zk.formats.circom import read_r1cs, read_wtns
 from zk.formats.snarkjs import read_vkey
 from zk.groth16 import InvalidKey, prove, setup, verify
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-BIN = ROOT / "node_modules" / ".bin"
+from snarkjs_peer import BEACON, ceremony_zkey, needs_snarkjs, snarkjs  # noqa: E402
+
 DATA = pathlib.Path(__file__).parent / "data" / "snarkjs"
-BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-
-needs_snarkjs = pytest.mark.skipif(not (BIN / "snarkjs").exists(),
-                                   reason="npm peers not installed: node_modules/.bin/snarkjs missing (run `make npm`)")
 pytestmark = [pytest.mark.npm, needs_snarkjs]
-
-
-def snarkjs(*args, cwd, check=True):
-    result = subprocess.run([str(BIN / "snarkjs"), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300)
-    if check:
-        assert result.returncode == 0, f"snarkjs {' '.join(map(str, args))} failed:\n{result.stdout}\n{result.stderr}"
-    return result
 
 
 def run(*args):
@@ -56,13 +44,7 @@ def ceremony(tmp_path_factory):
     d = tmp_path_factory.mktemp("zkey")
     for name in ("mul.r1cs", "mul.wtns"):
         shutil.copy(DATA / name, d / name)
-    snarkjs("powersoftau", "new", "bn128", "8", "pot0.ptau", cwd=d)
-    snarkjs("powersoftau", "contribute", "pot0.ptau", "pot1.ptau", "--name=t", "-e=entropy", cwd=d)
-    snarkjs("powersoftau", "prepare", "phase2", "pot1.ptau", "pot.ptau", cwd=d)
-    snarkjs("groth16", "setup", "mul.r1cs", "pot.ptau", "mul0.zkey", cwd=d)
-    snarkjs("zkey", "contribute", "mul0.zkey", "mul1.zkey", "--name=first", "-e=phase2 entropy", cwd=d)
-    snarkjs("zkey", "beacon", "mul1.zkey", "mul2.zkey", BEACON, "10", cwd=d)
-    snarkjs("zkey", "export", "verificationkey", "mul2.zkey", "vk.json", cwd=d)
+    ceremony_zkey(d, "mul.r1cs", "mul2.zkey", "vk.json", name="first", entropy="entropy")
     return d
 
 
