@@ -16,37 +16,34 @@ from zk import _numba_cache
 # Every kernel module imports this one: cached kernels load without numba's registry refresh.
 _numba_cache.install()
 
-ELEMENT = types.UniTuple(types.uint64, 4)
-ELEMENT2 = types.UniTuple(ELEMENT, 2)
+ELEMENT = types.UniTuple(types.uint64, 4)  # a prime-field element: four limbs, Montgomery form
 
 
-class PrimeFieldType(types.Type):
-    """``codegen`` names the arithmetic code generator; it is part of the type name because numba
-    keys cached kernels on their argument types, so a new generator recompiles every kernel
-    instead of loading old machine code."""
+class FieldType(types.Type):
+    """The numba type of a field. ``codegen`` names the arithmetic code generator; it is part of
+    the type name because numba keys cached kernels on their argument types, so a new generator
+    recompiles every kernel instead of loading old machine code."""
+
+    def __init__(self, kind: str, label: str, codegen: str):
+        self.label = label
+        self.codegen = codegen
+        super().__init__(name=f"{kind}[{label};{codegen}]")
+
+
+class PrimeFieldType(FieldType):
+    """Z/pZ; an element is an ``ELEMENT``."""
 
     def __init__(self, label: str, modulus: int, codegen: str = ""):
-        self.label = label
         self.modulus = modulus
-        self.codegen = codegen
-        super().__init__(name=f"PrimeField[{label};{codegen}]")
-
-    @property
-    def element(self):
-        return ELEMENT
+        super().__init__("PrimeField", label, codegen)
 
 
-class QuadraticFieldType(types.Type):
-    """F[u]/(u^2 + 1) over a prime field type (BN254's Fp2)."""
+class QuadraticFieldType(FieldType):
+    """F[u]/(u^2 + 1) over a prime field type (BN254's Fp2); an element is a pair of the base's."""
 
     def __init__(self, label: str, base: PrimeFieldType):
-        self.label = label
         self.base = base
-        super().__init__(name=f"QuadraticField[{label};{base.codegen}]")
-
-    @property
-    def element(self):
-        return ELEMENT2
+        super().__init__("QuadraticField", label, base.codegen)
 
 
 class FieldSpec:
