@@ -1,5 +1,8 @@
 """The numba field kernels against Python big-int maths, py_ecc (Fp2) and galois (Fr)."""
 import random
+import subprocess
+import sys
+import textwrap
 
 import galois
 import numpy as np
@@ -196,6 +199,24 @@ def test_array_kernels(F, p):
     assert A.from_array(F, out) == [a * (p - 7) % p for a in xs]
     assert A.from_array(F, np.array([A.total(F, x)], dtype=np.uint64)) == [sum(xs) % p]
     assert A.equal(F, x, x.copy()) and not A.equal(F, x, y)
+
+
+def test_elementwise_kernels_load_from_the_disk_cache_in_a_fresh_process():
+    # mul, add and sub are closures made by one factory: numba must still keep each on disk.
+    x = A.to_array(FR, [3, 4])
+    for kernel in (A.mul, A.add, A.sub):
+        kernel(FR, x, x, np.empty_like(x))  # compiled and saved here, or loaded: on disk either way
+    fresh_process = textwrap.dedent("""
+        import numpy as np
+        from zk.field import FR, arrays as A
+        x = A.to_array(FR, [3, 4])
+        for kernel in (A.mul, A.add, A.sub):
+            kernel(FR, x, x, np.empty_like(x))
+            assert not kernel.stats.cache_misses, (kernel.__name__, kernel.stats)
+            assert sum(kernel.stats.cache_hits.values()) == 1, (kernel.__name__, kernel.stats)
+    """)
+    done = subprocess.run([sys.executable, "-c", fresh_process], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def fload_first(arr):

@@ -88,22 +88,25 @@ def from_array(F: FieldSpec, arr: np.ndarray) -> list[int]:
     return raw_to_ints(out)
 
 
-@njit(cache=True)
-def mul(F, x, y, out):
-    for i in range(x.shape[0]):
-        fstore(F, out, i, fmul(F, fload(F, x, i), fload(F, y, i)))
+def _elementwise(op, name: str, doc: str):
+    """The array kernel ``name(F, x, y, out)``: out[i] = op(x[i], y[i]) (out may be x or y).
+
+    numba's disk cache names its files after the function's qualified name and keys them on the
+    closure's contents, so each kernel made here gets its own name and loads from the cache in a
+    fresh process like a kernel written out by hand."""
+
+    def kernel(F, x, y, out):
+        for i in range(x.shape[0]):
+            fstore(F, out, i, op(F, fload(F, x, i), fload(F, y, i)))
+
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__doc__ = doc
+    return njit(cache=True)(kernel)
 
 
-@njit(cache=True)
-def add(F, x, y, out):
-    for i in range(x.shape[0]):
-        fstore(F, out, i, fadd(F, fload(F, x, i), fload(F, y, i)))
-
-
-@njit(cache=True)
-def sub(F, x, y, out):
-    for i in range(x.shape[0]):
-        fstore(F, out, i, fsub(F, fload(F, x, i), fload(F, y, i)))
+mul = _elementwise(fmul, "mul", "out[i] = x[i] * y[i]")
+add = _elementwise(fadd, "add", "out[i] = x[i] + y[i]")
+sub = _elementwise(fsub, "sub", "out[i] = x[i] - y[i]")
 
 
 @njit(cache=True)
