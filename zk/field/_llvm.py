@@ -208,61 +208,52 @@ def _asm_block(builder, lines, constraints, args, n_outputs):
     return [builder.extract_value(result, i) for i in range(n_outputs)]
 
 
-# Operand numbering shared by both blocks: outputs $0-$3 t, $4 top, $5 lo, $6 hi, $7 rdx.
+# Operand numbering shared by every round: outputs $0-$3 t, $4 top, $5 lo, $6 hi, $7 rdx.
 _T, _TOP, _LO, _HI = ["$0", "$1", "$2", "$3"], "$4", "$5", "$6"
 _SCRATCH_OUTPUTS = ["=&r"] * 7 + ["={rdx}"]
 
 
-def _asm_first_round(builder, a, b0, table):
-    """t = (a * b0 + m*p) / 2^64 starting from t = 0. Inputs: $8 b0 (in rdx), $9-$12 a, $13 table."""
-    a_ops, table_op = ["$9", "$10", "$11", "$12"], "$13"
-    t = _T
-    lines = [
-        f"mulxq {a_ops[0]}, {t[0]}, {t[1]}",
-        f"mulxq {a_ops[1]}, {_LO}, {t[2]}",
-        f"addq {_LO}, {t[1]}",
-        f"mulxq {a_ops[2]}, {_LO}, {t[3]}",
-        f"adcq {_LO}, {t[2]}",
-        f"mulxq {a_ops[3]}, {_LO}, {_TOP}",
-        f"adcq {_LO}, {t[3]}",
-        f"adcq $$0, {_TOP}",
-    ] + _asm_reduce_step(t, _TOP, _LO, _HI, table_op)
-    constraints = _SCRATCH_OUTPUTS + ["7", "r", "r", "r", "r", "r", "~{flags}"]
-    out = _asm_block(builder, lines, constraints, [b0, *a, table], 8)
-    return out[1:5]
+def _asm_first_product(a_ops):
+    """t0..t3, top = a * rdx (t starts at 0: one carry chain)."""
+    high = [*_T[1:], _TOP]
+    lines = [f"mulxq {a_ops[0]}, {_T[0]}, {high[0]}"]
+    for j in range(1, LIMBS):
+        lines += [f"mulxq {a_ops[j]}, {_LO}, {high[j]}", f"{'adcq' if j > 1 else 'addq'} {_LO}, {_T[j]}"]
+    return lines + [f"adcq $$0, {_TOP}"]
 
 
-def _asm_next_round(builder, a, bi, t_in, table, last=False):
-    """t = (t + a * bi + m*p) / 2^64. Inputs: $8-$11 t (tied to $0-$3), $12 bi (in rdx), $13-$16 a,
-    $17 table. The last round also subtracts p when t >= p, into the four scratch registers: done
-    here rather than on i256 in IR, it avoids LLVM's movabs/mov shuffling (about 2 ns per product
-    in array loops)."""
-    a_ops, table_op = ["$13", "$14", "$15", "$16"], "$17"
-    t = _T
-    lines = [
-        f"xorq {_LO}, {_LO}",
-        f"mulxq {a_ops[0]}, {_LO}, {_HI}",
-        f"adoxq {_LO}, {t[0]}",
-        f"mulxq {a_ops[1]}, {_LO}, {_TOP}",
-        f"adcxq {_HI}, {t[1]}",
-        f"adoxq {_LO}, {t[1]}",
-        f"mulxq {a_ops[2]}, {_LO}, {_HI}",
-        f"adcxq {_TOP}, {t[2]}",
-        f"adoxq {_LO}, {t[2]}",
-        f"mulxq {a_ops[3]}, {_LO}, {_TOP}",
-        f"adcxq {_HI}, {t[3]}",
-        f"adoxq {_LO}, {t[3]}",
-        f"movq $$0, {_LO}",
-        f"adcxq {_LO}, {_TOP}",
-        f"adoxq {_LO}, {_TOP}",
-    ] + _asm_reduce_step(t, _TOP, _LO, _HI, table_op)
-    value, result = [t[1], t[2], t[3], _TOP], [t[0], _LO, _HI, "%rdx"]
+def _asm_accumulate_product(a_ops):
+    """t0..t3, top = t + a * rdx: low words of the products on the OF chain (adox), high words on
+    the CF chain (adcx), the two running side by side."""
+    high = [_HI, _TOP] * (LIMBS // 2)
+    lines = [f"xorq {_LO}, {_LO}"]
+    for j in range(LIMBS):
+        lines.append(f"mulxq {a_ops[j]}, {_LO}, {high[j]}")
+        if j:
+            lines.append(f"adcxq {high[j - 1]}, {_T[j]}")
+        lines.append(f"adoxq {_LO}, {_T[j]}")
+    return lines + [f"movq $$0, {_LO}", f"adcxq {_LO}, {_TOP}", f"adoxq {_LO}, {_TOP}"]
+
+
+def _asm_round(builder, a, bi, t_in, table, last=False):
+    """One CIOS round, t = (t + a * bi + m*p) / 2^64; ``t_in`` is None in the first round (t = 0).
+    Inputs after the outputs: t tied to $0-$3 (not in the first round), bi (in rdx), a, table.
+    The last round also subtracts p when t >= p, into the four scratch registers: done here rather
+    than on i256 in IR, it avoids LLVM's movabs/mov shuffling (about 2 ns per product in array
+    loops)."""
+    tied = [] if t_in is None else ["0", "1", "2", "3"]
+    first_input = len(_SCRATCH_OUTPUTS) + len(tied) + 1  # a's first operand, after bi
+    a_ops = [f"${first_input + j}" for j in range(LIMBS)]
+    table_op = f"${first_input + LIMBS}"
+    lines = _asm_first_product(a_ops) if t_in is None else _asm_accumulate_product(a_ops)
+    lines += _asm_reduce_step(_T, _TOP, _LO, _HI, table_op)
+    value, result = [*_T[1:], _TOP], [_T[0], _LO, _HI, "%rdx"]
     if last:
         for j in range(LIMBS):
             lines += [f"movq {value[j]}, {result[j]}", f"{'sbbq' if j else 'subq'} {8 * j}({table_op}), {result[j]}"]
         lines += [f"cmovcq {value[j]}, {result[j]}" for j in range(LIMBS)]  # borrow: t < p already
-    constraints = _SCRATCH_OUTPUTS + ["0", "1", "2", "3", "7", "r", "r", "r", "r", "r", "~{flags}"]
-    out = _asm_block(builder, lines, constraints, [*t_in, bi, *a, table], 8)
+    constraints = _SCRATCH_OUTPUTS + tied + ["7"] + ["r"] * (LIMBS + 1) + ["~{flags}"]
+    out = _asm_block(builder, lines, constraints, [*(t_in or []), bi, *a, table], len(_SCRATCH_OUTPUTS))
     return [out[0], out[5], out[6], out[7]] if last else out[1:5]
 
 
@@ -270,9 +261,9 @@ def _emit_mont_mul_asm(builder: ir.IRBuilder, a: list, b: list, modulus: int) ->
     """The same CIOS as _emit_mont_mul_ir (same no-carry condition, result < 2p before the final
     conditional subtraction)."""
     table = _mont_table(builder, modulus)
-    t = _asm_first_round(builder, a, b[0], table)
-    for i in range(1, LIMBS):
-        t = _asm_next_round(builder, a, b[i], t, table, last=i == LIMBS - 1)
+    t = None
+    for i in range(LIMBS):
+        t = _asm_round(builder, a, b[i], t, table, last=i == LIMBS - 1)
     return t
 
 
