@@ -105,6 +105,20 @@ def test_scalars_may_be_fr_or_numpy_integers():
     assert G2_GEN * np.uint64(7) == G2_GEN * 7 and np.int64(-2) * G1_GEN == -(G1_GEN * 2)
 
 
+def test_coordinates_are_field_elements_ints_or_prime_subfield_elements():
+    assert G1Point(1, 2) == G1Point(Fp(1), Fp(2)) == G1_GEN
+    x, y = G2_GEN.x, G2_GEN.y
+    assert G2Point((x.c0.value, x.c1.value), (y.c0.value, y.c1.value)) == G2_GEN
+    lifted = G2Point(5, Fp(7), check=False)
+    assert (lifted.x, lifted.y) == (Fp2(5), Fp2(7))
+    for bad in (True, 1.0, Fr(1), Fp2(1), (1, 2)):
+        with pytest.raises(TypeError, match="G1 coordinates"):
+            G1Point(bad, 2, check=False)
+    for bad in (True, 1.0, Fr(1), (1, 2, 3), "1"):
+        with pytest.raises(TypeError, match="G2 coordinates"):
+            G2Point(bad, 2, check=False)
+
+
 def test_mixed_type_operations_are_refused():
     with pytest.raises(TypeError):
         G1_GEN + G2_GEN

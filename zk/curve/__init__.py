@@ -8,33 +8,9 @@
 - :mod:`zk.curve.encoding`: byte encodings (Ethereum uncompressed, gnark-style compressed);
   snarkjs's JSON points are a file format (:mod:`zk.formats.snarkjs`).
 """
+from . import points
 from .errors import CurveError, PointEncodingError
 from .groups import G1, G2, CurveGroup
-from .points import (
-    G1Point,
-    G2Point,
-    from_py_ecc,
-    g1_from_array,
-    g1_to_array,
-    g2_from_array,
-    g2_to_array,
-    multi_scalar_mul_each,
-    to_py_ecc,
-)
+from .points import *  # noqa: F403  (the names points.__all__ lists, stated there once)
 
-__all__ = [
-    "G1",
-    "G2",
-    "CurveGroup",
-    "CurveError",
-    "PointEncodingError",
-    "G1Point",
-    "G2Point",
-    "from_py_ecc",
-    "g1_from_array",
-    "g1_to_array",
-    "g2_from_array",
-    "g2_to_array",
-    "multi_scalar_mul_each",
-    "to_py_ecc",
-]
+__all__ = ["G1", "G2", "CurveGroup", "CurveError", "PointEncodingError", *points.__all__]

@@ -25,12 +25,15 @@ _SCALAR_CHUNK_BITS = 255  # the kernel takes scalars below 2^256
 
 
 class _AffinePoint:
+    """An affine point of the group a subclass names in its class keywords: ``name``, the
+    coordinate ``field`` (an element type), the curve's ``b`` and the kernels' field
+    ``descriptor``."""
+
     __slots__ = ("x", "y", "_infinity")
 
-    field: type = Fp
-    b = B_G1
-    descriptor = FP
-    name = "G"
+    def __init_subclass__(cls, *, name: str, field: type, b, descriptor, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.name, cls.field, cls.b, cls.descriptor = name, field, b, descriptor
 
     def __init__(self, x, y, *, check: bool = True):
         self.x = self._coerce(x)
@@ -43,7 +46,13 @@ class _AffinePoint:
 
     @classmethod
     def _coerce(cls, value):
-        raise NotImplementedError
+        """A coordinate: an element of the field, or an int or Fp element (the prime subfield of
+        both groups' fields) lifted into it; never a bool."""
+        if isinstance(value, cls.field):
+            return value
+        if isinstance(value, (int, Fp)) and not isinstance(value, bool):
+            return cls.field(value)
+        raise TypeError(f"{cls.name} coordinates are {cls.field.__name__}, Fp or int, got {type(value).__name__}")
 
     @classmethod
     def infinity(cls):
@@ -138,22 +147,10 @@ class _AffinePoint:
         return f"{type(self).__name__}({self.x!r}, {self.y!r})"
 
 
-class G1Point(_AffinePoint):
+class G1Point(_AffinePoint, name="G1", field=Fp, b=B_G1, descriptor=FP):
     """A point of G1 = E(Fp), y^2 = x^3 + 3 (cofactor 1: every curve point is in the group)."""
 
     __slots__ = ()
-    field = Fp
-    b = B_G1
-    descriptor = FP
-    name = "G1"
-
-    @classmethod
-    def _coerce(cls, value):
-        if isinstance(value, Fp):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            return Fp(value)
-        raise TypeError(f"G1 coordinates are Fp or int, got {type(value).__name__}")
 
     @classmethod
     def generator(cls) -> "G1Point":
@@ -161,28 +158,21 @@ class G1Point(_AffinePoint):
         return cls._unchecked(*G1_GENERATOR)
 
 
-class G2Point(_AffinePoint):
+class G2Point(_AffinePoint, name="G2", field=Fp2, b=B_G2, descriptor=FP2):
     """A point of G2, the order-r subgroup of the twist E'(Fp2): y^2 = x^3 + 3/(9+u).
 
     ``G2Point(x, y)`` checks the curve and the subgroup; pass ``check=False`` only for points you
-    know are valid (or, in tests, to build invalid ones on purpose).
+    know are valid (or, in tests, to build invalid ones on purpose). A coordinate may also be
+    given as its pair (c0, c1).
     """
 
     __slots__ = ()
-    field = Fp2
-    b = B_G2
-    descriptor = FP2
-    name = "G2"
 
     @classmethod
     def _coerce(cls, value):
-        if isinstance(value, Fp2):
-            return value
         if isinstance(value, tuple) and len(value) == 2:
             return Fp2(*value)
-        if isinstance(value, (int, Fp)) and not isinstance(value, bool):
-            return Fp2(value)
-        raise TypeError(f"G2 coordinates are Fp2 or (c0, c1), got {type(value).__name__}")
+        return super()._coerce(value)
 
     def _validate(self):
         super()._validate()
