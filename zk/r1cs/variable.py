@@ -6,6 +6,19 @@ from zk.r1cs.field import R
 ONE_WIRE = 0
 
 
+def _delegated(api_method: str):
+    """The operator and its reflected form, both handed to the API that made the variable, which
+    knows whether the operation is free (a new linear combination) or allocates a constraint."""
+
+    def operator(self, other):
+        return getattr(self.api, api_method)(self, other)
+
+    def reflected(self, other):
+        return getattr(self.api, api_method)(other, self)
+
+    return operator, reflected
+
+
 class Variable:
     """A linear combination sum(coeff * wire). Adding and scaling are free; multiplying two
     non-constant variables allocates a constraint through the API that created them."""
@@ -34,35 +47,16 @@ class Variable:
 
     __le__ = __gt__ = __ge__ = __lt__
 
-    def __add__(self, other):
-        return self.api.add(self, other)
-
-    def __radd__(self, other):
-        return self.api.add(other, self)
-
-    def __sub__(self, other):
-        return self.api.sub(self, other)
-
-    def __rsub__(self, other):
-        return self.api.sub(other, self)
-
     def __neg__(self):
         return self.api.neg(self)
 
     def __pos__(self):
         return self
 
-    def __mul__(self, other):
-        return self.api.mul(self, other)
-
-    def __rmul__(self, other):
-        return self.api.mul(other, self)
-
-    def __truediv__(self, other):
-        return self.api.div(self, other)
-
-    def __rtruediv__(self, other):
-        return self.api.div(other, self)
+    __add__, __radd__ = _delegated("add")
+    __sub__, __rsub__ = _delegated("sub")
+    __mul__, __rmul__ = _delegated("mul")
+    __truediv__, __rtruediv__ = _delegated("div")
 
     def __pow__(self, exponent):
         if not isinstance(exponent, int) or exponent < 1:
