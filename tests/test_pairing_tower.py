@@ -15,19 +15,7 @@ from zk.pairing import Fp12
 from zk.field import bn254
 from zk.pairing import constants as C
 from zk.pairing.final_exp import cyclotomic_exp_by_x
-from zk.pairing.tower import (
-    fp12_conj,
-    fp12_cyclotomic_sqr,
-    fp12_frobenius,
-    fp12_frobenius2,
-    fp12_frobenius3,
-    fp12_inv,
-    fp12_load,
-    fp12_mul,
-    fp12_mul_034,
-    fp12_sqr,
-    fp12_store,
-)
+from zk.pairing import tower
 
 OPS = ["mul", "sqr", "inv", "conj", "frob", "frob2", "frob3", "cyclo_sqr", "mul_034", "exp_by_x"]
 
@@ -35,29 +23,29 @@ OPS = ["mul", "sqr", "inv", "conj", "frob", "frob2", "frob3", "cyclo_sqr", "mul_
 @njit(cache=True)
 def _tower_op(F, code, a_arr, b_arr, out):
     # One kernel for every operation: each separate test kernel would link the tower again.
-    a = fp12_load(F, a_arr, 0)
-    b = fp12_load(F, b_arr, 0)
+    a = tower.fp12_load(F, a_arr, 0)
+    b = tower.fp12_load(F, b_arr, 0)
     if code == 0:
-        r = fp12_mul(F, a, b)
+        r = tower.fp12_mul(F, a, b)
     elif code == 1:
-        r = fp12_sqr(F, a)
+        r = tower.fp12_sqr(F, a)
     elif code == 2:
-        r = fp12_inv(F, a)
+        r = tower.fp12_inv(F, a)
     elif code == 3:
-        r = fp12_conj(F, a)
+        r = tower.fp12_conj(F, a)
     elif code == 4:
-        r = fp12_frobenius(F, a)
+        r = tower.fp12_frobenius(F, a)
     elif code == 5:
-        r = fp12_frobenius2(F, a)
+        r = tower.fp12_frobenius2(F, a)
     elif code == 6:
-        r = fp12_frobenius3(F, a)
+        r = tower.fp12_frobenius3(F, a)
     elif code == 7:
-        r = fp12_cyclotomic_sqr(F, a)
+        r = tower.fp12_cyclotomic_sqr(F, a)
     elif code == 8:
-        r = fp12_mul_034(F, a, b[0][0], b[1][0], b[1][1])  # b's coefficients of 1, w, v w
+        r = tower.fp12_mul_034(F, a, b[0][0], b[1][0], b[1][1])  # b's coefficients of 1, w, v w
     else:
         r = cyclotomic_exp_by_x(F, a)
-    fp12_store(F, out, 0, r)
+    tower.fp12_store(F, out, 0, r)
 
 
 def run(op, a, b=None):
