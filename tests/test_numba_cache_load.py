@@ -40,3 +40,51 @@ def test_cached_kernels_load_without_the_registry_refresh():
     assert _probe() == "no-linalg"
     # numba's own loader refreshes the registries (numba.np.linalg among them): the probe can fail.
     assert _probe(ZK_NUMBA_FULL_REFRESH="1") == "linalg"
+
+
+def test_elf_symbol_names_are_the_bitcode_names():
+    # What the loader reads from the object code instead of parsing the bitcode: the same names.
+    import llvmlite.binding as ll
+
+    from zk._numba_cache import elf_defined_symbols
+
+    values = field_arrays.to_array(FR, [3, 5, 7])
+    assert field_arrays.from_array(FR, values) == [3, 5, 7]
+    for kernel in (field_arrays.to_montgomery_rows, field_arrays.from_montgomery_rows):
+        library = next(iter(kernel.overloads.values())).library
+        name, kind, (object_code, bitcode) = library.serialize_using_object_code()
+        module = ll.parse_bitcode(bitcode)
+        from_bitcode = {g.name for group in (module.functions, module.global_variables) for g in group
+                        if not g.is_declaration}
+        assert from_bitcode and elf_defined_symbols(object_code) == from_bitcode
+    assert elf_defined_symbols(b"\xcf\xfa\xed\xfe" + bytes(60)) is None  # Mach-O: numba's own path
+
+
+LINK_PROBE = r"""
+import numpy as np
+from numba import njit
+from zk.field import FR
+from zk.field import arrays as field_arrays
+values = field_arrays.to_array(FR, [3, 5, 7])          # to_montgomery_rows, from the cache
+library = next(iter(field_arrays.to_montgomery_rows.overloads.values())).library
+assert "_zk_shared_bitcode" in vars(library), "loaded without the lazy bitcode"
+
+@njit  # not cached: compiled here, linked against the library loaded above
+def twice(F, raw, out):
+    field_arrays.to_montgomery_rows(F, raw, out)
+    field_arrays.to_montgomery_rows(F, raw, out)
+
+out = np.empty_like(values)
+twice(FR, field_arrays.ints_to_raw([3, 5, 7]), out)
+assert field_arrays.from_array(FR, out) == [3, 5, 7]
+assert "_zk_shared_bitcode" not in vars(library)          # parsed when the compiler needed it
+print("linked")
+"""
+
+
+def test_a_new_kernel_links_against_a_lazily_loaded_one():
+    values = field_arrays.to_array(FR, [3, 5, 7])  # compiled (or loaded) here: cached for the probe
+    assert field_arrays.from_array(FR, values) == [3, 5, 7]
+    done = subprocess.run([sys.executable, "-c", LINK_PROBE], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "linked"
