@@ -14,6 +14,7 @@ import numpy as np
 
 from zk.field import FP, FP2, R, Fp, Fp2, Fr
 from zk.field import arrays as field_arrays
+from zk.field.spec import FieldSpec
 
 from . import kernels as curve_kernels
 from .constants import B_G1, B_G2, G1_GENERATOR, G2_GENERATOR
@@ -30,6 +31,10 @@ class _AffinePoint:
     ``descriptor``."""
 
     __slots__ = ("x", "y", "_infinity")
+    name: str
+    field: type
+    b: Fp | Fp2
+    descriptor: FieldSpec
 
     def __init_subclass__(cls, *, name: str, field: type, b, descriptor, **kwargs):
         super().__init_subclass__(**kwargs)

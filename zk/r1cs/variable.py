@@ -10,13 +10,13 @@ def _delegated(api_method: str):
     """The operator and its reflected form, both handed to the API that made the variable, which
     knows whether the operation is free (a new linear combination) or allocates a constraint."""
 
-    def operator(self, other):
+    def forward(self, other):
         return getattr(self.api, api_method)(self, other)
 
     def reflected(self, other):
         return getattr(self.api, api_method)(other, self)
 
-    return operator, reflected
+    return forward, reflected
 
 
 class Variable:
