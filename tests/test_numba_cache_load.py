@@ -21,7 +21,8 @@ values = field_arrays.to_array(FR, [3, 5, 7])
 assert field_arrays.from_array(FR, values) == [3, 5, 7]
 g = G2Point.generator()
 assert msm_g2([g, g * 2], [3, 4], check=False) == g * 11     # a parallel kernel, G2 split
-print("linalg" if "numba.np.linalg" in sys.modules else "no-linalg")
+print(("linalg" if "numba.np.linalg" in sys.modules else "no-linalg")
+      + (" numpy.ma" if "numpy.ma" in sys.modules else ""))
 """
 
 
@@ -38,8 +39,28 @@ def test_cached_kernels_load_without_the_registry_refresh():
     g = G2Point.generator()
     assert msm_g2([g, g * 2], scalars_from_ints([3, 4]), check=False) == g * 11
     assert _probe() == "no-linalg"
-    # numba's own loader refreshes the registries (numba.np.linalg among them): the probe can fail.
-    assert _probe(ZK_NUMBA_FULL_REFRESH="1") == "linalg"
+    # numba's own loader refreshes the registries (numba.np.linalg among them), and its typeof of
+    # an array imports numpy.ma: the probe can fail.
+    assert _probe(ZK_NUMBA_FULL_REFRESH="1") == "linalg numpy.ma"
+
+
+def test_arrays_are_typed_as_numba_types_them():
+    # zk._numba_cache types exact ndarrays without asking numpy.ma; the types are numba's own.
+    import numpy as np
+    import pytest
+    from numba import typeof
+    from numba.core.errors import NumbaTypeError
+    from numba.core.typing.typeof import typeof_impl
+
+    ours = typeof_impl.dispatch(np.ndarray)
+    numbas = getattr(ours, "__wrapped__", ours)
+    readonly = np.zeros((2, 4), dtype=np.uint64)
+    readonly.flags.writeable = False
+    for arr in (np.zeros((3, 4), dtype=np.uint64), np.zeros((4, 3), dtype=np.uint64).T, np.zeros(5)[::2],
+                readonly, np.zeros((2, 3, 2, 4), dtype=np.uint64)):
+        assert typeof(arr) == numbas(arr, None)
+    with pytest.raises(NumbaTypeError, match="MaskedArray"):
+        typeof(np.ma.masked_array([1, 2]))
 
 
 def test_elf_symbol_names_are_the_bitcode_names():

@@ -62,8 +62,39 @@ def install() -> bool:
     load_overload.__wrapped__ = original
     cache_cls.load_overload = load_overload
     _install_lazy_bitcode()
+    _install_plain_ndarray_typeof()
     _installed = True
     return True
+
+
+def _install_plain_ndarray_typeof() -> None:
+    """numba types an array argument (the first call of a kernel per array type) by first asking
+    whether it is a ``numpy.ma.MaskedArray``, and numpy 2 imports ``numpy.ma`` on that first
+    access: 0.05 s of CPU in every process for a module no kernel uses. An exact ``ndarray`` is no
+    MaskedArray, so it is typed here without the question; subclasses keep numba's function."""
+    import numpy as np
+    from numba.core import types
+    from numba.core.errors import NumbaNotImplementedError, NumbaValueError
+    from numba.core.typing import typeof as numba_typeof
+    from numba.np import numpy_support
+
+    original = getattr(numba_typeof, "_typeof_ndarray", None)
+    expected = {"ma", "MaskedArray", "from_dtype", "map_layout", "Array", "flags", "writeable"}
+    if original is None or not expected <= set(original.__code__.co_names) \
+            or numba_typeof.typeof_impl.dispatch(np.ndarray) is not original:
+        return
+
+    def typeof_ndarray(val, c):
+        if type(val) is not np.ndarray:
+            return original(val, c)
+        try:
+            dtype = numpy_support.from_dtype(val.dtype)
+        except NumbaNotImplementedError:
+            raise NumbaValueError(f"Unsupported array dtype: {val.dtype}") from None
+        return types.Array(dtype, val.ndim, numpy_support.map_layout(val), readonly=not val.flags.writeable)
+
+    typeof_ndarray.__wrapped__ = original
+    numba_typeof.typeof_impl.register(np.ndarray)(typeof_ndarray)
 
 
 def elf_defined_symbols(object_code: bytes) -> set[str] | None:
