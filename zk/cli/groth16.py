@@ -14,6 +14,7 @@ Keys, proofs and public signals are snarkjs-compatible JSON; the proving key is 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import time
 
@@ -56,6 +57,23 @@ def _read_witness(path: str):
 
     with _refusals(path):
         return read_witness(path)
+
+
+@contextlib.contextmanager
+def _start_up():
+    """Around a command's imports: numpy, numba and zk's modules create about a million objects
+    that live as long as the process, and the cyclic garbage collector's full passes over them
+    while the imports run cost `zk verify` several hundredths of a second of CPU. So the collector
+    is off while they load, and they are then moved out of its reach (``gc.freeze``); objects
+    made after that are collected as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager
@@ -120,11 +138,12 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
     if server is not None:
         _prove_on_server(server, proving_key, witness, proof_path, public_path, verbose)
         return
-    from zk.cli.zkey import is_zkey, load_zkey_for_proving
-    from zk.formats import keyfile
-    from zk.formats.snarkjs import dumps, proof_to_json, public_to_json
-    from zk.formats.zkey import atomic_write
-    from zk.groth16 import prove
+    with _start_up():
+        from zk.cli.zkey import is_zkey, load_zkey_for_proving
+        from zk.formats import keyfile
+        from zk.formats.snarkjs import dumps, proof_to_json, public_to_json
+        from zk.formats.zkey import atomic_write
+        from zk.groth16 import prove
 
     stages = _Stages(verbose)
     with _refusals(proof_path):
@@ -187,8 +206,9 @@ def verify_command(ctx: click.Context, vkey_path: str, public_path: str, proof_p
     """Verify a Groth16 proof (snarkjs JSON files). Exit status 0: valid; 1: invalid; 2: bad input.
 
     Also available as `zk verify`."""
-    from zk.formats.snarkjs import read_proof, read_public, read_vkey
-    from zk.groth16 import verify
+    with _start_up():
+        from zk.formats.snarkjs import read_proof, read_public, read_vkey
+        from zk.groth16 import verify
 
     start = time.perf_counter()
     try:

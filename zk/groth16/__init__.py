@@ -12,12 +12,14 @@ from zk._lazy import lazy_attributes
 
 from .data import Groth16Error, InvalidInput, InvalidKey, Proof
 from .keys import ProvingKey, VerifyingKey
-from .prove import WitnessMismatch, prove
-from .qap import Matrix, QAPError, R1CSMatrices, UnsatisfiedWitness
 
-# setup and verify load on first use (PEP 562): `zk prove` needs neither, and their modules
-# (the pairing's kernels among them) cost start-up time in every process that imports this one.
-_LAZY = {"setup": "setup", "verify": "verify", "verify_batch": "verify"}
+# The protocol steps load on first use (PEP 562): each command needs one of them, and their
+# modules (numba dispatchers, the MSM and NTT packages, the pairing's kernels) cost start-up time
+# in every process that imports this one: `zk prove` needs neither setup nor verify, `zk verify`
+# (and reading snarkjs JSON) neither the QAP nor the prover.
+_LAZY = {"setup": "setup", "verify": "verify", "verify_batch": "verify", "prove": "prove",
+         "WitnessMismatch": "prove", "Matrix": "qap", "QAPError": "qap", "R1CSMatrices": "qap",
+         "UnsatisfiedWitness": "qap"}
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -10,7 +11,9 @@ from zk.field import FP, FR
 from zk.field.arrays import first_non_canonical
 
 from .data import InvalidInput, InvalidKey, require_g1, require_g2
-from .qap import R1CSMatrices
+
+if TYPE_CHECKING:  # a verifier needs no QAP module (its import creates the QAP's kernels)
+    from .qap import R1CSMatrices
 
 
 def _require_finite(point, what: str) -> None:
