@@ -336,3 +336,61 @@ def test_proof_satisfies_the_equation_under_py_ecc(cube):
     assert product([(-proof.a, proof.b)] + rhs) == bn.FQ12.one()
     assert product([(-proof.a, proof.b), (vk.alpha_g1, vk.beta_g2), (x + G1Point.generator(), vk.gamma_g2),
                     (proof.c, vk.delta_g2)]) != bn.FQ12.one()
+
+
+def _public_term(ic, xs):
+    acc = ic[0]
+    for point, x in zip(ic[1:], xs):
+        acc = acc + point * x
+    return acc
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.sampled_from([0, 1, 2, R - 1, R - 2, 2**128 + 3, 12345678901234567890123]) | st.integers(0, R - 1),
+                min_size=0, max_size=4), st.integers(1, R - 1))
+def test_verifier_kernel_forms_the_public_term_as_python_does(xs, seed):
+    """The verifier's one kernel computes IC_0 + sum x_i IC_i itself: with every G2 point the
+    generator, e(-A, G) e(alpha, G) e(X, G) e(C, G) == 1 exactly when A = alpha + X + C, so the
+    check passes for X from Python's group law and fails for X + G1."""
+    from zk.curve import g1_to_array, g2_to_array
+    from zk.pairing.kernels import groth16_check_arrays
+
+    g = G1Point.generator()
+    ic = [g * ((seed * (i + 7)) % R or 1) for i in range(len(xs) + 1)]
+    alpha, c = g * (seed % R), g * ((seed * seed) % R)
+    g2 = g2_to_array([G2Point.generator()] * 4)
+    raw = A.ints_to_raw(xs)
+    for offset, expected in ((G1Point.infinity(), True), (g, False)):
+        a = alpha + _public_term(ic, xs) + offset + c
+        assert groth16_check_arrays(g1_to_array([-a, alpha, c, *ic]), g2, raw) is expected
+
+
+def test_many_public_inputs_take_the_msm_path(mixed, monkeypatch):
+    # Above IC_IN_KERNEL_MAX inputs an MSM forms the public term: both paths give the same answers.
+    import importlib
+
+    verify_module = importlib.import_module("zk.groth16.verify")
+    cs, pk, vk = mixed
+    proof, public = prove(pk, cs.solve(_mixed_inputs()))
+    for limit in (verify_module.IC_IN_KERNEL_MAX, 0):
+        monkeypatch.setattr(verify_module, "IC_IN_KERNEL_MAX", limit)
+        assert verify(vk, public, proof)
+        assert not verify(vk, [public[0], public[1], (public[2] + 1) % R], proof)
+
+
+def test_a_directly_imported_step_module_leaves_the_package_names_functions():
+    # zk.groth16 loads prove/setup/verify on first use; importing their modules by name must not
+    # put the modules where the functions are (the import system sets that package attribute).
+    import subprocess
+    import sys
+
+    code = ("import sys, zk.groth16 as g\n"
+            "assert not {'zk.groth16.prove', 'zk.groth16.qap', 'zk.msm', 'zk.poly'} & set(sys.modules)\n"
+            "import zk.groth16.prove, zk.groth16.verify\n"
+            "from zk.groth16.setup import _keys\n"
+            "assert all(callable(getattr(g, n)) and not isinstance(getattr(g, n), type(sys)) "
+            "for n in ('prove', 'setup', 'verify'))\n"
+            "from zk.groth16 import prove, verify_batch, QAPError\n"
+            "assert prove is g.prove and QAPError.__module__ == 'zk.groth16.qap'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

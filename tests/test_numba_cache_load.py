@@ -63,30 +63,29 @@ def test_arrays_are_typed_as_numba_types_them():
         typeof(np.ma.masked_array([1, 2]))
 
 
-def test_elf_symbol_names_are_the_bitcode_names():
-    # What the loader reads from the object code instead of parsing the bitcode: the same names.
-    import llvmlite.binding as ll
-
-    from zk._numba_cache import elf_defined_symbols
-
-    values = field_arrays.to_array(FR, [3, 5, 7])
-    assert field_arrays.from_array(FR, values) == [3, 5, 7]
-    for kernel in (field_arrays.to_montgomery_rows, field_arrays.from_montgomery_rows):
-        library = next(iter(kernel.overloads.values())).library
-        name, kind, (object_code, bitcode) = library.serialize_using_object_code()
-        module = ll.parse_bitcode(bitcode)
-        from_bitcode = {g.name for group in (module.functions, module.global_variables) for g in group
-                        if not g.is_declaration}
-        assert from_bitcode and elf_defined_symbols(object_code) == from_bitcode
-    assert elf_defined_symbols(b"\xcf\xfa\xed\xfe" + bytes(60)) is None  # Mach-O: numba's own path
-
-
 LINK_PROBE = r"""
+import llvmlite.binding as ll
 import numpy as np
 from numba import njit
+from numba.core.codegen import CPUCodeLibrary
+import zk._numba_cache
 from zk.field import FR
 from zk.field import arrays as field_arrays
+
+# The names the loader reads from the object code are the ones numba reads from the bitcode.
+states = []
+lazy = CPUCodeLibrary._unserialize.__func__
+CPUCodeLibrary._unserialize = classmethod(lambda cls, codegen, state: states.append(state) or lazy(cls, codegen, state))
 values = field_arrays.to_array(FR, [3, 5, 7])          # to_montgomery_rows, from the cache
+assert field_arrays.from_array(FR, values) == [3, 5, 7]
+CPUCodeLibrary._unserialize = classmethod(lazy)
+assert len(states) == 2 and all(kind == "object" for _, kind, _ in states)
+for _, _, (object_code, bitcode) in states:
+    module = ll.parse_bitcode(bitcode)
+    names = {g.name for group in (module.functions, module.global_variables) for g in group if not g.is_declaration}
+    assert names and zk._numba_cache.elf_defined_symbols(object_code) == names
+assert zk._numba_cache.elf_defined_symbols(b"\xcf\xfa\xed\xfe" + bytes(60)) is None  # Mach-O: numba's own path
+
 library = next(iter(field_arrays.to_montgomery_rows.overloads.values())).library
 assert "_zk_shared_bitcode" in vars(library), "loaded without the lazy bitcode"
 
@@ -104,6 +103,8 @@ print("linked")
 
 
 def test_a_new_kernel_links_against_a_lazily_loaded_one():
+    """In a fresh process: the symbol names come from the ELF object as they would from the
+    bitcode, and a kernel compiled there links against one loaded without its bitcode."""
     values = field_arrays.to_array(FR, [3, 5, 7])  # compiled (or loaded) here: cached for the probe
     assert field_arrays.from_array(FR, values) == [3, 5, 7]
     done = subprocess.run([sys.executable, "-c", LINK_PROBE], capture_output=True, text=True)

@@ -3,12 +3,26 @@ otherwise pull heavy modules into every process that imports them (numba, the pa
 
     __getattr__, __dir__ = lazy_attributes(__name__, {"setup": "setup", "verify": "verify"})
 
+A name that is also its home's module name (``zk.groth16.prove``, the function, lives in
+``zk.groth16.prove``, the module) keeps naming the function even when the submodule is imported
+directly (``from zk.groth16.prove import query_sums``): the import system then sets the package
+attribute to the submodule, and the package's module class puts the function there instead.
+
 Imports nothing of zk: any package may use it.
 """
 from __future__ import annotations
 
 import importlib
 import sys
+import types
+
+
+class _LazyPackage(types.ModuleType):
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, types.ModuleType) and name in self.__dict__.get("_lazy_same_named", ()) \
+                and value.__name__ == f"{self.__name__}.{name}":
+            value = getattr(value, name, value)
+        super().__setattr__(name, value)
 
 
 def lazy_attributes(package: str, homes: dict[str, str]):
@@ -28,4 +42,9 @@ def lazy_attributes(package: str, homes: dict[str, str]):
         module = sys.modules[package]
         return sorted(set(vars(module)) | set(getattr(module, "__all__", ())))
 
+    same_named = frozenset(name for name, home in homes.items() if name == home)
+    module = sys.modules.get(package)
+    if same_named and module is not None and type(module) is types.ModuleType:
+        module.__dict__["_lazy_same_named"] = same_named
+        module.__class__ = _LazyPackage
     return __getattr__, __dir__

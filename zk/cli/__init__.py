@@ -106,6 +106,16 @@ FAST_HOMES = {
 }
 
 
+_whole_process = False
+
+
+def whole_process() -> bool:
+    """True when this process is a FAST_HOMES command started by :func:`main`, which ends it with
+    :func:`_exit_now`: the command may then make process-wide choices (the garbage collector's
+    settings) that a program calling it in-process must not get."""
+    return _whole_process
+
+
 def register_for(args: list[str]) -> bool:
     """Attach the commands ``args`` (the command line after ``zk``) can reach: its command's
     modules when :data:`FAST_HOMES` names them (then True), else everything (False)."""
@@ -145,7 +155,8 @@ def _exit_now(code) -> None:
 
 
 def main() -> None:
-    fast = register_for(sys.argv[1:])
+    global _whole_process
+    fast = _whole_process = register_for(sys.argv[1:])
     try:
         cli(standalone_mode=True)
     except KeyboardInterrupt:

@@ -61,19 +61,24 @@ def _read_witness(path: str):
 
 @contextlib.contextmanager
 def _start_up():
-    """Around a command's imports: numpy, numba and zk's modules create about a million objects
-    that live as long as the process, and the cyclic garbage collector's full passes over them
-    while the imports run cost `zk verify` several hundredths of a second of CPU. So the collector
-    is off while they load, and they are then moved out of its reach (``gc.freeze``); objects
-    made after that are collected as usual."""
-    enabled = gc.isenabled()
+    """Around a command's imports, in a process of its own (``zk.cli.main``): numpy, numba and
+    zk's modules create about a million objects that live as long as the process, and the cyclic
+    garbage collector's full passes over them while the imports run cost `zk verify` several
+    hundredths of a second of CPU. So the collector is off while they load, and they are then
+    moved out of its reach (``gc.freeze``); objects made after that are collected as usual. A
+    command run inside another program (tests, click's runner) leaves that program's collector
+    alone."""
+    from zk.cli import whole_process
+
+    if not whole_process() or not gc.isenabled():
+        yield
+        return
     gc.disable()
     try:
         yield
     finally:
         gc.freeze()
-        if enabled:
-            gc.enable()
+        gc.enable()
 
 
 @contextlib.contextmanager

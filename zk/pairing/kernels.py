@@ -13,7 +13,8 @@ from zk.field import FP2
 
 from .final_exp import final_exponentiation
 from .miller import miller_loop
-from zk.curve.kernels import montgomery_limbs
+from zk.curve.kernels import (affine_to_jac, jac_add, jac_scalar_mul, jac_to_affine, load_affine, montgomery_limbs,
+                              store_affine)
 from .tower import fp12_inv, fp12_load, fp12_store
 
 
@@ -21,25 +22,50 @@ MODE_MILLER_LOOP = 0
 MODE_FINAL_EXPONENTIATION = 1
 MODE_PAIRING = 2
 MODE_INVERSE = 3
+MODE_GROTH16 = 4
+# Rows of the G1 array in MODE_GROTH16: -A, alpha, C, then IC_0 .. IC_n.
+GROTH16_IC_ROW = 3
 
 
 @njit(cache=True)
-def _pairing_kernel(F, mode, g1, g2, f_in, out):
+def _pairing_kernel(F, mode, g1, g2, scalars, f_in, out):
     """One entry point for every operation: each separately compiled numba entry point would link
-    and re-generate code for the whole tower again (seconds of cold compile each)."""
+    and re-generate code for the whole tower again (seconds of cold compile each), and each one a
+    process loads from the cache costs it start-up time (the verifier loads this one alone)."""
     if mode == MODE_MILLER_LOOP:
         f = miller_loop(F, g1, g2)
     elif mode == MODE_FINAL_EXPONENTIATION:
         f = final_exponentiation(F, fp12_load(F, f_in, 0))
     elif mode == MODE_PAIRING:
         f = final_exponentiation(F, miller_loop(F, g1, g2))
+    elif mode == MODE_GROTH16:
+        f = final_exponentiation(F, miller_loop(F, _groth16_pairs(F.base, g1, scalars), g2))
     else:
         f = fp12_inv(F, fp12_load(F, f_in, 0))
     fp12_store(F, out, 0, f)
 
 
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _groth16_pairs(F, g1, scalars):
+    """[-A, alpha, IC_0 + sum_i x_i IC_i, C] from g1 = [-A, alpha, C, IC_0 .. IC_n] and the
+    public inputs x_1 .. x_n (plain limbs): the verifier's public-input term, computed where the
+    pairing runs instead of in an MSM kernel of its own. n is the circuit's public count, a few
+    scalar multiplications (254 doublings each) that no bucket method would speed up."""
+    acc = affine_to_jac(F, load_affine(F, g1, GROTH16_IC_ROW))
+    for i in range(scalars.shape[0]):
+        term = jac_scalar_mul(F, affine_to_jac(F, load_affine(F, g1, GROTH16_IC_ROW + 1 + i)), scalars[i])
+        acc = jac_add(F, acc, term)
+    pairs = np.empty((4, 2, 4), dtype=np.uint64)
+    store_affine(F, pairs, 0, load_affine(F, g1, 0))
+    store_affine(F, pairs, 1, load_affine(F, g1, 1))
+    store_affine(F, pairs, 2, jac_to_affine(F, acc))
+    store_affine(F, pairs, 3, load_affine(F, g1, 2))
+    return pairs
+
+
 _NO_G1 = np.zeros((0, 2, 4), dtype=np.uint64)
 _NO_G2 = np.zeros((0, 2, 2, 4), dtype=np.uint64)
+_NO_SCALARS = np.zeros((0, 4), dtype=np.uint64)
 _NO_FP12 = np.zeros((1, 2, 3, 2, 4), dtype=np.uint64)
 # 1 in Montgomery form, as an Fp12 array, to compare results against without another kernel.
 FP12_ONE = np.zeros((2, 3, 2, 4), dtype=np.uint64)
@@ -57,9 +83,9 @@ def prepared(arr: np.ndarray, trailing: tuple) -> np.ndarray:
     return arr
 
 
-def _run(mode, g1, g2, f_in):
+def _run(mode, g1, g2, f_in, scalars=_NO_SCALARS):
     out = np.empty((1, 2, 3, 2, 4), dtype=np.uint64)
-    _pairing_kernel(FP2, mode, g1, g2, f_in, out)
+    _pairing_kernel(FP2, mode, g1, g2, scalars, f_in, out)
     return out[0]
 
 
@@ -92,6 +118,20 @@ def pairing_check_arrays(g1_affine: np.ndarray, g2_affine: np.ndarray) -> bool:
     if g1_affine.shape[0] != g2_affine.shape[0]:
         raise ValueError(f"need as many G1 as G2 points, got {g1_affine.shape[0]} and {g2_affine.shape[0]}")
     return bool(np.array_equal(_run(MODE_PAIRING, g1_affine, g2_affine, _NO_FP12), FP12_ONE))
+
+
+def groth16_check_arrays(g1: np.ndarray, g2: np.ndarray, scalars: np.ndarray) -> bool:
+    """Whether e(-A, B) e(alpha, beta) e(IC_0 + sum_i x_i IC_i, gamma) e(C, delta) == 1: the
+    Groth16 equation as one kernel call. ``g1`` holds [-A, alpha, C, IC_0 .. IC_n] and ``g2``
+    [B, beta, gamma, delta] as prepared (trusted, validated) affine arrays; ``scalars`` the n
+    public inputs as plain little-endian limbs below r, shape (n, 4)."""
+    g1 = prepared(g1, (2, 4))
+    g2 = prepared(g2, (2, 2, 4))
+    scalars = prepared(scalars, (4,))
+    if g2.shape[0] != 4 or g1.shape[0] != GROTH16_IC_ROW + 1 + scalars.shape[0]:
+        raise ValueError(f"need [B, beta, gamma, delta] and [-A, alpha, C, IC_0 .. IC_n] for n public inputs, got "
+                         f"{g2.shape[0]} G2 points, {g1.shape[0]} G1 points and {scalars.shape[0]} inputs")
+    return bool(np.array_equal(_run(MODE_GROTH16, g1, g2, _NO_FP12, scalars), FP12_ONE))
 
 
 def fp12_inverse_array(a: np.ndarray) -> np.ndarray:

@@ -1,0 +1,93 @@
+"""What a `zk verify` / `zk prove` process loads: only the modules and cached kernels of its own
+path (start-up time is most of a small command's cost; docs/bench.md, "Start-up")."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from zk.formats import keyfile
+from zk.formats.circom import write_wtns
+from zk.formats.snarkjs import write_proof, write_public, write_vkey
+from zk.groth16 import prove, setup
+from zk.r1cs import Circuit, Output, Public, compile
+
+
+class Chain(Circuit):
+    y = Output()
+    x = Public()
+
+    def define(self, api):
+        v = self.x
+        for _ in range(5):
+            v = v * v + self.x
+        api.set_output(self.y, v)
+
+
+# Runs the command as the `zk` script does (zk.cli.main) and reports, at exit, the zk modules
+# and the kernels loaded from numba's cache.
+PROBE = r"""
+import atexit, json, sys
+from numba.core import caching
+loaded = []
+import zk._numba_cache
+zk._numba_cache.install()
+original = caching.Cache.load_overload
+def counting(self, sig, target_context):
+    result = original(self, sig, target_context)
+    loaded.append(self._py_func.__qualname__)
+    return result
+caching.Cache.load_overload = counting
+def report():
+    modules = sorted(m for m in sys.modules if m.startswith("zk"))
+    print(json.dumps({"modules": modules, "kernels": loaded, "frozen": __import__("gc").get_freeze_count() > 0}),
+          file=sys.stderr)
+atexit.register(report)
+sys.argv = ["zk", *sys.argv[1:]]
+from zk.cli import main
+main()
+"""
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("startup")
+    cs = compile(Chain)
+    pk, vk = setup(cs)
+    witness = cs.solve({"x": 3})
+    proof, public = prove(pk, witness)
+    keyfile.save(pk, d / "c.pk")
+    write_vkey(vk, d / "vk.json")
+    write_proof(proof, d / "proof.json")
+    write_public(public, d / "public.json")
+    write_wtns(witness, d / "c.wtns")
+    return d
+
+
+def _run(*args):
+    done = subprocess.run([sys.executable, "-c", PROBE, *map(str, args)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_verify_loads_its_own_path_only(files):
+    _run("verify", files / "vk.json", files / "public.json", files / "proof.json")  # warm the cache
+    seen = _run("verify", files / "vk.json", files / "public.json", files / "proof.json")
+    absent = {"zk.msm", "zk.poly", "zk.groth16.prove", "zk.groth16.qap", "zk.groth16.setup", "zk.pairing.api",
+              "zk.pairing.fp12", "zk.r1cs", "zk.formats.keyfile"}
+    assert not absent & set(seen["modules"]), absent & set(seen["modules"])
+    # Decoding (Montgomery form), the G2 subgroup check of the points read, and one kernel for the
+    # public-input term and the multi-pairing.
+    assert sorted(seen["kernels"]) == ["_pairing_kernel", "batch_g2_subgroup_check", "to_montgomery_rows"]
+    assert seen["frozen"]
+
+
+def test_prove_loads_no_verifier(files, tmp_path):
+    args = ("prove", files / "c.pk", files / "c.wtns", tmp_path / "p.json", tmp_path / "q.json")
+    _run(*args)
+    seen = _run(*args)
+    absent = {"zk.pairing", "zk.groth16.verify", "zk.groth16.setup", "zk.pairing.kernels"}
+    assert not absent & set(seen["modules"]), absent & set(seen["modules"])
+    assert json.loads((tmp_path / "q.json").read_text()) == json.loads((files / "public.json").read_text())
