@@ -14,13 +14,14 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from numba import njit
 
 from zk.field import R
 from zk.field.ops import fload, fmul
 
 from .kernels import (
     affine_to_jac,
+    entry_kernel,
+    inner_kernel,
     jac_add,
     jac_double,
     jac_infinity,
@@ -119,7 +120,7 @@ def glv_halves(scalars: Sequence[int]) -> np.ndarray:
 MAX_DIGITS = 131  # a magnitude below 2^129 recodes to at most 130 digits
 
 
-@njit(cache=True)
+@entry_kernel
 def wnaf_recode(low, high, negative, digits):
     """Width-5 NAF of the 128-bit magnitude (low, high) into the int8 array digits (least
     significant first, negated when negative); returns the number of digits."""
@@ -150,10 +151,10 @@ def wnaf_recode(low, high, negative, digits):
     return count
 
 
-@njit(cache=True)
+@inner_kernel
 def _odd_multiples(F, p):
     table = np.empty((8, 3) + _element_shape(F), dtype=np.uint64)
-    store_jac(F, table, 0, p)
+    store_jac(F, table, np.int64(0), p)
     twice = jac_double(F, p)
     acc = p
     for i in range(1, 8):
@@ -162,7 +163,7 @@ def _odd_multiples(F, p):
     return table
 
 
-@njit(cache=True)
+@inner_kernel
 def _signed_entry(F, table, digit, apply_phi):
     magnitude = digit if digit > 0 else -digit
     q = load_jac(F, table, magnitude >> 1)
@@ -173,7 +174,7 @@ def _signed_entry(F, table, digit, apply_phi):
     return q
 
 
-@njit(cache=True)
+@inner_kernel
 def _joint_double_and_add(F, table, digits, length):
     """sum_i 2^i (digits[0, i] P + digits[1, i] phi(P)), table = odd multiples of P."""
     acc = jac_infinity(F)
@@ -188,7 +189,7 @@ def _joint_double_and_add(F, table, digits, length):
     return acc
 
 
-@njit(cache=True)
+@inner_kernel
 def glv_scalar_mul(F, p, halves):
     """[k]p for a G1 Jacobian point p, halves the (2, 3) row of ``glv_halves`` for k."""
     digits = np.zeros((2, MAX_DIGITS), dtype=np.int8)
@@ -199,7 +200,7 @@ def glv_scalar_mul(F, p, halves):
     return _joint_double_and_add(F, _odd_multiples(F, p), digits, max(n1, n2))
 
 
-@njit(cache=True)
+@entry_kernel
 def batch_glv_scalar_mul(F, affine_arr, halves, out_jac):
     """out_jac[i] = k_i * affine_arr[i] (G1 only), halves = ``glv_halves(scalars)``."""
     for i in range(affine_arr.shape[0]):

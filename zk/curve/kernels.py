@@ -27,6 +27,17 @@ from zk.field.spec import PrimeFieldType, QuadraticFieldType
 from .rows import load_point, store_point
 
 
+# Kernels called only from other kernels. For every compiled function numba also builds a CPython
+# wrapper (unboxing and boxing its arguments: nested tuples of limbs here) and a C-callback
+# wrapper, and optimises and emits machine code for both: about a sixth of a cold compile, for
+# code no caller uses. Calling an inner kernel from Python crashes the interpreter, so kernels
+# that Python calls are entry kernels (their C-callback wrapper serves no one either).
+# Index arguments are passed as np.int64(0), not 0: a literal argument is a type of its own, and
+# each one compiles the callee again.
+inner_kernel = njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+entry_kernel = njit(cache=True, no_cfunc_wrapper=True)
+
+
 def montgomery_limbs(value: int) -> list[int]:
     """The 4 little-endian limbs of an Fp value in Montgomery form (pure Python, for constants)."""
     m = (int(value) * MONTGOMERY_R) % P
@@ -51,32 +62,32 @@ def _element_shape_impl(F):
 # Single points
 
 
-@njit(cache=True)
+@inner_kernel
 def jac_infinity(F):
     return (fone(F), fone(F), fzero(F))
 
 
-@njit(cache=True)
+@inner_kernel
 def jac_is_infinity(F, p):
     return fis_zero(F, p[2])
 
 
-@njit(cache=True)
+@inner_kernel
 def affine_is_infinity(F, q):
     return fis_zero(F, q[0]) & fis_zero(F, q[1])
 
 
-@njit(cache=True)
+@inner_kernel
 def affine_infinity(F):
     return (fzero(F), fzero(F))
 
 
-@njit(cache=True)
+@inner_kernel
 def jac_neg(F, p):
     return (p[0], fneg(F, p[1]), p[2])
 
 
-@njit(cache=True)
+@inner_kernel
 def jac_double(F, p):
     """dbl-2009-l (3M + 4S with D = 4 X1 B). Doubling infinity gives Z3 = 2*Y*0 = 0, i.e. infinity again."""
     X1, Y1, Z1 = p
@@ -95,7 +106,7 @@ def jac_double(F, p):
     return (X3, Y3, Z3)
 
 
-@njit(cache=True)
+@inner_kernel
 def jac_add(F, p, q):
     """add-1998-cmo-2 (12M + 4S), complete: handles infinity, p == q and p == -q.
 
@@ -135,7 +146,7 @@ def _add_finish(F, p, U1, S1, H, r, Z1Z2):
     return (X3, Y3, Z3)
 
 
-@njit(cache=True)
+@inner_kernel
 def jac_add_mixed(F, p, q):
     """p (Jacobian) + q (affine), madd-2004-hmv (8M + 3S), complete like ``jac_add``.
 
@@ -154,7 +165,7 @@ def jac_add_mixed(F, p, q):
     return _add_finish(F, p, X1, Y1, H, r, Z1)
 
 
-@njit(cache=True)
+@inner_kernel
 def jac_eq(F, p, q):
     """Equality of the points, whatever their Z: X1 Z2^2 == X2 Z1^2 and Y1 Z2^3 == Y2 Z1^3."""
     p_inf = jac_is_infinity(F, p)
@@ -170,14 +181,14 @@ def jac_eq(F, p, q):
     return feq(F, lhs, rhs)
 
 
-@njit(cache=True)
+@inner_kernel
 def affine_to_jac(F, q):
     if affine_is_infinity(F, q):
         return jac_infinity(F)
     return (q[0], q[1], fone(F))
 
 
-@njit(cache=True)
+@inner_kernel
 def jac_to_affine(F, p):
     """One field inversion; infinity maps to (0, 0)."""
     if jac_is_infinity(F, p):
@@ -187,7 +198,7 @@ def jac_to_affine(F, p):
     return (fmul(F, p[0], z_inv2), fmul(F, p[1], fmul(F, z_inv2, z_inv)))
 
 
-@njit(cache=True)
+@inner_kernel
 def is_on_curve_affine(F, q, b):
     """y^2 == x^3 + b. The point at infinity (0, 0) counts as on the curve (it is in the group);
     decoders that must tell it apart check ``affine_is_infinity`` first."""
@@ -197,7 +208,7 @@ def is_on_curve_affine(F, q, b):
     return feq(F, fsqr(F, y), fadd(F, fmul(F, fsqr(F, x), x), b))
 
 
-@njit(cache=True)
+@inner_kernel
 def is_on_curve_jac(F, p, b):
     """Y^2 == X^3 + b Z^6; infinity counts as on the curve."""
     if jac_is_infinity(F, p):
@@ -214,19 +225,19 @@ def is_on_curve_jac(F, p, b):
 WINDOW_BITS = 4
 
 
-@njit(cache=True)
+@inner_kernel
 def _window(k, index):
     """Bits [4*index, 4*index + 4) of the 256-bit plain integer k (4 little-endian limbs)."""
     limb = k[index >> 4]
     return (limb >> np.uint64((index & 15) * 4)) & np.uint64(15)
 
 
-@njit(cache=True)
+@inner_kernel
 def _jac_table(F, p, size):
     """Rows 0..size-1 hold 0*p .. (size-1)*p, as a Jacobian array (its shape follows F)."""
     table = np.empty((size, 3) + _element_shape(F), dtype=np.uint64)
-    store_jac(F, table, 0, jac_infinity(F))
-    store_jac(F, table, 1, p)
+    store_jac(F, table, np.int64(0), jac_infinity(F))
+    store_jac(F, table, np.int64(1), p)
     for i in range(2, size):
         if i % 2 == 0:
             multiple = jac_double(F, load_jac(F, table, i // 2))
@@ -236,7 +247,7 @@ def _jac_table(F, p, size):
     return table
 
 
-@njit(cache=True)
+@inner_kernel
 def jac_scalar_mul(F, p, k):
     """k * p for k a 4-limb little-endian plain integer (any value below 2^256, not reduced mod r,
     so ``r * Q`` is a valid subgroup test). Fixed 4-bit windows from the top nonzero window:
@@ -261,23 +272,23 @@ def jac_scalar_mul(F, p, k):
 # Arrays
 
 
-@njit(cache=True)
+@inner_kernel
 def load_affine(F, arr, i):
     return load_point(F, arr, i)
 
 
-@njit(cache=True)
+@inner_kernel
 def store_affine(F, arr, i, q):
     store_point(F, arr, i, q)
 
 
-@njit(cache=True)
+@inner_kernel
 def load_jac(F, arr, i):
     row = arr[i]
     return (fload(F, row, 0), fload(F, row, 1), fload(F, row, 2))
 
 
-@njit(cache=True)
+@inner_kernel
 def store_jac(F, arr, i, p):
     row = arr[i]
     fstore(F, row, 0, p[0])
@@ -285,7 +296,7 @@ def store_jac(F, arr, i, p):
     fstore(F, row, 2, p[2])
 
 
-@njit(cache=True)
+@entry_kernel
 def batch_to_affine(F, jac_arr, out_affine):
     """Jacobian rows -> affine rows with one inversion (Montgomery's trick); infinities -> (0, 0).
 
@@ -311,13 +322,13 @@ def batch_to_affine(F, jac_arr, out_affine):
         store_affine(F, out_affine, i, (fmul(F, p[0], z_inv2), fmul(F, p[1], fmul(F, z_inv2, z_inv))))
 
 
-@njit(cache=True)
+@entry_kernel
 def batch_affine_to_jac(F, affine_arr, out_jac):
     for i in range(affine_arr.shape[0]):
         store_jac(F, out_jac, i, affine_to_jac(F, load_affine(F, affine_arr, i)))
 
 
-@njit(cache=True)
+@entry_kernel
 def batch_scalar_mul(F, affine_arr, scalars, out_jac):
     """out_jac[i] = scalars[i] * affine_arr[i]; scalars is (n, 4) uint64 plain little-endian limbs."""
     for i in range(affine_arr.shape[0]):
@@ -325,7 +336,7 @@ def batch_scalar_mul(F, affine_arr, scalars, out_jac):
         store_jac(F, out_jac, i, jac_scalar_mul(F, affine_to_jac(F, load_affine(F, affine_arr, i)), k))
 
 
-@njit(cache=True)
+@entry_kernel
 def first_off_curve(F, b, affine_arr):
     """Index of the first row not on y^2 = x^3 + b over F, or -1 when all are; b is the curve's
     coefficient as a one-row Montgomery array (zk.curve.groups G1.b / G2.b), so the kernel serves
@@ -337,10 +348,10 @@ def first_off_curve(F, b, affine_arr):
     return -1
 
 
-@njit(cache=True)
+@entry_kernel
 def sum_affine(F, affine_arr, out_jac):
     """out_jac[0] = sum of all affine rows, by mixed additions into one Jacobian accumulator."""
     acc = jac_infinity(F)
     for i in range(affine_arr.shape[0]):
         acc = jac_add_mixed(F, acc, load_affine(F, affine_arr, i))
-    store_jac(F, out_jac, 0, acc)
+    store_jac(F, out_jac, np.int64(0), acc)

@@ -15,12 +15,22 @@ bn254 G2 IsInSubGroup). It costs one 63-bit scalar multiplication. The tests com
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from zk.field.ops import fconj, fload, fmul
 
 from .constants import BN_X, PSI_X, PSI_Y
-from .kernels import jac_add, jac_double, jac_eq, jac_is_infinity, jac_scalar_mul, load_affine, affine_to_jac, montgomery_limbs
+from .kernels import (
+    affine_to_jac,
+    entry_kernel,
+    inner_kernel,
+    jac_add,
+    jac_double,
+    jac_eq,
+    jac_is_infinity,
+    jac_scalar_mul,
+    load_affine,
+    montgomery_limbs,
+)
 
 _PSI_COEFFS = np.array(
     [
@@ -32,7 +42,7 @@ _PSI_COEFFS = np.array(
 _BN_X_LIMBS = (np.uint64(BN_X), np.uint64(0), np.uint64(0), np.uint64(0))
 
 
-@njit(cache=True)
+@inner_kernel
 def g2_psi(F, p):
     """psi on a Jacobian point of the twist: conjugation commutes with X/Z^2, so Z is conjugated too."""
     return (
@@ -42,7 +52,7 @@ def g2_psi(F, p):
     )
 
 
-@njit(cache=True)
+@inner_kernel
 def g2_in_subgroup(F, p):
     """True when the Jacobian point p (assumed on the twist) is in G2. F must be FP2."""
     if jac_is_infinity(F, p):
@@ -53,7 +63,7 @@ def g2_in_subgroup(F, p):
     return jac_eq(F, lhs, rhs)
 
 
-@njit(cache=True)
+@entry_kernel
 def batch_g2_subgroup_check(F, affine_arr):
     """Index of the first affine row (assumed on the twist) outside G2, or -1 if all are in it."""
     for i in range(affine_arr.shape[0]):

@@ -12,11 +12,10 @@ from collections import OrderedDict
 
 import numba
 import numpy as np
-from numba import njit
 
 from zk.curve.errors import CurveError
 from zk.curve.groups import G1, G2, CurveGroup
-from zk.curve.kernels import batch_to_affine, load_jac, store_jac
+from zk.curve.kernels import batch_to_affine, entry_kernel, store_jac
 from zk.curve.points import G1Point, G2Point
 from zk.curve.subgroup import batch_g2_subgroup_check
 from zk.field import FP, FP2
@@ -122,9 +121,9 @@ def msm_jacobian(group: CurveGroup, points: np.ndarray, scalars: np.ndarray, *, 
     return out[0]
 
 
-@njit(cache=True)
+@entry_kernel
 def _store_combined(F, sums, c, out):
-    store_jac(F, out, 0, pippenger.combine_windows(F, sums, c))
+    store_jac(F, out, np.int64(0), pippenger.combine_windows(F, sums, c))
 
 
 def _msm(group, points, scalars, check, subgroup, window, parallel, endomorphism):
@@ -193,7 +192,7 @@ class FixedBaseTable:
         base_jac[0, 2] = _one(group)
         entries = self.windows << (window - 1)
         jac = np.empty((entries, 3) + group.element_shape, dtype=np.uint64)
-        _build(F, base_jac, window, self.windows, jac)
+        fixed_base_kernels.build_table(F, base_jac, window, self.windows, jac)
         self.table = np.empty((entries, 2) + group.element_shape, dtype=np.uint64)
         batch_to_affine(F, jac, self.table)
 
@@ -204,11 +203,6 @@ class FixedBaseTable:
         if sc.shape[0]:
             fixed_base_kernels.fixed_base_mul(self.group.field, self.table, self.window, self.windows, sc, out)
         return out
-
-
-@njit(cache=True)
-def _build(F, base_jac, w, windows, out):
-    fixed_base_kernels.build_table(F, load_jac(F, base_jac, 0), w, windows, out)
 
 
 def _one(group: CurveGroup) -> np.ndarray:

@@ -16,13 +16,11 @@ inversion skips them.
 """
 from __future__ import annotations
 
-from numba import njit
-
-from zk.curve.kernels import affine_infinity, affine_is_infinity
+from zk.curve.kernels import affine_infinity, affine_is_infinity, inner_kernel
 from zk.field.ops import fadd, fdbl, feq, fmul, fsqr, fsub, fzero
 
 
-@njit(cache=True)
+@inner_kernel
 def pair_denominator(F, p, q):
     if affine_is_infinity(F, p) | affine_is_infinity(F, q):
         return fzero(F)
@@ -33,7 +31,7 @@ def pair_denominator(F, p, q):
     return fzero(F)
 
 
-@njit(cache=True)
+@inner_kernel
 def pair_add(F, p, q, inv):
     """p + q given inv = 1 / pair_denominator(F, p, q) (ignored when that is zero)."""
     if affine_is_infinity(F, p):
@@ -51,13 +49,13 @@ def pair_add(F, p, q, inv):
     return (x3, fsub(F, fmul(F, slope, fsub(F, p[0], x3)), p[1]))
 
 
-@njit(cache=True)
+@inner_kernel
 def generic_pair(F, p, q):
     """Both finite with distinct x: the case the plain chord formula covers."""
     return not (affine_is_infinity(F, p) | affine_is_infinity(F, q) | feq(F, p[0], q[0]))
 
 
-@njit(cache=True)
+@inner_kernel
 def generic_add(F, p, q, inv):
     """p + q for a generic pair, given inv = 1 / (x_q - x_p)."""
     slope = fmul(F, fsub(F, q[1], p[1]), inv)

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.extending import intrinsic
 
 from zk.curve.glv import BETA, LAMBDA, lattice_basis
-from zk.curve.kernels import montgomery_limbs
+from zk.curve.kernels import entry_kernel, inner_kernel, montgomery_limbs
 from zk.curve.rows import load_point, store_point
 from zk.field import FP, P, R
 from zk.field.ops import fload, fmul_base, fneg
@@ -86,7 +86,7 @@ def glv_split(typingctx, k):
     return _SPLIT(k), codegen
 
 
-@njit(cache=True)
+@entry_kernel
 def split_scalars(scalars, out):
     """out[i] = glv_split(scalars[i]) (for tests and diagnostics)."""
     for i in range(scalars.shape[0]):
@@ -95,7 +95,7 @@ def split_scalars(scalars, out):
             out[i, j] = s[j]
 
 
-@njit(cache=True)
+@inner_kernel
 def _put(F, out_points, out_scalars, row, point, lo, hi, negative):
     if negative != 0:
         point = (point[0], fneg(F, point[1]))
@@ -106,13 +106,13 @@ def _put(F, out_points, out_scalars, row, point, lo, hi, negative):
     out_scalars[row, 3] = 0
 
 
-@njit(cache=True)
+@entry_kernel
 def expand(F, points, scalars, active, beta, out_points, out_scalars):
     """Write (+-P_i, |k1_i|) and (+-phi(P_i), |k2_i|) for every active i into the outputs
     (at least 2 len(active) rows), skipping zero halves. Returns (rows written, OR of all
     magnitudes' low limbs, OR of their high limbs): the caller's bit length for the windows."""
     c = fload(FP, beta, 0)
-    rows = 0
+    rows = np.int64(0)  # not a literal 0, which would compile _put once more for its type
     low_bits = np.uint64(0)
     high_bits = np.uint64(0)
     for t in range(active.shape[0]):

@@ -12,8 +12,11 @@ from numba import njit, prange
 
 from zk.curve.kernels import (
     affine_infinity,
+    entry_kernel,
+    inner_kernel,
     jac_add,
     jac_double,
+    load_jac,
     store_jac,
 )
 from zk.field.ops import finv, fis_zero, fload, fmul, fneg, fone, fstore
@@ -25,11 +28,12 @@ from .scalars import signed_digit
 LANES_PER_CHUNK = 1024
 
 
-@njit(cache=True)
+@entry_kernel
 def build_table(F, base_jac, w, windows, out_jac):
-    """out_jac[j * 2^(w-1) + d - 1] = d * 2^(w j) * base, in Jacobian coordinates."""
+    """out_jac[j * 2^(w-1) + d - 1] = d * 2^(w j) * base, in Jacobian coordinates; base_jac is a
+    one-row Jacobian array (so Python calls this kernel directly)."""
     half = 1 << (w - 1)
-    b = base_jac
+    b = load_jac(F, base_jac, np.int64(0))
     for j in range(windows):
         acc = b
         store_jac(F, out_jac, j * half, acc)
@@ -40,7 +44,7 @@ def build_table(F, base_jac, w, windows, out_jac):
             b = jac_double(F, b)
 
 
-@njit(cache=True)
+@inner_kernel
 def _table_point(F, table, j, half, d):
     q = load_point(F, table, j * half + abs(d) - 1)
     if d < 0:
@@ -48,7 +52,7 @@ def _table_point(F, table, j, half, d):
     return q
 
 
-@njit(cache=True)
+@inner_kernel
 def _lanes(F, table, w, windows, scalars, lo, hi, out):
     half = 1 << (w - 1)
     prefix = np.empty((hi - lo,) + out.shape[2:], dtype=np.uint64)
@@ -79,7 +83,7 @@ def _lanes(F, table, w, windows, scalars, lo, hi, out):
             store_point(F, out, i, pair_add(F, acc, t, inv_i))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def fixed_base_mul(F, table, w, windows, scalars, out):
     """out[i] = scalars[i] * G (affine), G being the point the table was built from."""
     n = scalars.shape[0]

@@ -16,6 +16,8 @@ from numba import njit, prange
 
 from zk.curve.kernels import (
     affine_is_infinity,
+    entry_kernel,
+    inner_kernel,
     jac_add,
     jac_add_mixed,
     jac_double,
@@ -33,7 +35,7 @@ from .scalars import signed_digit
 GROUP_BYTES = 1 << 20
 
 
-@njit(cache=True)
+@entry_kernel
 def active_indices(F, points, scalars):
     """Indices whose scalar is nonzero and whose point is not infinity: the only ones that matter."""
     n = points.shape[0]
@@ -50,7 +52,7 @@ def active_indices(F, points, scalars):
     return keep[:count]
 
 
-@njit(cache=True)
+@inner_kernel
 def reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi):
     """Sum each bucket b in [b_lo, b_hi) (sizes[b] affine points at pts[starts[b]:]) into its
     first row, pts[starts[b]] (the all-zero row when the points cancel); sizes[b] becomes <= 1.
@@ -111,7 +113,7 @@ def reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi):
         stride *= 2
 
 
-@njit(cache=True)
+@inner_kernel
 def window_sum(F, points, scalars, active, window, c, pts, prefix, special, digits, starts, sizes):
     """sum_i digit_i * P_i for one window, as a Jacobian point. The arrays after ``c`` are
     scratch space, reused from window to window: pts and digits (>= len(active) rows), prefix
@@ -144,7 +146,9 @@ def window_sum(F, points, scalars, active, window, c, pts, prefix, special, digi
     # On the shared machine (L3 contended) that cut wall time by a third at 2^16; CPU time is
     # unchanged. A group round costs one extra inversion, under 1% at 1 MiB groups.
     group_points = max(1, GROUP_BYTES // (pts[0].size * 8))
-    b_lo = 0
+    # np.int64, not a literal 0: type inference would compile reduce_buckets once for the
+    # literal type too (a cold compile of the whole bucket reduction, for nothing).
+    b_lo = np.int64(0)
     while b_lo < buckets:
         b_hi = b_lo
         held = 0
@@ -162,7 +166,7 @@ def window_sum(F, points, scalars, active, window, c, pts, prefix, special, digi
     return acc
 
 
-@njit(cache=True)
+@inner_kernel
 def _windows_on_one_thread(F, points, scalars, active, c, first, step, windows, out):
     m = active.shape[0]
     buckets = 1 << (c - 1)
@@ -176,15 +180,17 @@ def _windows_on_one_thread(F, points, scalars, active, c, first, step, windows, 
         store_jac(F, out, w, window_sum(F, points, scalars, active, w, c, pts, prefix, special, digits, starts, sizes))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def window_sums(F, points, scalars, active, c, windows, parts, out):
     """out[w] = window_sum(w) for every window; ``parts`` threads take every parts-th window, so
     each allocates its scratch once and the cheaper top window is not left to one thread."""
     for p in prange(parts):
-        _windows_on_one_thread(F, points, scalars, active, c, p, parts, windows, out)
+        # The parfor types p as int64 and then, in its gufunc, as uint64: cast, or the whole
+        # per-thread kernel is compiled twice.
+        _windows_on_one_thread(F, points, scalars, active, c, np.int64(p), parts, windows, out)
 
 
-@njit(cache=True)
+@inner_kernel
 def combine_windows(F, sums, c):
     """sum_w 2^(c w) * sums[w] (Horner from the top window)."""
     acc = jac_infinity(F)

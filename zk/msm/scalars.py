@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from numba import njit
 
 from zk.field import FR, R
 from zk.field import arrays as field_arrays
+from zk.curve.kernels import entry_kernel, inner_kernel
 from zk.field.arrays import first_non_canonical  # noqa: F401  (the range check; zk.msm.scalars re-exports it)
 
 
@@ -70,7 +70,7 @@ class Scalars:
         return field_arrays.raw_to_ints(self.limbs)
 
 
-@njit(cache=True)
+@entry_kernel
 def signed_digit(scalars, i, window, c):
     """Digit ``window`` of scalar i in the signed base-2^c recoding, in [-2^(c-1), 2^(c-1)].
 
@@ -82,13 +82,13 @@ def signed_digit(scalars, i, window, c):
     b = _bits(scalars, i, lo, c)
     digit = b
     if lo > 0:
-        digit += _bits(scalars, i, lo - 1, 1)
+        digit += _bits(scalars, i, lo - 1, np.int64(1))
     if b >= (1 << (c - 1)):
         digit -= 1 << c
     return digit
 
 
-@njit(cache=True)
+@inner_kernel
 def _bits(scalars, i, lo, count):
     """Bits [lo, lo + count) of scalar i as an int64 (count <= 32, bits above 255 read as 0)."""
     limb = lo >> 6
