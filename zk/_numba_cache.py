@@ -63,6 +63,7 @@ def install() -> bool:
     cache_cls.load_overload = load_overload
     _install_lazy_bitcode()
     _install_plain_ndarray_typeof()
+    _install_deferred_numba_environments()
     _installed = True
     return True
 
@@ -95,6 +96,41 @@ def _install_plain_ndarray_typeof() -> None:
 
     typeof_ndarray.__wrapped__ = original
     numba_typeof.typeof_impl.register(np.ndarray)(typeof_ndarray)
+
+
+def _install_deferred_numba_environments() -> None:
+    """A cached kernel carries an environment (its module's globals, its constants) for every
+    function compiled into it, numba's own helpers included, and loading it imports each
+    environment's module to get the globals: for zk's kernels that is ``numba.np.arrayobj``
+    (array indexing and allocation helpers), 0.05 s of CPU whose import brings numba's unicode
+    and character-sequence typing along. Code compiled in nopython mode reads only an
+    environment's constants, never its globals (those serve object mode, which zk's kernels
+    do not use), so for a numba module not yet imported the environment gets a dictionary with
+    the module's name only. Environments of other modules (zk's) are built as numba builds them."""
+    import sys
+
+    from numba.core import environment
+
+    rebuild = environment._rebuild_env
+    if set(rebuild.__code__.co_varnames[:3]) != {"modname", "consts", "env_name"} \
+            or "import_module" not in rebuild.__code__.co_names:
+        return
+
+    def _rebuild_env(modname, consts, env_name):
+        if not (isinstance(modname, str) and modname.startswith("numba.")) or modname in sys.modules \
+                or environment.lookup_environment(env_name) is not None:
+            return rebuild(modname, consts, env_name)
+        env = environment.Environment({"__name__": modname})
+        env.consts[:] = consts
+        env.env_name = env_name
+        environment.Environment._memo[env_name] = env
+        return env
+
+    # Environments are pickled by reference to numba's function (``Environment.__reduce__``), so
+    # this one takes its name: caches written with it in place read back with numba's own.
+    _rebuild_env.__wrapped__ = rebuild
+    _rebuild_env.__module__, _rebuild_env.__qualname__ = rebuild.__module__, rebuild.__qualname__
+    environment._rebuild_env = _rebuild_env
 
 
 def elf_defined_symbols(object_code: bytes) -> set[str] | None:
