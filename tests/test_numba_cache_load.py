@@ -82,7 +82,8 @@ CPUCodeLibrary._unserialize = classmethod(lambda cls, codegen, state: states.app
 values = field_arrays.to_array(FR, [3, 5, 7])          # to_montgomery_rows, from the cache
 assert field_arrays.from_array(FR, values) == [3, 5, 7]
 CPUCodeLibrary._unserialize = classmethod(lazy)
-assert len(states) == 2 and all(kind == "object" for _, kind, _ in states)
+# the two kernels and numba's runtime
+assert len(states) == 3 and all(kind == "object" for _, kind, _ in states), [state[0] for state in states]
 for _, _, (object_code, bitcode) in states:
     module = ll.parse_bitcode(bitcode)
     names = {g.name for group in (module.functions, module.global_variables) for g in group if not g.is_declaration}
@@ -91,6 +92,9 @@ assert zk._numba_cache.elf_defined_symbols(b"\xcf\xfa\xed\xfe" + bytes(60)) is N
 
 library = next(iter(field_arrays.to_montgomery_rows.overloads.values())).library
 assert "_zk_shared_bitcode" in vars(library), "loaded without the lazy bitcode"
+# numba's runtime came from the object file an earlier process wrote, loaded the same way.
+from numba.core.runtime.nrt import rtsys
+assert "_zk_shared_bitcode" in vars(rtsys.library), "the runtime was compiled, not loaded"
 
 @njit  # not cached: compiled here, linked against the library loaded above
 def twice(F, raw, out):
@@ -107,9 +111,23 @@ print("linked")
 
 def test_a_new_kernel_links_against_a_lazily_loaded_one():
     """In a fresh process: the symbol names come from the ELF object as they would from the
-    bitcode, and a kernel compiled there links against one loaded without its bitcode."""
+    bitcode, the runtime's object code is loaded like a kernel's, and a kernel compiled there
+    links against both without their bitcode having been parsed at load."""
     values = field_arrays.to_array(FR, [3, 5, 7])  # compiled (or loaded) here: cached for the probe
     assert field_arrays.from_array(FR, values) == [3, 5, 7]
+    subprocess.run([sys.executable, "-c", "from zk.field import FR, arrays; arrays.to_array(FR, [1])"], check=True)
     done = subprocess.run([sys.executable, "-c", LINK_PROBE], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "linked"
+
+
+def test_a_damaged_runtime_object_file_is_not_loaded(tmp_path):
+    from zk._numba_cache import _NRT_MAGIC, _read_runtime_object
+
+    path = tmp_path / "zk-nrt-x.o"
+    assert _read_runtime_object(str(path), "nrt") is None  # missing
+    elf = b"\x7fELF\x02\x01" + bytes(58)
+    for data in (b"garbage", _NRT_MAGIC + bytes(8), _NRT_MAGIC + (64).to_bytes(8, "little") + (3).to_bytes(8, "little") + elf,
+                 _NRT_MAGIC + (4).to_bytes(8, "little") + (0).to_bytes(8, "little") + b"\xcf\xfa\xed\xfe"):
+        path.write_bytes(data)
+        assert _read_runtime_object(str(path), "nrt") is None, data[:40]

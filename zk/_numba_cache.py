@@ -64,6 +64,7 @@ def install() -> bool:
     _install_lazy_bitcode()
     _install_plain_ndarray_typeof()
     _install_deferred_numba_environments()
+    _install_cached_runtime()
     _installed = True
     return True
 
@@ -131,6 +132,112 @@ def _install_deferred_numba_environments() -> None:
     _rebuild_env.__wrapped__ = rebuild
     _rebuild_env.__module__, _rebuild_env.__qualname__ = rebuild.__module__, rebuild.__qualname__
     environment._rebuild_env = _rebuild_env
+
+
+_NRT_MAGIC = b"zk-nrt-object-1\n"
+
+
+def _runtime_cache_path(ir_text: str, codegen) -> str | None:
+    """Where the runtime's object code for this IR, numba, llvmlite and target machine lives:
+    beside zk's own cached kernels (NUMBA_CACHE_DIR, else this package's __pycache__)."""
+    import hashlib
+
+    import llvmlite
+    import numba
+    from numba.core import config
+
+    key = repr((ir_text, numba.__version__, llvmlite.__version__, codegen.magic_tuple())).encode()
+    directory = config.CACHE_DIR or os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+    return os.path.join(directory, f"zk-nrt-{hashlib.sha256(key).hexdigest()[:32]}.o")
+
+
+def _install_cached_runtime() -> None:
+    """numba's runtime (NRT: reference counts, array allocation) has a few functions that numba
+    compiles from LLVM IR when it starts in each process (``rtsys.initialize``): 0.04 s of CPU
+    before the first kernel runs. Their object code is kept beside the cached kernels instead,
+    keyed like them on numba's and llvmlite's versions, the target machine (``magic_tuple``)
+    and the IR itself, and loaded the way a cached kernel is; a missing or unreadable file means
+    numba's own compile, then an attempt to write the file (atomically; a directory that cannot
+    be written is left alone)."""
+    from llvmlite import binding as ll
+    from numba.core import config
+    from numba.core.compiler_lock import global_compiler_lock
+    from numba.core.runtime import nrt, nrtdynmod
+
+    runtime_cls = type(nrt.rtsys)
+    initialize = runtime_cls.initialize
+    names = set(initialize.__code__.co_names) | set(getattr(initialize, "__wrapped__", initialize).__code__.co_names)
+    if not {"compile_nrt_functions", "c_helpers", "add_symbol"} <= names or not hasattr(nrtdynmod, "create_nrt_module") \
+            or not hasattr(nrt, "_nrt"):
+        return
+
+    def initialize_cached(self, ctx):
+        if self._init:
+            return
+        with global_compiler_lock:
+            _initialize(self, ctx)
+
+    def _initialize(self, ctx):
+        if self._init:
+            return
+        try:
+            ir_module, library = nrtdynmod.create_nrt_module(ctx)
+            path = _runtime_cache_path(str(ir_module), ctx.codegen())
+        except Exception:  # any surprise: numba's own path
+            return initialize(self, ctx)
+        state = _read_runtime_object(path, library.name)
+        if state is None:
+            library.enable_object_caching()
+            library.add_ir_module(ir_module)
+        if config.NRT_STATS:
+            nrt._nrt.memsys_enable_stats()
+        for py_name, c_address in nrt._nrt.c_helpers.items():
+            ll.add_symbol(py_name if py_name.startswith("_") else "NRT_" + py_name, c_address)
+        if state is None:
+            library.finalize()
+            _write_runtime_object(path, library)
+        else:
+            library = ctx.codegen().unserialize_library(state)
+        self._library = library
+        self._init = True
+
+    initialize_cached.__wrapped__ = initialize
+    runtime_cls.initialize = initialize_cached
+
+
+def _read_runtime_object(path: str, name: str):
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        if not data.startswith(_NRT_MAGIC):
+            return None
+        object_size, bitcode_size = struct.unpack_from("<QQ", data, len(_NRT_MAGIC))
+        start = len(_NRT_MAGIC) + 16
+        if start + object_size + bitcode_size != len(data):
+            return None
+        object_code = data[start:start + object_size]
+        if elf_defined_symbols(object_code) is None:
+            return None
+        return (name, "object", (object_code, data[start + object_size:]))
+    except (OSError, struct.error):
+        return None
+
+
+def _write_runtime_object(path: str, library) -> None:
+    try:
+        _, kind, (object_code, bitcode) = library.serialize_using_object_code()
+        if elf_defined_symbols(object_code) is None:
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as fh:
+            fh.write(_NRT_MAGIC + struct.pack("<QQ", len(object_code), len(bitcode)) + object_code + bitcode)
+        os.replace(temporary, path)
+    except Exception:  # a cache that cannot be written costs the next process 0.04 s, nothing more
+        try:
+            os.unlink(temporary)
+        except (OSError, UnboundLocalError):
+            pass
 
 
 def elf_defined_symbols(object_code: bytes) -> set[str] | None:
