@@ -95,6 +95,10 @@ assert "_zk_shared_bitcode" in vars(library), "loaded without the lazy bitcode"
 # numba's runtime came from the object file an earlier process wrote, loaded the same way.
 from numba.core.runtime.nrt import rtsys
 assert "_zk_shared_bitcode" in vars(rtsys.library), "the runtime was compiled, not loaded"
+# zk's cached kernels ran without numba reading the installed distributions' extension lists;
+# compiling (below) reads them, as does the first call of any other dispatcher.
+from numba.core import entrypoints
+assert not entrypoints._already_initialized
 
 @njit  # not cached: compiled here, linked against the library loaded above
 def twice(F, raw, out):
@@ -105,6 +109,7 @@ out = np.empty_like(values)
 twice(FR, field_arrays.ints_to_raw([3, 5, 7]), out)
 assert field_arrays.from_array(FR, out) == [3, 5, 7]
 assert "_zk_shared_bitcode" not in vars(library)          # parsed when the compiler needed it
+assert entrypoints._already_initialized
 print("linked")
 """
 
