@@ -7,8 +7,11 @@ table point, and all those additions share one inversion, so the results come ou
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from zk.curve.kernels import (
     affine_infinity,
@@ -52,7 +55,7 @@ def _table_point(F, table, j, half, d):
     return q
 
 
-@inner_kernel
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _lanes(F, table, w, windows, scalars, lo, hi, out):
     half = 1 << (w - 1)
     prefix = np.empty((hi - lo,) + out.shape[2:], dtype=np.uint64)
@@ -83,12 +86,26 @@ def _lanes(F, table, w, windows, scalars, lo, hi, out):
             store_point(F, out, i, pair_add(F, acc, t, inv_i))
 
 
-@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def fixed_base_mul(F, table, w, windows, scalars, out):
-    """out[i] = scalars[i] * G (affine), G being the point the table was built from."""
+    """out[i] = scalars[i] * G (affine), G being the point the table was built from.
+
+    Chunks of lanes run on numba's thread count of Python threads (the lane kernel releases the
+    GIL). A prange kernel would be a second compiled copy of all the lane code (the parfor and
+    its gufunc each link and optimise it again): seconds of cold compile for a loop over chunks.
+    """
     n = scalars.shape[0]
-    chunks = (n + LANES_PER_CHUNK - 1) // LANES_PER_CHUNK
-    for chunk in prange(chunks):
-        lo = chunk * LANES_PER_CHUNK
-        hi = min(n, lo + LANES_PER_CHUNK)
-        _lanes(F, table, w, windows, scalars, lo, hi, out)
+    starts = range(0, n, LANES_PER_CHUNK)
+    threads = min(numba.get_num_threads(), len(starts))
+
+    def run(first):
+        for lo in starts[first::threads]:
+            _lanes(F, table, w, windows, scalars, lo, min(n, lo + LANES_PER_CHUNK), out)
+
+    if threads <= 1:
+        run(0)
+        return
+    with ThreadPoolExecutor(threads - 1) as pool:
+        others = [pool.submit(run, t) for t in range(1, threads)]
+        run(0)
+        for job in others:
+            job.result()
