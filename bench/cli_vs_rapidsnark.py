@@ -12,13 +12,16 @@ two Poseidon(1) hashes and a short ``mul`` tail, 509 constraints; both trees and
 `python -c "import numpy, numba"`, the floor of any numba process. Every command is a fresh process under GNU time: wall, CPU (user + system)
 and peak RSS; the best of the rounds is printed with every round's figures and the load average.
 One unmeasured run of each tree first warms its numba cache and records the key as validated
-(what a user's second `zk prove` sees). Raw figures go to --json.
+(what a user's second `zk prove` sees). With --in-process, each round also times one proof
+inside a process of each tree (key read into memory, kernels loaded by a first proof; no
+peak RSS). Raw figures go to --json.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -49,6 +52,35 @@ def baseline_command(tree: Path) -> list[str]:
 
 SMALL = ("poseidon", 9)
 
+IN_PROCESS = """
+import json, sys, time
+from zk.formats import keyfile
+from zk.formats.circom import read_wtns_scalars
+from zk.groth16 import prove
+pk = keyfile.load(sys.argv[1], deep=False)
+witness = read_wtns_scalars(sys.argv[2])
+prove(pk, witness)
+rows = []
+for _ in range(int(sys.argv[3])):
+    wall, cpu = time.perf_counter(), time.process_time()
+    prove(pk, witness)
+    rows.append({"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu})
+print(json.dumps(rows))
+"""
+
+
+def in_process(tree: Path | None, f: dict, rounds: int, env: dict | None) -> list[dict]:
+    """Proofs in one process (key read into memory, witness loaded, one proof first to load the
+    kernels): wall and CPU time (all threads) of each further proof."""
+    code = IN_PROCESS
+    if tree is not None:
+        code = f"import os, sys; os.chdir({str(tree)!r}); sys.path.insert(0, {str(tree)!r})\n" + code
+    done = subprocess.run([sys.executable, "-c", code, str(f["pk"]), str(f["wtns"]), str(rounds)], capture_output=True,
+                          text=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"in-process prove failed: {done.stderr[-400:]}")
+    return json.loads(done.stdout.splitlines()[-1])
+
 
 def make_files(log: int, directory: Path, kind: str = "mul") -> dict:
     exported = export(kind, log, directory)
@@ -65,6 +97,8 @@ def main() -> None:
     parser.add_argument("--logs", default="14,16")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", default=None, help="write the raw figures here")
+    parser.add_argument("--in-process", action="store_true",
+                        help="also time proofs inside one process (both trees), alternating, a fresh process per round")
     args = parser.parse_args()
     rapidsnark = os.environ.get("RAPIDSNARK")
     baseline = os.environ.get("ZK_BASELINE_TREE")
@@ -73,6 +107,7 @@ def main() -> None:
     if baseline:
         base_env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tempfile.gettempdir()) / "zk-baseline-numba-cache"))
     results = {}
+    floor_rss = None  # measured at the first size
     with tempfile.TemporaryDirectory(prefix="zk-cli-bench-") as tmp:
         for n, log in enumerate(int(x) for x in args.logs.split(",")):
             f = make_files(log, Path(tmp) / f"mul_{log}")
@@ -120,19 +155,34 @@ def main() -> None:
                         raise SystemExit(f"{name} failed: {done.stderr[-400:]}")
                     figures[name].append({"wall_s": done.seconds, "cpu_s": done.cpu_s, "rss_mib": done.peak_rss_mib})
                 loads.append(os.getloadavg()[0])
+            if args.in_process:
+                for _ in range(args.rounds):  # alternating, like the processes
+                    figures.setdefault("in-process prove", []).extend(in_process(None, f, 1, None))
+                    if baseline:
+                        figures.setdefault("in-process prove (baseline)", []).extend(
+                            in_process(Path(baseline), f, 1, base_env))
+                loads.append(os.getloadavg()[0])
             results[log] = {"load": loads, "figures": figures}
             print(f"2^{log} (load average {min(loads):.1f}-{max(loads):.1f}), best of {args.rounds}: wall / CPU / peak RSS")
             best = {}
             for name, rows in figures.items():
                 wall, cpu = min(r["wall_s"] for r in rows), min(r["cpu_s"] for r in rows)
                 best[name] = (wall, cpu)
-                print(f"  {name:22} {wall:7.2f} s {cpu:6.2f} s CPU {max(r['rss_mib'] for r in rows):5.0f} MiB"
+                rss = max((r.get("rss_mib") or 0) for r in rows)
+                print(f"  {name:27} {wall:7.2f} s {cpu:6.2f} s CPU {rss:5.0f} MiB"
                       f"   rounds: {' '.join('%.2f/%.2f' % (r['wall_s'], r['cpu_s']) for r in rows)}")
             if rapidsnark:
                 rw, rc = best["rapidsnark"]
-                for name in ("zk prove", "zk prove (baseline)"):
+                for name in ("zk prove", "zk prove (baseline)", "in-process prove", "in-process prove (baseline)"):
                     if name in best:
                         print(f"  {name} / rapidsnark: {best[name][0] / rw:.2f}x wall, {best[name][1] / rc:.2f}x CPU")
+            if "import numpy, numba" in figures:
+                floor_rss = max(r["rss_mib"] for r in figures["import numpy, numba"])
+            if floor_rss:
+                for name in ("zk prove", "zk prove (baseline)"):
+                    if name in figures:
+                        rss = max(r["rss_mib"] for r in figures[name])
+                        print(f"  {name}: peak RSS {rss - floor_rss:+.0f} MiB above the floor ({floor_rss:.0f} MiB)")
             if "import numpy, numba" in best:
                 floor = best["import numpy, numba"][1]
                 for name in best:

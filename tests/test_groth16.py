@@ -239,6 +239,8 @@ def test_quotient_evaluations_match_reference():
     abc = [sum(sum(c * witness[wire] for wire, c in row[which].items()) * lag_n[k] for k, row in enumerate(rows)) % R
            for which in range(3)]
     assert sum(got[i] * lag_2n[2 * i + 1] for i in range(n)) % R == (abc[0] * abc[1] - abc[2]) % R
+    # Without the copy of A: the public rows added on the way give the same values.
+    assert A.raw_to_ints(qap.quotient_evaluations(mats, None, A.to_array(qap.FR, witness))) == got
 
 
 def test_degenerate_toxic_waste_is_refused():

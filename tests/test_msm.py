@@ -205,6 +205,42 @@ def test_msm_matches_double_and_add_reference(group_name):
     assert group.from_array(jac[None])[0] == expected
 
 
+@pytest.mark.parametrize("group_name", ["G1", "G2"])
+def test_msm_in_small_groups_with_buckets_larger_than_a_group(group_name):
+    # A window copies its points a slice at a time and reduces them a group of buckets at a
+    # time, from the top bucket down, growing its scratch for a bucket larger than a slice:
+    # 60 equal scalars put 60 points in one bucket of every window, beside many small groups.
+    group = G1 if group_name == "G1" else G2
+    cls, msm, fixed, _, _ = GROUPS[group_name]
+    rng = random.Random(23)
+    n = 160
+    points = fixed(None, scalars_from_ints([rng.randrange(1, R) for _ in range(n)]))
+    values = [rng.randrange(R) for _ in range(n)]
+    values[:60] = [values[0]] * 60
+    values[60:70] = [R - 1] * 5 + [1] * 5
+    points[70] = points[71]
+    scalars = scalars_from_ints(values)
+    expected = reference_msm(group, points, scalars)
+    point_bytes = points[0].size * 8
+    for endomorphism in (False, True):
+        for parallel in (False, True):
+            for window, group_rows, slice_rows in ((None, 3, 0), (3, 3, 7), (8, 2, 2), (8, 5, 40), (None, 1 << 20, None)):
+                got = msm_jacobian(group, points, scalars, window=window, parallel=parallel, endomorphism=endomorphism,
+                                   group_bytes=group_rows * point_bytes,
+                                   slice_bytes=None if slice_rows is None else slice_rows * point_bytes)
+                assert group.from_array(got[None])[0] == expected, (endomorphism, parallel, window, group_rows, slice_rows)
+
+
+def test_half_scalar_rows_read_as_zero_above_their_limbs():
+    # The endomorphism split's half-scalars are rows of 2 limbs: bits above 127 read as 0.
+    halves = np.array([[2**64 - 1, 2**63 + 5]], dtype=np.uint64)
+    value = (2**63 + 5) << 64 | (2**64 - 1)
+    for c in (3, 7, 16):
+        digits = [signed_digit(halves, 0, w, c) for w in range(num_windows(c, 128))]
+        assert sum(d << (c * w) for w, d in enumerate(digits)) == value
+        assert signed_digit(halves, 0, num_windows(c, 128) + 2, c) == 0
+
+
 def test_choose_window_grows_with_n():
     windows = [choose_window(1 << k) for k in range(0, 21)]
     assert windows == sorted(windows)

@@ -48,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zk._mapped import release_pages
 from zk.curve import g1_from_array, g1_to_array, g2_from_array, g2_to_array
 
 from zk.formats.binio import BoundedReader
@@ -223,6 +224,21 @@ def record_validated(digest: bytes) -> None:
         pass
 
 
+_CHECKSUM_CHUNK = 1 << 22
+
+
+def _checksum(data: np.ndarray, start: int) -> bytes:
+    """SHA-256 of data[start:], a chunk at a time; a mapped file's chunks leave the resident set
+    once hashed (zk._mapped), so checking a key does not leave all of it resident."""
+    checksum = hashlib.sha256()
+    bounds = [start, *range(-(-(start + 1) // _CHECKSUM_CHUNK) * _CHECKSUM_CHUNK, data.shape[0], _CHECKSUM_CHUNK), data.shape[0]]
+    for lo, hi in zip(bounds, bounds[1:]):  # chunk borders at multiples of the chunk: whole pages
+        chunk = data[lo:hi]
+        checksum.update(memoryview(chunk))
+        release_pages(chunk)
+    return checksum.digest()
+
+
 def unpack(data, what: str, magic: bytes, noun: str) -> tuple[dict, dict[str, np.ndarray], bytes]:
     """(header, arrays, SHA-256 digest) of a container written by :func:`pack`, checked: magic,
     version, sizes, checksum, array bounds. ``noun`` names the kind of file in errors."""
@@ -247,8 +263,7 @@ def unpack(data, what: str, magic: bytes, noun: str) -> tuple[dict, dict[str, np
     reader.count(header_len + body_len, 1, "bytes of header and body")
     if size > expected:
         raise KeyFileError(f"{what} has {size - expected} unexpected bytes after the {noun}")
-    payload = memoryview(data)[_PREFIX.size :]
-    if hashlib.sha256(payload).digest() != digest:
+    if _checksum(data, _PREFIX.size) != digest:
         raise KeyFileError(f"{what} is corrupted: its SHA-256 checksum does not match")
     body_start = _PREFIX.size + header_len
     try:

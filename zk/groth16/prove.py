@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from zk._mapped import release_pages
 from zk.curve import G1Point, G2Point
 from zk.field import FR, R
 from zk.field import arrays as field_arrays
@@ -117,19 +118,32 @@ class QuerySums:
 
 def prover_scalars(matrices: R1CSMatrices, a_aug, witness, origins=None) -> ProverScalars:
     """The part of proving that needs the constraint matrices and no point of the key: check the
-    witness, compute the quotient. ``a_aug``: ``matrices.a_with_public_rows()`` (cache it)."""
+    witness, compute the quotient. ``a_aug``: ``matrices.a_with_public_rows()``, or None (the
+    public rows are added on the way, without a copy of A)."""
     w_plain, w_mont = checked_witness(matrices.n_wires, witness)
     d_plain = quotient_evaluations(matrices, a_aug, w_mont, origins)
     n_public = matrices.n_public
     return ProverScalars(field_arrays.raw_to_ints(w_plain[1 : n_public + 1]), w_plain, d_plain, n_public)
 
 
+def _msm(engine, query: np.ndarray, scalars: np.ndarray):
+    total = engine(query, scalars)
+    # A mapped key's query is read once per proof: its pages need not stay resident through the
+    # other MSMs (zk._mapped; a no-op for a key in memory).
+    release_pages(query)
+    return total
+
+
 def query_sums(a_query, b_g1_query, b_g2_query, l_query, h_query, wires: np.ndarray,
                l_scalars: np.ndarray, h_scalars: np.ndarray) -> QuerySums:
     """The five MSMs over rows of the query arrays: a, b1, b2 by ``wires``, l by ``l_scalars``
-    (the private wires' values), h by ``h_scalars``. A key split by rows sums these per part."""
-    return QuerySums(backend.msm_g1(a_query, wires), backend.msm_g1(b_g1_query, wires), backend.msm_g2(b_g2_query, wires),
-                     backend.msm_g1(l_query, np.ascontiguousarray(l_scalars)), backend.msm_g1(h_query, h_scalars))
+    (the private wires' values), h by ``h_scalars``. A key split by rows sums these per part.
+    The G2 MSM, whose scratch is the largest, runs last."""
+    h = _msm(backend.msm_g1, h_query, h_scalars)
+    l = _msm(backend.msm_g1, l_query, np.ascontiguousarray(l_scalars))
+    a = _msm(backend.msm_g1, a_query, wires)
+    b1 = _msm(backend.msm_g1, b_g1_query, wires)
+    return QuerySums(a, b1, _msm(backend.msm_g2, b_g2_query, wires), l, h)
 
 
 def assemble(vk, beta_g1: G1Point, delta_g1: G1Point, sums: QuerySums) -> Proof:
@@ -158,7 +172,11 @@ def prove(pk: ProvingKey, witness: Sequence[int] | Scalars | np.ndarray, *, orig
     say = progress or (lambda _msg: None)
     if not insecure_dev_key:
         pk.vk.require_sound()
-    scalars = prover_scalars(pk.matrices, pk.prepared()["a_aug"], witness, origins)
+    scalars = prover_scalars(pk.matrices, None, witness, origins)
+    for m in (pk.matrices.a, pk.matrices.b, pk.matrices.c):
+        if m is not None:
+            for part in (m.rows, m.cols, m.coeffs):
+                release_pages(part)
     say("prove: quotient on the coset")
     w = scalars.witness
     sums = query_sums(pk.a_query, pk.b_g1_query, pk.b_g2_query, pk.l_query, pk.h_query,

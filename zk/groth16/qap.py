@@ -178,21 +178,31 @@ def mont_element(x: int) -> tuple:
 # Prover side
 
 
-def evaluate_rows(mats: R1CSMatrices, a_aug: Matrix, witness_mont: np.ndarray, n: int):
+@njit(cache=True)
+def add_public_rows(F, first_row, count, src, out):
+    """out[first_row + s] += src[s] for s < count: A's independence rows (coefficient 1 at wire s)."""
+    for s in range(count):
+        fstore(F, out, first_row + s, fadd(F, fload(F, out, first_row + s), fload(F, src, s)))
+
+
+def evaluate_rows(mats: R1CSMatrices, a_aug: Matrix | None, witness_mont: np.ndarray, n: int):
     """A·w, B·w, C·w on the n domain points (rows beyond the constraints are zero, except the
-    independence rows of A, which carry the public values)."""
+    independence rows of A, which carry the public values). ``a_aug``:
+    ``mats.a_with_public_rows()``, or None to add those rows here without a copy of A."""
     out = []
-    for m in (a_aug, mats.b, mats.c):
+    for m in (a_aug if a_aug is not None else mats.a, mats.b, mats.c):
         v = np.empty((n, 4), dtype=np.uint64)
         if m is None:  # no C matrix: C = A*B on every row, as snarkjs's prover takes it
             field_arrays.mul(FR, out[0], out[1], v)
         else:
             sparse_accumulate(FR, m.rows, m.cols, m.coeffs, witness_mont, v)
+        if not out and a_aug is None:
+            add_public_rows(FR, mats.n_constraints, mats.n_public + 1, witness_mont, v)
         out.append(v)
     return out
 
 
-def quotient_evaluations(mats: R1CSMatrices, a_aug: Matrix, witness_mont: np.ndarray, origins=None) -> np.ndarray:
+def quotient_evaluations(mats: R1CSMatrices, a_aug: Matrix | None, witness_mont: np.ndarray, origins=None) -> np.ndarray:
     """D = A·B - C on the odd points w2^(2i+1) of the size-2n domain, as plain scalars for the H MSM.
 
     Checks the witness first: a violated constraint raises :class:`UnsatisfiedWitness` instead
@@ -209,6 +219,5 @@ def quotient_evaluations(mats: R1CSMatrices, a_aug: Matrix, witness_mont: np.nda
     for v in (a, b, c):
         intt(v)
         coset_ntt(v, shift)
-    out = np.empty_like(a)
-    mul_sub_plain(FR, a, b, c, out)
-    return out
+    mul_sub_plain(FR, a, b, c, a)  # in place: one witness-size array fewer at the peak
+    return a

@@ -31,6 +31,12 @@ from .scalars import as_scalar_array, first_non_canonical, num_windows
 _AGGREGATION_WEIGHT = 3.0
 # Below this many active points, the thread pool's hand-offs cost more than the windows.
 _PARALLEL_MIN_POINTS = 256
+# Each thread copies a window's points into its scratch a slice at a time: at least SLICE_BYTES,
+# at most MAX_SLICES slices per window (each slice is one more pass over the window's digits,
+# and its points a sparser stream to read). At 2^16 a G1 MSM is one slice; the G2 MSM, whose
+# endomorphism split doubles the rows, takes 4 slices of 4 MiB instead of 16 MiB per thread.
+SLICE_BYTES = 1 << 22
+MAX_SLICES = 4
 
 
 def _as_points(group: CurveGroup, points, check: bool, subgroup: bool) -> np.ndarray:
@@ -72,7 +78,8 @@ _CUBE_ROOTS: dict = {}  # built on first use: a kernel call at import time would
 
 
 def msm_jacobian(group: CurveGroup, points: np.ndarray, scalars: np.ndarray, *, window: int | None = None,
-                 parallel: bool | None = None, endomorphism: bool | None = None) -> np.ndarray:
+                 parallel: bool | None = None, endomorphism: bool | None = None,
+                 group_bytes: int = pippenger.GROUP_BYTES, slice_bytes: int | None = None) -> np.ndarray:
     """sum_i scalars[i] * points[i] as a Jacobian row ((3, 4) for G1, (3, 2, 4) for G2), on
     validated arrays. The building block of ``msm_g1`` / ``msm_g2``.
 
@@ -81,41 +88,57 @@ def msm_jacobian(group: CurveGroup, points: np.ndarray, scalars: np.ndarray, *, 
     the windows also stop at the largest half's bit length, so small scalars cost less. The
     default (None) uses it in G2 only: measured at 2^16 (CPU time, one thread) it saves about 6%
     of a G2 MSM, where aggregation is dearer, and nothing in G1, where the doubled point array
-    costs as much memory traffic as the halved windows save."""
+    costs as much memory traffic as the halved windows save. The split keeps one extra array,
+    phi(P) for the active points, and two 16-byte half-scalars per point.
+
+    group_bytes: how many bytes of points a window reduces at a time; slice_bytes: how many it
+    copies at a time, each thread's scratch (None: SLICE_BYTES or MAX_SLICES slices; 0: all
+    of them, one pass over the points per window). Tests make both small to exercise many
+    groups and slices, and buckets larger than either."""
     F = group.field
     if points.shape[0] != scalars.shape[0]:
         raise ValueError(f"{points.shape[0]} points but {scalars.shape[0]} scalars")
     active = pippenger.active_indices(F, points, scalars)
+    rows = active.shape[0]
     bits = 254
     if endomorphism is None:
         endomorphism = group is G2
-    if endomorphism and active.shape[0]:
-        m = active.shape[0]
-        split_points = np.empty((2 * m,) + points.shape[1:], dtype=np.uint64)
-        split_scalars = np.empty((2 * m, 4), dtype=np.uint64)
+    if endomorphism and rows:
+        twin = np.empty((rows,) + points.shape[1:], dtype=np.uint64)
+        halves = np.empty((2 * rows, 2), dtype=np.uint64)
+        signs = np.empty(2 * rows, dtype=np.uint8)
         cube_root = _CUBE_ROOTS.get(group.name)
         if cube_root is None:
             cube_root = _CUBE_ROOTS[group.name] = endomorphism_split.cube_root(group.name)
-        rows, low_bits, high_bits = endomorphism_split.expand(F, points, scalars, active, cube_root, split_points, split_scalars)
-        points, scalars = split_points[:rows], split_scalars[:rows]
-        active = np.arange(rows, dtype=np.int64)
+        low_bits, high_bits = endomorphism_split.expand(F, points, scalars, active, cube_root, twin, halves, signs)
+        scalars, rows = halves, 2 * rows
         bits = endomorphism_split.bit_length(low_bits, high_bits)
+    else:
+        twin = np.empty((0,) + points.shape[1:], dtype=np.uint64)
+        signs = np.empty(0, dtype=np.uint8)
     threads = numba.get_num_threads()
     if parallel is None:
-        parallel = threads > 1 and active.shape[0] >= _PARALLEL_MIN_POINTS
-    c = window or choose_window(active.shape[0], threads if parallel else 1, bits)
+        parallel = threads > 1 and rows >= _PARALLEL_MIN_POINTS
+    c = window or choose_window(rows, threads if parallel else 1, bits)
     if not 2 <= c <= 16:
         raise ValueError(f"window size {c} outside [2, 16]")
     windows = num_windows(c, bits)
     sums = np.empty((windows, 3) + group.element_shape, dtype=np.uint64)
-    if active.shape[0] == 0:
+    if rows == 0:
         windows = 0
         sums = sums[:0]
     else:
-        # One kernel for both cases (parts=1 is the serial run): a second specialisation of the
-        # whole window tree would double the cold compile time.
+        # One kernel for both cases (parts=1 is the serial run; an empty twin: no split): a
+        # second specialisation of the whole window tree would double the cold compile time.
         parts = min(threads, windows) if parallel else 1
-        pippenger.window_sums(F, points, scalars, active, c, windows, parts, sums)
+        row_bytes = points[0].size * 8
+        group_points = max(1, group_bytes // row_bytes)
+        if slice_bytes is None:
+            slice_points = max(SLICE_BYTES // row_bytes, -(-rows // MAX_SLICES))
+        else:
+            slice_points = slice_bytes // row_bytes if slice_bytes else rows
+        slice_points = max(group_points, slice_points)
+        pippenger.window_sums(F, points, twin, scalars, signs, active, rows, c, group_points, slice_points, windows, parts, sums)
     out = np.empty((1, 3) + group.element_shape, dtype=np.uint64)
     _store_combined(F, sums, c, out)
     return out[0]

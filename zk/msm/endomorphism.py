@@ -22,10 +22,10 @@ from numba import types
 from numba.extending import intrinsic
 
 from zk.curve.glv import BETA, LAMBDA, lattice_basis
-from zk.curve.kernels import entry_kernel, inner_kernel, montgomery_limbs
+from zk.curve.kernels import entry_kernel, montgomery_limbs
 from zk.curve.rows import load_point, store_point
 from zk.field import FP, P, R
-from zk.field.ops import fload, fmul_base, fneg
+from zk.field.ops import fload, fmul_base
 
 (_A1, _B1), (_A2, _B2) = lattice_basis()
 # k1 = k - c1 a1 - c2 a2, k2 = -c1 b1 - c2 b2 with c1 = round(k b2 / det), c2 = round(-k b1 / det).
@@ -95,39 +95,29 @@ def split_scalars(scalars, out):
             out[i, j] = s[j]
 
 
-@inner_kernel
-def _put(F, out_points, out_scalars, row, point, lo, hi, negative):
-    if negative != 0:
-        point = (point[0], fneg(F, point[1]))
-    store_point(F, out_points, row, point)
-    out_scalars[row, 0] = lo
-    out_scalars[row, 1] = hi
-    out_scalars[row, 2] = 0
-    out_scalars[row, 3] = 0
-
-
 @entry_kernel
-def expand(F, points, scalars, active, beta, out_points, out_scalars):
-    """Write (+-P_i, |k1_i|) and (+-phi(P_i), |k2_i|) for every active i into the outputs
-    (at least 2 len(active) rows), skipping zero halves. Returns (rows written, OR of all
-    magnitudes' low limbs, OR of their high limbs): the caller's bit length for the windows."""
+def expand(F, points, scalars, active, beta, twin, halves, signs):
+    """For every active i (t-th): twin[t] = phi(P_i), and rows 2t and 2t + 1 of halves / signs
+    the magnitude and sign of k1_i and k2_i (two limbs each). Pippenger reads row 2t as P_i and
+    row 2t + 1 as twin[t] (see :func:`zk.msm.pippenger.row_source`), so only phi(P) is written,
+    not a second copy of the points; a zero half has no nonzero digit and costs nothing.
+    Returns (OR of all magnitudes' low limbs, OR of their high limbs): the caller's bit length
+    for the windows."""
     c = fload(FP, beta, 0)
-    rows = np.int64(0)  # not a literal 0, which would compile _put once more for its type
     low_bits = np.uint64(0)
     high_bits = np.uint64(0)
     for t in range(active.shape[0]):
         i = active[t]
         s = glv_split((scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3]))
         p = load_point(F, points, i)
-        if (s[0] | s[1]) != np.uint64(0):
-            _put(F, out_points, out_scalars, rows, p, s[0], s[1], s[2])
-            rows += 1
-        if (s[3] | s[4]) != np.uint64(0):
-            _put(F, out_points, out_scalars, rows, (fmul_base(F, p[0], c), p[1]), s[3], s[4], s[5])
-            rows += 1
+        store_point(F, twin, t, (fmul_base(F, p[0], c), p[1]))
+        for h in range(2):
+            halves[2 * t + h, 0] = s[3 * h]
+            halves[2 * t + h, 1] = s[3 * h + 1]
+            signs[2 * t + h] = s[3 * h + 2]
         low_bits |= s[0] | s[3]
         high_bits |= s[1] | s[4]
-    return rows, low_bits, high_bits
+    return low_bits, high_bits
 
 
 def cube_root(group_name: str) -> np.ndarray:

@@ -1,13 +1,18 @@
 """Pippenger multi-scalar multiplication kernels, generic over the coordinate field (FP: G1, FP2: G2).
 
 Per window of c bits (signed digits, so 2^(c-1) buckets):
-1. counting-sort the points into buckets by |digit| (negating y for negative digits);
-2. reduce every bucket to one affine point by rounds of pairwise additions; all additions of a
-   round are independent, so they share one inversion (see :mod:`zk.msm.batch_affine`);
-3. sum_b b * B_b by the running-sum trick, in Jacobian coordinates.
+1. counting-sort the input rows into buckets by |digit| (indices only);
+2. from the top bucket down, a group of buckets at a time: gather the group's points (negating y
+   for negative digits) and reduce every bucket to one affine point by rounds of pairwise
+   additions; all additions of a round are independent, so they share one inversion (see
+   :mod:`zk.msm.batch_affine`);
+3. fold the group's buckets into sum_b b * B_b by the running-sum trick, in Jacobian coordinates.
 Windows are independent and run in parallel (``prange``); the caller combines them by doublings.
-Points at infinity and zero scalars are dropped before any window sees them; a scalar 1 costs a
-single bucket insertion (its only nonzero digit is in window 0).
+A thread's scratch is a group of points plus two 4-byte indices per row, not a copy of all the
+points. Points at infinity and zero scalars are dropped before any window sees them; a scalar 1
+costs a single bucket insertion (its only nonzero digit is in window 0). With the endomorphism
+split (:mod:`zk.msm.endomorphism`) every point is two rows, P and phi(P) (from a ``twin`` array),
+with half-scalar magnitudes and signs.
 """
 from __future__ import annotations
 
@@ -32,6 +37,9 @@ from .batch_affine import generic_add, generic_pair, pair_add, pair_denominator
 from .scalars import signed_digit
 
 
+# Bytes of points a window reduces at a time (see sum_window): about a core's L2 cache. On the
+# shared machine (L3 contended) reducing in L2-sized groups cut wall time by a third at 2^16;
+# a group costs one extra inversion, under 1% at 1 MiB.
 GROUP_BYTES = 1 << 20
 
 
@@ -53,9 +61,10 @@ def active_indices(F, points, scalars):
 
 
 @inner_kernel
-def reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi):
-    """Sum each bucket b in [b_lo, b_hi) (sizes[b] affine points at pts[starts[b]:]) into its
-    first row, pts[starts[b]] (the all-zero row when the points cancel); sizes[b] becomes <= 1.
+def reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi, base):
+    """Sum each bucket b in [b_lo, b_hi) (sizes[b] affine points at pts[starts[b] - base:]) into
+    its first row, pts[starts[b] - base] (the all-zero row when the points cancel); sizes[b]
+    becomes <= 1.
 
     Round r adds the elements at bucket offsets 2k*s and (2k+1)*s (stride s = 2^r) into the
     first of them, so no result overwrites an unread input, whatever the order, and an odd last
@@ -68,7 +77,7 @@ def reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi):
         pairs = 0
         product = fone(F)
         for b in range(b_lo, b_hi):
-            s = starts[b]
+            s = starts[b] - base
             for j in range(sizes[b] // 2):
                 i = s + 2 * j * stride
                 p = load_point(F, pts, i)
@@ -91,7 +100,7 @@ def reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi):
             count = sizes[b]
             if count < 2:
                 continue
-            s = starts[b]
+            s = starts[b] - base
             for j in range(count // 2 - 1, -1, -1):
                 k -= 1
                 i = s + 2 * j * stride
@@ -114,80 +123,146 @@ def reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi):
 
 
 @inner_kernel
-def window_sum(F, points, scalars, active, window, c, pts, prefix, special, digits, starts, sizes):
-    """sum_i digit_i * P_i for one window, as a Jacobian point. The arrays after ``c`` are
-    scratch space, reused from window to window: pts and digits (>= len(active) rows), prefix
-    and special (>= len(active) / 2 + 1 rows), starts and sizes (2^(c-1))."""
-    m = active.shape[0]
+def row_digit(scalars, signs, active, r, window, c):
+    """Digit ``window`` of input row r: without a split (signs empty) row r is scalar active[r];
+    with one, row r is the half-scalar r (magnitude), negated when signs[r] is set."""
+    if signs.shape[0] == 0:
+        return signed_digit(scalars, active[r], window, c)
+    d = signed_digit(scalars, r, window, c)
+    return -d if signs[r] != 0 else d
+
+
+@inner_kernel
+def row_source(active, twin_offset, r):
+    """Where input row r's point is, as one index: points[active[r]] without a split
+    (twin_offset = 0); with one, row 2t is points[active[t]] and row 2t + 1 its endomorphism
+    image twin[t], given as twin_offset + t (twin_offset = the number of points)."""
+    if twin_offset == 0:
+        return active[r]
+    if r & 1:
+        return twin_offset + (r >> 1)
+    return active[r >> 1]
+
+
+@inner_kernel
+def count_window(scalars, signs, active, rows, window, c, group_points, digits, starts, sizes, group_low):
+    """Digits and bucket sizes of one window, and its groups of buckets: taken from the top bucket
+    down, each as many buckets as fit in group_points rows (at least one), group g's lowest
+    bucket being group_low[g]. Returns (groups, the largest group's rows)."""
     buckets = 1 << (c - 1)
     sizes[:] = 0
-    for t in range(m):
-        d = signed_digit(scalars, active[t], window, c)
-        digits[t] = d
+    for r in range(rows):
+        d = row_digit(scalars, signs, active, r, window, c)
+        digits[r] = d
         if d != 0:
             sizes[abs(d) - 1] += 1
     total = 0
     for b in range(buckets):
         starts[b] = total
         total += sizes[b]
-    fill = starts.copy()
-    for t in range(m):
-        d = digits[t]
-        if d == 0:
-            continue
-        b = abs(d) - 1
-        q = load_point(F, points, active[t])
-        if d < 0:
-            q = (q[0], fneg(F, q[1]))
-        store_point(F, pts, fill[b], q)
-        fill[b] += 1
-    # Reduce the buckets a group at a time, each group's points small enough to stay in a core's
-    # L2 cache through all its rounds instead of streaming the window from L3 on every pass.
-    # On the shared machine (L3 contended) that cut wall time by a third at 2^16; CPU time is
-    # unchanged. A group round costs one extra inversion, under 1% at 1 MiB groups.
-    group_points = max(1, GROUP_BYTES // (pts[0].size * 8))
-    # np.int64, not a literal 0: type inference would compile reduce_buckets once for the
-    # literal type too (a cold compile of the whole bucket reduction, for nothing).
-    b_lo = np.int64(0)
-    while b_lo < buckets:
+    groups = 0
+    largest = 0
+    b_hi = buckets
+    while b_hi > 0:
+        b_lo = b_hi - 1
+        held = sizes[b_lo]
+        while b_lo > 0 and held + sizes[b_lo - 1] <= group_points:
+            b_lo -= 1
+            held += sizes[b_lo]
+        group_low[groups] = b_lo
+        groups += 1
+        largest = max(largest, held)
         b_hi = b_lo
-        held = 0
-        while b_hi < buckets and (b_hi == b_lo or held + sizes[b_hi] <= group_points):
-            held += sizes[b_hi]
-            b_hi += 1
-        reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi)
-        b_lo = b_hi
+    return groups, largest
+
+
+@inner_kernel
+def sum_window(F, points, twin, active, rows, c, groups, pts, prefix, special, digits, starts, sizes, group_low):
+    """sum_b b * B_b for a window counted by :func:`count_window`, as a Jacobian point.
+
+    From the top, a slice of whole groups at a time (as many as pts holds; at least one): the
+    rows whose bucket is in the slice are copied into pts in input order (the points are read
+    as a stream, negated for negative digits), then each group of the slice is reduced bucket by
+    bucket (its points stay in a core's L2 cache through the reduction rounds) and folded into
+    the running sum. pts holding every row gives one slice, a single pass over the points; a
+    smaller pts costs a pass over the digits per slice, and a slice's points are then a sparse
+    stream."""
+    buckets = 1 << (c - 1)
+    twin_offset = points.shape[0] if twin.shape[0] else 0
+    capacity = pts.shape[0]
+    fill = starts.copy()
     running = jac_infinity(F)
     acc = jac_infinity(F)
-    for b in range(buckets - 1, -1, -1):
-        if sizes[b] != 0:
-            running = jac_add_mixed(F, running, load_point(F, pts, starts[b]))
-        acc = jac_add(F, acc, running)
+    g = 0
+    b_hi = buckets
+    while g < groups:
+        end = starts[b_hi - 1] + sizes[b_hi - 1]
+        h = g + 1
+        while h < groups and end - starts[group_low[h]] <= capacity:
+            h += 1
+        s_lo = group_low[h - 1]
+        base = starts[s_lo]
+        for r in range(rows):
+            d = digits[r]
+            b = abs(d) - 1
+            if d == 0 or b < s_lo or b >= b_hi:
+                continue
+            source = row_source(active, twin_offset, r)
+            if source < points.shape[0]:
+                q = load_point(F, points, source)
+            else:
+                q = load_point(F, twin, source - twin_offset)
+            if d < 0:
+                q = (q[0], fneg(F, q[1]))
+            store_point(F, pts, fill[b] - base, q)
+            fill[b] += 1
+        for k in range(g, h):
+            b_lo = group_low[k]
+            reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi, base)
+            for b in range(b_hi - 1, b_lo - 1, -1):
+                if sizes[b] != 0:
+                    running = jac_add_mixed(F, running, load_point(F, pts, starts[b] - base))
+                acc = jac_add(F, acc, running)
+            b_hi = b_lo
+        g = h
     return acc
 
 
 @inner_kernel
-def _windows_on_one_thread(F, points, scalars, active, c, first, step, windows, out):
-    m = active.shape[0]
+def _windows_on_one_thread(F, points, twin, scalars, signs, active, rows, c, group_points, slice_points, first, step,
+                           windows, out):
     buckets = 1 << (c - 1)
-    pts = np.empty((m,) + points.shape[1:], dtype=np.uint64)
-    prefix = np.empty((m // 2 + 1,) + points.shape[2:], dtype=np.uint64)
-    special = np.empty(m // 2 + 1, dtype=np.uint8)
-    digits = np.empty(m, dtype=np.int64)
+    cap = max(1, min(rows, slice_points))
+    pts = np.empty((cap,) + points.shape[1:], dtype=np.uint64)
+    half = min(cap, group_points) // 2 + 1
+    prefix = np.empty((half,) + points.shape[2:], dtype=np.uint64)
+    special = np.empty(half, dtype=np.uint8)
+    digits = np.empty(rows, dtype=np.int32)
     starts = np.empty(buckets, dtype=np.int64)
     sizes = np.empty(buckets, dtype=np.int64)
+    group_low = np.empty(buckets, dtype=np.int64)
     for w in range(first, windows, step):
-        store_jac(F, out, w, window_sum(F, points, scalars, active, w, c, pts, prefix, special, digits, starts, sizes))
+        groups, largest = count_window(scalars, signs, active, rows, w, c, group_points, digits, starts, sizes, group_low)
+        if largest > pts.shape[0]:  # one bucket larger than a slice (many equal digits)
+            pts = np.empty((largest,) + points.shape[1:], dtype=np.uint64)
+        if largest // 2 + 1 > prefix.shape[0]:
+            prefix = np.empty((largest // 2 + 1,) + points.shape[2:], dtype=np.uint64)
+            special = np.empty(largest // 2 + 1, dtype=np.uint8)
+        store_jac(F, out, w, sum_window(F, points, twin, active, rows, c, groups, pts, prefix, special, digits, starts,
+                                        sizes, group_low))
 
 
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
-def window_sums(F, points, scalars, active, c, windows, parts, out):
-    """out[w] = window_sum(w) for every window; ``parts`` threads take every parts-th window, so
-    each allocates its scratch once and the cheaper top window is not left to one thread."""
+def window_sums(F, points, twin, scalars, signs, active, rows, c, group_points, slice_points, windows, parts, out):
+    """out[w] = the sum of window w for every window; ``parts`` threads take every parts-th
+    window, so each allocates its scratch once and the cheaper top window is not left to one
+    thread. group_points: rows reduced at a time; slice_points: rows a thread copies at a time
+    (its scratch; at least a group)."""
     for p in prange(parts):
         # The parfor types p as int64 and then, in its gufunc, as uint64: cast, or the whole
         # per-thread kernel is compiled twice.
-        _windows_on_one_thread(F, points, scalars, active, c, np.int64(p), parts, windows, out)
+        _windows_on_one_thread(F, points, twin, scalars, signs, active, rows, c, group_points, slice_points, np.int64(p),
+                               parts, windows, out)
 
 
 @inner_kernel

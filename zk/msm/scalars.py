@@ -90,13 +90,15 @@ def signed_digit(scalars, i, window, c):
 
 @inner_kernel
 def _bits(scalars, i, lo, count):
-    """Bits [lo, lo + count) of scalar i as an int64 (count <= 32, bits above 255 read as 0)."""
+    """Bits [lo, lo + count) of scalar i as an int64 (count <= 32, bits above the row's limbs
+    read as 0: rows of 4 limbs, or of 2 for the endomorphism split's half-scalars)."""
+    limbs = scalars.shape[1]
     limb = lo >> 6
-    if limb >= 4:
+    if limb >= limbs:
         return 0
     shift = lo & 63
     value = scalars[i, limb] >> np.uint64(shift)
-    if shift + count > 64 and limb + 1 < 4:
+    if shift + count > 64 and limb + 1 < limbs:
         value |= scalars[i, limb + 1] << np.uint64(64 - shift)
     return np.int64(value & np.uint64((1 << count) - 1))
 
