@@ -1,6 +1,6 @@
-"""Every ceremony step, zk beside snarkjs 0.7.6 in the same run, each step timed alone, with wall
-and CPU time (user + system, all threads: the load of a shared machine stretches wall time, not
-the CPU time a step needs).
+"""Every ceremony step, zk beside snarkjs 0.7.6 in the same run, with wall and CPU time (user +
+system, all threads: the load of a shared machine stretches wall time, not the CPU time a step
+needs).
 
     .venv/bin/python -m pytest bench/bench_ceremony.py --benchmark-only -q -s
     ... -k contribute             only `ptau contribute` and `zkey contribute` (-k setup, -k verify, -k prepare likewise)
@@ -9,22 +9,32 @@ the CPU time a step needs).
     ZK_BENCH_ZKEY_CIRCUIT=poseidon  bench/groth16_circuits.py circuit (full-size coefficients: setup's hard case)
     ZK_BENCH_TABLE=file.md        also write the summary table there
 
-Per step and size: ours in-process (kernels compiled beforehand by an untimed call: numba
-compiles once per install, `zk warmup`), then ours as the `zk` command (a whole process:
-interpreter, imports, loading the cached kernels, file I/O), then `snarkjs` as its command (node
-start-up included, about 0.4 s of CPU). Each row checks its outputs: snarkjs verifies our ptau
-contribution and our contributed zkey, both prepares and both setups are byte-identical.
+Per step and size, four measurements, each on the same input files:
+- zk's step: the library call in this process, its kernels compiled beforehand by an untimed
+  call (numba compiles once per install, `zk warmup`);
+- snarkjs's step: bench/snarkjs_step.cjs, a node script that loads the same snarkjs package as
+  the command, builds the BN254 curve (wasm and worker threads; ffjavascript keeps one per
+  process and every snarkjs call reuses it), then times only the library call
+  (`snarkjs.zKey.contribute(...)` etc.); node's start, loading snarkjs and the curve build are
+  reported beside it, not in it;
+- zk's command, a whole process: interpreter, imports, loading the cached kernels, file I/O;
+- snarkjs's command, a whole process: node's start, loading snarkjs, the curve, the step.
+The table gives three CPU ratios: step / step, command / command, and zk's step against
+snarkjs's command (the mixed ratio of the first runs). Each row checks its outputs: snarkjs
+verifies our ptau contribution and our contributed zkey, every prepare and setup (ours, the
+snarkjs command's, the snarkjs step's) is byte-identical, and the timed snarkjs verify answers true.
 
 What the work is (to say what a ratio can be):
-- ptau contribute: one scalar multiplication per point, 4n - 1 G1 and n + 1 G2 (n = 2^power).
+- ptau contribute: one scalar multiplication per point, 4n - 1 G1 and n + 1 G2 (n = 2^power),
+  and the G2 subgroup check of the n + 1 input points.
 - ptau prepare: an inverse FFT in the exponent per level k = 0..power (power + 1 for tauG1),
   (k - 1) n / 2 + 2 scalar multiplications a level (docs/ceremony.md has the totals).
 - groth16 setup: a sparse matrix-vector product in the exponent, one scalar multiplication per
   matrix entry (A: two G1, B: two G1 and one G2, C: one G1); Poseidon's are full-size scalars.
 - zkey contribute: one G1 multiplication by delta^-1 per C and H point (nVars - nPublic - 1 + 2^k).
 - zkey verify: a setup, two G1 MSMs over C and H, a few pairings.
-The `zk` command also pays a fixed start: Python, numpy and numba imports and loading the
-cached kernels, about 0.65-0.9 s of CPU, which at 2^12 is most of a `zkey contribute`.
+Each command also pays a fixed start: for `zk`, Python, numpy and numba imports and loading the
+cached kernels; for snarkjs, node, snarkjs's modules and the curve build.
 """
 from __future__ import annotations
 
@@ -42,11 +52,12 @@ import groth16_circuits as C  # noqa: E402
 import peers  # noqa: E402
 
 ZK = [sys.executable, "-c", "from zk.cli import main; main()"]
+NODE_STEP = Path(__file__).resolve().parent / "snarkjs_step.cjs"
 POWERS = [int(p) for p in os.environ.get("ZK_BENCH_PTAU_POWERS", "12").split(",") if p.strip()]
 LOGS = [int(x) for x in os.environ.get("ZK_BENCH_ZKEY_LOGS", "12").split(",") if x.strip()]
 KIND = os.environ.get("ZK_BENCH_ZKEY_CIRCUIT", "poseidon")
 BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-ROWS: list[tuple] = []
+ROWS: list[dict] = []
 
 
 def _cpu_self() -> float:
@@ -59,16 +70,30 @@ def _cpu_children() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _command(args, cwd) -> tuple[float, float]:
-    """(wall, CPU) of a whole command; its own CPU time, threads included."""
+def _run(args, cwd, env=None):
     import subprocess
 
-    cpu, start = _cpu_children(), time.perf_counter()
-    done = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=7200)
-    wall = time.perf_counter() - start
+    done = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=7200, env=env)
     if done.returncode != 0:
         raise AssertionError(f"{' '.join(map(str, args))} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return wall, _cpu_children() - cpu
+    return done
+
+
+def _command(args, cwd) -> tuple[float, float]:
+    """(wall, CPU) of a whole command; its own CPU time, threads included."""
+    cpu, start = _cpu_children(), time.perf_counter()
+    _run(args, cwd)
+    return time.perf_counter() - start, _cpu_children() - cpu
+
+
+def _snarkjs_step(step: str, args, cwd) -> dict:
+    """snarkjs's library call alone (bench/snarkjs_step.cjs): {"call", "curve", "load", "boot"}, each
+    {"wall", "cpu"} in seconds; a verify step that answers false fails."""
+    import json
+
+    env = dict(os.environ, SNARKJS_MODULE=str(peers.SNARKJS_MODULE))
+    done = _run(["node", NODE_STEP, step, *args], cwd, env)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _inprocess(fn, *args, **kwargs):
@@ -77,22 +102,30 @@ def _inprocess(fn, *args, **kwargs):
     return out, (time.perf_counter() - start, _cpu_self() - cpu)
 
 
-def _row(step, size, ours, cli, theirs):
-    ROWS.append((step, size, ours, cli, theirs, os.getloadavg()[0]))
-    print(f"\n{step} {size}: zk in-process {ours[0]:.2f} s wall / {ours[1]:.2f} s CPU; zk command {cli[0]:.2f} s / "
-          f"{cli[1]:.2f} s; snarkjs {theirs[0]:.2f} s / {theirs[1]:.2f} s; ratio CPU in-process "
-          f"{ours[1] / theirs[1]:.3f}x, command {cli[1] / theirs[1]:.3f}x, wall command {cli[0] / theirs[0]:.3f}x "
-          f"[bar <= 0.2x]")
+def _row(step, size, ours, cli, theirs_step, theirs):
+    """ours and cli: zk's step and command, theirs_step: the node report, theirs: snarkjs's command."""
+    call = (theirs_step["call"]["wall"], theirs_step["call"]["cpu"])
+    row = dict(step=step, size=size, ours=ours, cli=cli, call=call, curve=theirs_step["curve"]["cpu"],
+               theirs=theirs, load=os.getloadavg()[0])
+    ROWS.append(row)
+    print(f"\n{step} {size}: zk step {ours[0]:.2f} s wall / {ours[1]:.2f} s CPU; snarkjs step {call[0]:.2f} s / "
+          f"{call[1]:.2f} s (its curve build {row['curve']:.2f} s CPU, outside); zk command {cli[0]:.2f} s / "
+          f"{cli[1]:.2f} s; snarkjs command {theirs[0]:.2f} s / {theirs[1]:.2f} s; CPU ratio step/step "
+          f"{ours[1] / call[1]:.3f}x, command/command {cli[1] / theirs[1]:.3f}x, step/command "
+          f"{ours[1] / theirs[1]:.3f}x [bar <= 0.2x]")
 
 
 def _table() -> str:
-    lines = ["| step | size | load | zk in-process wall / CPU | zk command wall / CPU | snarkjs wall / CPU | "
-             "ratio CPU in-process | ratio CPU command | ratio wall command |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for step, size, ours, cli, theirs, load in ROWS:
-        lines.append(f"| {step} | {size} | {load:.1f} | {ours[0]:.2f} s / {ours[1]:.2f} s | {cli[0]:.2f} s / "
-                     f"{cli[1]:.2f} s | {theirs[0]:.2f} s / {theirs[1]:.2f} s | **{ours[1] / theirs[1]:.3f}x** | "
-                     f"{cli[1] / theirs[1]:.3f}x | {cli[0] / theirs[0]:.3f}x |")
+    lines = ["| step | size | load | zk step wall / CPU | snarkjs step wall / CPU (curve build CPU, outside) | "
+             "zk command wall / CPU | snarkjs command wall / CPU | CPU step / step | CPU command / command | "
+             "CPU zk step / snarkjs command |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in ROWS:
+        ours, call, cli, theirs = r["ours"], r["call"], r["cli"], r["theirs"]
+        lines.append(f"| {r['step']} | {r['size']} | {r['load']:.1f} | {ours[0]:.2f} s / {ours[1]:.2f} s | "
+                     f"{call[0]:.2f} s / {call[1]:.2f} s ({r['curve']:.2f} s) | {cli[0]:.2f} s / {cli[1]:.2f} s | "
+                     f"{theirs[0]:.2f} s / {theirs[1]:.2f} s | **{ours[1] / call[1]:.3f}x** | "
+                     f"**{cli[1] / theirs[1]:.3f}x** | {ours[1] / theirs[1]:.3f}x |")
     return "\n".join(lines)
 
 
@@ -140,9 +173,10 @@ def test_ptau_contribute(benchmark, workdir, ptau_inputs, power):
     cli = _command(ZK + ["ptau", "contribute", source, d / f"c{power}_zk.ptau", "--name", "bench", "-e", "x"], d)
     theirs = _command([peers.SNARKJS, "powersoftau", "contribute", source, d / f"c{power}_sj.ptau", "--name=bench",
                        "-e=bench entropy"], d)
+    step = _snarkjs_step("ptau-contribute", [source, d / f"c{power}_sjstep.ptau", "bench", "bench entropy"], d)
     _command([peers.SNARKJS, "powersoftau", "verify", d / f"c{power}_zk.ptau"], d)
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
-    _row("ptau contribute", f"2^{power}", ours, cli, theirs)
+    _row("ptau contribute", f"2^{power}", ours, cli, step, theirs)
 
 
 @pytest.mark.parametrize("power", POWERS, ids=[f"2^{p}" for p in POWERS])
@@ -153,10 +187,12 @@ def test_ptau_prepare(benchmark, workdir, ptau_inputs, power):
     _, ours = _inprocess(T.prepare, source, d / f"f{power}_in.ptau")
     cli = _command(ZK + ["ptau", "prepare", source, d / f"f{power}_zk.ptau"], d)
     theirs = _command([peers.SNARKJS, "powersoftau", "prepare", "phase2", source, d / f"f{power}_sj.ptau"], d)
-    assert (d / f"f{power}_zk.ptau").read_bytes() == (d / f"f{power}_sj.ptau").read_bytes()
-    assert (d / f"f{power}_in.ptau").read_bytes() == (d / f"f{power}_sj.ptau").read_bytes()
+    step = _snarkjs_step("ptau-prepare", [source, d / f"f{power}_sjstep.ptau"], d)
+    expected = (d / f"f{power}_sj.ptau").read_bytes()
+    for made in ("zk", "in", "sjstep"):
+        assert (d / f"f{power}_{made}.ptau").read_bytes() == expected, made
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
-    _row("ptau prepare", f"2^{power}", ours, cli, theirs)
+    _row("ptau prepare", f"2^{power}", ours, cli, step, theirs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,9 +249,12 @@ def test_groth16_setup(benchmark, workdir, prepared_ptau, log_size):
     _, ours = _inprocess(phase2.new_zkey, exp.r1cs, pot)
     cli = _command(ZK + ["groth16", "setup", exp.r1cs, ptau, d / "zk0.zkey"], d)
     theirs = _command([peers.SNARKJS, "groth16", "setup", exp.r1cs, ptau, d / "sj0.zkey"], d)
-    assert (d / "sj0.zkey").read_bytes() == (d / "zk0.zkey").read_bytes() == (d / "init.zkey").read_bytes()
+    step = _snarkjs_step("groth16-setup", [exp.r1cs, ptau, d / "sjstep0.zkey"], d)
+    expected = (d / "init.zkey").read_bytes()
+    for made in ("sj0", "zk0", "sjstep0"):
+        assert (d / f"{made}.zkey").read_bytes() == expected, made
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
-    _row("groth16 setup", f"2^{log_size} {KIND}", ours, cli, theirs)
+    _row("groth16 setup", f"2^{log_size} {KIND}", ours, cli, step, theirs)
 
 
 @pytest.mark.parametrize("log_size", LOGS, ids=[f"2^{k}" for k in LOGS])
@@ -229,6 +268,7 @@ def test_zkey_contribute(benchmark, workdir, prepared_ptau, log_size):
     _, ours = _inprocess(phase2.contribute, start, entropy="bench")
     cli = _command(ZK + ["zkey", "contribute", d / "init.zkey", d / "zk1.zkey", "--name", "b", "-e", "bench"], d)
     theirs = _command([peers.SNARKJS, "zkey", "contribute", d / "init.zkey", d / "sj1.zkey", "--name=b", "-e=bench"], d)
+    step = _snarkjs_step("zkey-contribute", [d / "init.zkey", d / "sjstep1.zkey", "b", "bench"], d)
     # Our output follows from the initial key: its proof of knowledge and delta chain hold, and C
     # and H are the initial key's divided by the new delta (test_zkey_verify has snarkjs check it).
     ours_out = Z.read_zkey(d / "zk1.zkey")
@@ -236,7 +276,7 @@ def test_zkey_contribute(benchmark, workdir, prepared_ptau, log_size):
     assert phase2._combined_same_ratio(init.c, ours_out.c, init.delta_g2, ours_out.delta_g2)
     assert phase2._combined_same_ratio(init.h, ours_out.h, init.delta_g2, ours_out.delta_g2)
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
-    _row("zkey contribute", f"2^{log_size} {KIND}", ours, cli, theirs)
+    _row("zkey contribute", f"2^{log_size} {KIND}", ours, cli, step, theirs)
 
 
 @pytest.mark.parametrize("log_size", LOGS, ids=[f"2^{k}" for k in LOGS])
@@ -255,5 +295,6 @@ def test_zkey_verify(benchmark, workdir, prepared_ptau, log_size):
     _, ours = _inprocess(phase2.verify, exp.r1cs, pot, final)
     cli = _command(ZK + ["zkey", "verify", exp.r1cs, ptau, d / "final.zkey"], d)
     theirs = _command([sj, "zkey", "verify", exp.r1cs, ptau, d / "final.zkey"], d)  # also checks our contribution
+    step = _snarkjs_step("zkey-verify", [exp.r1cs, ptau, d / "final.zkey"], d)  # exits 1 unless valid
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
-    _row("zkey verify", f"2^{log_size} {KIND}", ours, cli, theirs)
+    _row("zkey verify", f"2^{log_size} {KIND}", ours, cli, step, theirs)
