@@ -1,6 +1,6 @@
 """The ceremony's bulk point kernels (zk.ceremony.kernels) against py_ecc: setup's sparse
 matrix-vector product in the exponent (``sparse_accumulate``), the fixed-scalar product of
-``zkey contribute`` (``scale_fixed``) and the per-point products (``scale_points``), in G1 and G2,
+``zkey contribute`` and the per-point products of ``ptau contribute`` (both ``scale_points``), in G1 and G2,
 on random and edge inputs (the point at infinity, scalars 0, 1, 2, r - 1, (r - 1)/2 and its
 neighbours, a base repeated or cancelled inside one output)."""
 from __future__ import annotations
@@ -123,13 +123,14 @@ def test_sparse_accumulate_matches_py_ecc(F):
 
 @pytest.mark.parametrize("F", [FP, FP2], ids=["G1", "G2"])
 @pytest.mark.parametrize("scalar", [0, 1, 2, R - 1, (R - 1) // 2, None])
-def test_scale_fixed_matches_py_ecc(F, scalar):
+def test_scale_points_one_scalar_matches_py_ecc(F, scalar):
+    """zkey contribute's product: one scalar (a single raw row) for every point."""
     k = rng.randrange(2, R) if scalar is None else scalar
-    points = _random_points(F, 300)  # more than one parallel chunk
+    points = _random_points(F, 40)
     points[0] = _group(F)[1]
     points[1] = _group(F)[0]
     out = np.empty_like(_affine_rows(F, points))
-    K.scale_fixed(F, _affine_rows(F, points), K.fixed_digits(k), out)
+    K.scale_points(F, _affine_rows(F, points), np.array([_limbs(k)], dtype=np.uint64), out)
     got = _points_from_rows(F, out)
     for p, q in zip(points, got):
         assert bn.eq(q, bn.multiply(p, k % R))
@@ -143,6 +144,52 @@ def test_scale_points_matches_py_ecc(F):
     K.scale_points(F, _affine_rows(F, points), np.array([_limbs(k) for k in scalars], dtype=np.uint64), out)
     for p, k, q in zip(points, scalars, _points_from_rows(F, out)):
         assert bn.eq(q, bn.multiply(p, k))
+
+
+@pytest.mark.parametrize("F", [FP, FP2], ids=["G1", "G2"])
+@pytest.mark.parametrize("shared", [False, True], ids=["per-point", "one-scalar"])
+def test_scale_points_across_chunks(F, shared):
+    """More points than one parallel chunk (a partial last chunk, an infinity on each side of a
+    boundary): a few distinct points and scalars repeated, so py_ecc computes few products."""
+    pool = _random_points(F, 5) + [_group(F)[1]]
+    ks = [rng.randrange(R), R - 1, 3, rng.randrange(1 << 100)]
+    n = K.CHUNK + 77
+    which = [rng.randrange(len(pool)) for _ in range(n)]
+    which[K.CHUNK - 1] = which[K.CHUNK] = len(pool) - 1
+    scalar_of = [0] * n if shared else [rng.randrange(len(ks)) for _ in range(n)]
+    rows = _affine_rows(F, pool)[which]
+    raw = np.array([_limbs(ks[0])] if shared else [_limbs(ks[j]) for j in scalar_of], dtype=np.uint64)
+    out = np.empty_like(rows)
+    K.scale_points(F, rows, raw, out)
+    want = {}
+    for i, q in enumerate(_points_from_rows(F, out)):
+        key = (which[i], scalar_of[i])
+        if key not in want:
+            want[key] = bn.multiply(pool[which[i]], ks[scalar_of[i]])
+        assert bn.eq(q, want[key]), i
+
+
+@pytest.mark.parametrize("F", [FP, FP2], ids=["G1", "G2"])
+def test_batch_affine_passes_mark_exceptional_points(F):
+    """The batch-affine steps refuse what their formulas cannot do (an addition of a point to
+    itself or its negative, a doubling of y = 0): the owner is marked for the complete Jacobian
+    formulas, its row left as it was, and the other rows are still right."""
+    g = _group(F)[0]
+    p, q = bn.multiply(g, 5), bn.multiply(g, 7)
+    acc = _affine_rows(F, [p, p, q])
+    entries = _affine_rows(F, [q, p, bn.neg(q)])
+    state = np.ones(3, dtype=np.int8)
+    prefix = np.empty((3,) + acc.shape[2:], dtype=np.uint64)
+    K._batch_pass(F, acc, np.arange(3), np.arange(3), entries, 3, False, state, prefix)
+    assert list(state) == [K._RUNNING, K._EXCEPTIONAL, K._EXCEPTIONAL]
+    got = _points_from_rows(F, acc)
+    assert bn.eq(got[0], bn.add(p, q)) and bn.eq(got[1], p) and bn.eq(got[2], q)
+    flat = _affine_rows(F, [p, q])
+    flat[1, 1] = 0  # y = 0: not a curve point, and no point of either group has it
+    state = np.ones(2, dtype=np.int8)
+    K._batch_pass(F, flat, np.arange(2), np.arange(2), flat, 2, True, state, prefix)
+    assert list(state) == [K._RUNNING, K._EXCEPTIONAL]
+    assert bn.eq(_points_from_rows(F, flat[:1])[0], bn.double(p))
 
 
 def test_subtract_affine_matches_py_ecc():

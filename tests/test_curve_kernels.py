@@ -18,7 +18,7 @@ from zk.curve import groups
 from zk.curve import kernels as K
 from zk.field.ops import fload
 from zk.curve.constants import G2_COFACTOR
-from zk.curve.subgroup import batch_g2_subgroup_check, g2_psi
+from zk.curve.subgroup import _PARALLEL_CHUNK, batch_g2_subgroup_check, first_outside_g2, g2_psi
 
 rng = random.Random(20240611)
 
@@ -404,6 +404,22 @@ def test_g2_subgroup_check_rejects_small_order_components():
     assert _slow_in_subgroup(candidates) == [False] * len(candidates)
     for q in candidates:
         assert batch_g2_subgroup_check(FP2, G2.affine_rows([q])) == 0
+
+
+def test_parallel_g2_subgroup_check_reports_the_first_bad_row():
+    """first_outside_g2 (chunks in parallel) answers as the serial check: -1 for subgroup points
+    across several chunks, else the first bad row even when a later chunk also has one."""
+    good = [G2.random_point() for _ in range(3)] + [bn.Z2]
+    bad = _random_twist_point()
+    n = 3 * _PARALLEL_CHUNK + 5
+    rows = G2.affine_rows([good[i % len(good)] for i in range(n)])
+    assert first_outside_g2(FP2, rows) == -1 == batch_g2_subgroup_check(FP2, rows)
+    for first, later in ((_PARALLEL_CHUNK + 7, 3 * _PARALLEL_CHUNK + 1), (0, 2), (n - 1, None)):
+        mixed = rows.copy()
+        for i in (first, later):
+            if i is not None:
+                mixed[i] = G2.affine_rows([bad])[0]
+        assert first_outside_g2(FP2, mixed) == first == batch_g2_subgroup_check(FP2, mixed)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,9 +13,11 @@ import numpy as np
 from numba import njit, prange
 from numba.extending import overload
 
-from zk.curve.glv import BETA, MAX_DIGITS, _odd_multiples, decompose, wnaf, wnaf_recode
+from zk.curve.glv import BETA, MAX_DIGITS, _odd_multiples, wnaf_recode
 from zk.curve.kernels import (
     _element_shape,
+    affine_infinity,
+    affine_is_infinity,
     affine_to_jac,
     batch_to_affine,
     jac_add,
@@ -26,11 +28,13 @@ from zk.curve.kernels import (
     load_affine,
     load_jac,
     montgomery_limbs,
+    store_affine,
     store_jac,
 )
 from zk.field import P, R
-from zk.field.ops import fload, fmul_base, fneg
+from zk.field.ops import finv, fis_zero, fload, fmul, fmul_base, fneg, fone, fstore, fsub
 from zk.field.spec import PrimeFieldType, QuadraticFieldType
+from zk.msm.batch_affine import generic_add, pair_add, pair_denominator
 from zk.msm.endomorphism import glv_split
 from zk.poly.kernels import bit_reverse_permute
 
@@ -94,19 +98,55 @@ def point_mul(F, p, raw, i):
     return endo_scalar_mul(F, p, (raw[i, 0], raw[i, 1], raw[i, 2], raw[i, 3]))
 
 
-@njit(cache=True, parallel=True)
-def scale_points(F, points, raw, out):
-    """out[i] = scalar_i * points[i] (affine in, affine out), in parallel chunks."""
-    n = points.shape[0]
-    chunks = (n + CHUNK - 1) // CHUNK
-    for c in prange(chunks):
-        lo = c * CHUNK
-        hi = min(n, lo + CHUNK)
-        jac = np.empty((hi - lo, 3) + _element_shape(F), dtype=np.uint64)
-        for i in range(lo, hi):
-            p = affine_to_jac(F, load_affine(F, points, i))
-            store_jac(F, jac, i - lo, point_mul(F, p, raw, i))
-        batch_to_affine(F, jac, out[lo:hi])
+# ---------------------------------------------------------------------------------------------
+# Many points, each times its scalar (ptau contribute) or all times one scalar (zkey contribute)
+#
+# Batch-affine: the points of a chunk run through their double-and-add chains in step, in affine
+# coordinates, and every step inverts the denominators of all its doublings (or additions) at once
+# with one field inversion (Montgomery's trick). With a squaring costing a multiplication, an
+# affine doubling then costs 3 + 4 multiplications (a Jacobian one 7), an affine addition 3 + 3
+# (a mixed Jacobian one 11, a full one 16), and the odd-multiple table needs no conversion.
+# A chunk's ~300 inversions (~380 multiplications each) are shared by its CHUNK points.
+
+CHUNK = 1024  # points per parallel task
+_NOT_STARTED, _RUNNING, _INPUT_INFINITY, _EXCEPTIONAL = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def _batch_pass(F, acc, rows, owners, entries, count, doubling, state, prefix):
+    """acc[rows[j]] <- acc[rows[j]] + entries[j] (or 2 acc[rows[j]] when ``doubling``) for
+    j < count, affine, finite operands, with one inversion for all (:mod:`zk.msm.batch_affine`:
+    prefix products forward, then each inverse and its sum backward, each denominator recomputed
+    rather than stored). A sum the chord formula cannot make (equal x: a doubling or infinity,
+    which the chains never meet for points of order r) marks its owner exceptional instead and
+    sets rows[j] to -1."""
+    product = fone(F)
+    kept = 0
+    for j in range(count):
+        p = load_affine(F, acc, rows[j])
+        d = pair_denominator(F, p, p) if doubling else fsub(F, load_affine(F, entries, j)[0], p[0])
+        if fis_zero(F, d):
+            state[owners[j]] = _EXCEPTIONAL
+            rows[j] = -1
+            continue
+        fstore(F, prefix, j, product)
+        product = fmul(F, product, d)
+        kept += 1
+    if kept == 0:
+        return
+    inv = finv(F, product)
+    for j in range(count - 1, -1, -1):
+        if rows[j] < 0:
+            continue
+        p = load_affine(F, acc, rows[j])
+        inv_j = fmul(F, inv, fload(F, prefix, j))
+        if doubling:
+            inv = fmul(F, inv, pair_denominator(F, p, p))
+            store_affine(F, acc, rows[j], pair_add(F, p, p, inv_j))
+        else:
+            q = load_affine(F, entries, j)
+            inv = fmul(F, inv, fsub(F, q[0], p[0]))
+            store_affine(F, acc, rows[j], generic_add(F, p, q, inv_j))
 
 
 @njit(cache=True)
@@ -118,47 +158,102 @@ def _affine_entry(F, table, base, digit, apply_phi, c):
     return (x, y)
 
 
-def fixed_digits(k: int) -> np.ndarray:
-    """(2, n) int8: the width-5 NAF digits (least significant first) of the two halves of k's
-    endomorphism split (k = k1 + k2 LAMBDA mod r), for :func:`scale_fixed`; n = 0 for k = 0."""
-    halves = [wnaf(h) for h in decompose(k % R)]
-    out = np.zeros((2, max(len(h) for h in halves)), dtype=np.int8)
-    for row, h in zip(out, halves):
-        row[:len(h)] = h
-    return out
+@njit(cache=True)
+def _scale_chunk(F, points, raw, out, lo, hi):
+    """out[i] = k_i points[i] for i in [lo, hi), k_i = raw[i] (or raw[0] for all when raw has one
+    row); affine in and out."""
+    m = hi - lo
+    shape = _element_shape(F)
+    shared = raw.shape[0] == 1
+    digits = np.zeros((1 if shared else m, 2, MAX_DIGITS), dtype=np.int8)
+    length = 0
+    for i in range(digits.shape[0]):
+        r = 0 if shared else lo + i
+        s = glv_split((raw[r, 0], raw[r, 1], raw[r, 2], raw[r, 3]))
+        length = max(length, wnaf_recode(s[0], s[1], s[2] != np.uint64(0), digits[i, 0]),
+                     wnaf_recode(s[3], s[4], s[5] != np.uint64(0), digits[i, 1]))
+    state = np.zeros(m, dtype=np.int8)
+    table = np.empty((8 * m, 2) + shape, dtype=np.uint64)  # odd multiples P, 3P, .., 15P
+    acc = np.empty((m, 2) + shape, dtype=np.uint64)
+    entries = np.empty((m, 2) + shape, dtype=np.uint64)
+    prefix = np.empty((m,) + shape, dtype=np.uint64)
+    rows = np.empty(m, dtype=np.int64)
+    owners = np.empty(m, dtype=np.int64)
+
+    count = 0
+    for i in range(m):
+        p = load_affine(F, points, lo + i)
+        if affine_is_infinity(F, p):
+            state[i] = _INPUT_INFINITY
+            continue
+        store_affine(F, table, 8 * i, p)
+        store_affine(F, acc, i, p)  # acc holds 2P while the table is built
+        rows[count] = i
+        owners[count] = i
+        count += 1
+    _batch_pass(F, acc, rows, owners, entries, count, True, state, prefix)
+    for t in range(1, 8):
+        count = 0
+        for i in range(m):
+            if state[i] == _NOT_STARTED:
+                store_affine(F, table, 8 * i + t, load_affine(F, table, 8 * i + t - 1))
+                store_affine(F, entries, count, load_affine(F, acc, i))
+                rows[count] = 8 * i + t
+                owners[count] = i
+                count += 1
+        _batch_pass(F, table, rows, owners, entries, count, False, state, prefix)
+
+    c = _phi_constant(F)
+    for t in range(length - 1, -1, -1):
+        count = 0
+        for i in range(m):
+            if state[i] == _RUNNING:
+                rows[count] = i
+                owners[count] = i
+                count += 1
+        _batch_pass(F, acc, rows, owners, entries, count, True, state, prefix)
+        for half in range(2):
+            count = 0
+            for i in range(m):
+                if state[i] == _INPUT_INFINITY or state[i] == _EXCEPTIONAL:
+                    continue
+                d = np.int64(digits[0 if shared else i, half, t])
+                if d == 0:
+                    continue
+                entry = _affine_entry(F, table, 8 * i, d, half == 1, c)
+                if state[i] == _NOT_STARTED:
+                    store_affine(F, acc, i, entry)
+                    state[i] = _RUNNING
+                    continue
+                store_affine(F, entries, count, entry)
+                rows[count] = i
+                owners[count] = i
+                count += 1
+            _batch_pass(F, acc, rows, owners, entries, count, False, state, prefix)
+
+    for i in range(m):
+        if state[i] == _RUNNING:
+            store_affine(F, out, lo + i, load_affine(F, acc, i))
+        elif state[i] == _EXCEPTIONAL:
+            # Complete Jacobian formulas for the (never yet seen) point whose chain met one.
+            r = 0 if shared else lo + i
+            q = point_mul(F, affine_to_jac(F, load_affine(F, points, lo + i)), raw, r)
+            one = np.empty((1, 3) + shape, dtype=np.uint64)
+            store_jac(F, one, 0, q)
+            batch_to_affine(F, one, out[lo + i:lo + i + 1])
+        else:  # the input, or k, is zero
+            store_affine(F, out, lo + i, affine_infinity(F))
 
 
 @njit(cache=True, parallel=True)
-def scale_fixed(F, points, digits, out):
-    """out[i] = k points[i] for one scalar k given as ``fixed_digits(k)`` (affine in and out): the
-    ``zkey contribute`` product. Per chunk of points, the odd multiples of every point are made
-    affine with one batch inversion, so each nonzero digit costs a mixed addition, and the results
-    with another."""
+def scale_points(F, points, raw, out):
+    """out[i] = k_i points[i], affine in and out, for G1 or G2 points (of order r: the scalars are
+    split with the endomorphism). raw holds the scalars as plain limbs below r: one row per point
+    (``ptau contribute``'s powers), or a single row for all (``zkey contribute``'s delta^-1)."""
     n = points.shape[0]
-    length = digits.shape[1]
-    c = _phi_constant(F)
     chunks = (n + CHUNK - 1) // CHUNK
     for ch in prange(chunks):
-        lo = ch * CHUNK
-        hi = min(n, lo + CHUNK)
-        jac_table = np.empty((8 * (hi - lo), 3) + _element_shape(F), dtype=np.uint64)
-        for i in range(lo, hi):
-            jac_table[8 * (i - lo):8 * (i - lo) + 8] = _odd_multiples(F, affine_to_jac(F, load_affine(F, points, i)))
-        table = np.empty((8 * (hi - lo), 2) + _element_shape(F), dtype=np.uint64)
-        batch_to_affine(F, jac_table, table)
-        jac = np.empty((hi - lo, 3) + _element_shape(F), dtype=np.uint64)
-        for i in range(hi - lo):
-            acc = jac_infinity(F)
-            for t in range(length - 1, -1, -1):
-                acc = jac_double(F, acc)
-                d1 = np.int64(digits[0, t])
-                if d1 != 0:
-                    acc = jac_add_mixed(F, acc, _affine_entry(F, table, 8 * i, d1, False, c))
-                d2 = np.int64(digits[1, t])
-                if d2 != 0:
-                    acc = jac_add_mixed(F, acc, _affine_entry(F, table, 8 * i, d2, True, c))
-            store_jac(F, jac, i, acc)
-        batch_to_affine(F, jac, out[lo:hi])
+        _scale_chunk(F, points, raw, out, ch * CHUNK, min(n, (ch + 1) * CHUNK))
 
 
 @njit(cache=True, parallel=True)

@@ -256,12 +256,12 @@ def contribution_hash(c: Z.Contribution) -> bytes:
 
 
 def scale_points(points: np.ndarray, scalar: int) -> np.ndarray:
-    """Every affine G1 row times one scalar (``zk.ceremony.kernels.scale_fixed``), affine out."""
-    from zk.ceremony.kernels import fixed_digits, scale_fixed
+    """Every affine G1 row times one scalar (``zk.ceremony.kernels.scale_points``), affine out."""
+    from zk.ceremony.kernels import scale_points as scale
 
     out = np.empty_like(points)
     if points.shape[0]:
-        scale_fixed(FP, np.ascontiguousarray(points), fixed_digits(scalar), out)
+        scale(FP, np.ascontiguousarray(points), A.ints_to_raw([scalar % R]), out)
     return out
 
 

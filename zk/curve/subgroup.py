@@ -15,6 +15,7 @@ bn254 G2 IsInSubGroup). It costs one 63-bit scalar multiplication. The tests com
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, prange
 
 from zk.field.ops import fconj, fload, fmul
 
@@ -69,4 +70,26 @@ def batch_g2_subgroup_check(F, affine_arr):
     for i in range(affine_arr.shape[0]):
         if not g2_in_subgroup(F, affine_to_jac(F, load_affine(F, affine_arr, i))):
             return i
+    return -1
+
+
+_PARALLEL_CHUNK = 256  # points per parallel task of first_outside_g2
+
+
+@njit(cache=True, parallel=True)
+def first_outside_g2(F, affine_arr):
+    """``batch_g2_subgroup_check`` for large arrays (a powers of tau's G2 sections): chunks of
+    points are checked in parallel, with the same answer, the index of the first affine row
+    outside G2 or -1."""
+    n = affine_arr.shape[0]
+    chunks = (n + _PARALLEL_CHUNK - 1) // _PARALLEL_CHUNK
+    first = np.full(chunks, -1, dtype=np.int64)
+    for c in prange(chunks):
+        for i in range(c * _PARALLEL_CHUNK, min(n, (c + 1) * _PARALLEL_CHUNK)):
+            if not g2_in_subgroup(F, affine_to_jac(F, load_affine(F, affine_arr, i))):
+                first[c] = i
+                break
+    for c in range(chunks):
+        if first[c] >= 0:
+            return first[c]
     return -1

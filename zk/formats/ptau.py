@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zk.curve import G1, G2, G1Point, G2Point, g1_from_array, g2_from_array, g1_to_array, g2_to_array
-from zk.curve.subgroup import batch_g2_subgroup_check
+from zk.curve.subgroup import first_outside_g2
 from zk.field import FP, FP2, P
 from zk.field.arrays import first_non_canonical
 
@@ -211,7 +211,7 @@ def validate_points(arr: np.ndarray, what: str, first_index: int = 0) -> None:
     if bad >= 0:
         raise PtauError(f"{what}: point {first_index + bad} is not on the curve")
     if g2:
-        bad = batch_g2_subgroup_check(FP2, contiguous)
+        bad = first_outside_g2(FP2, contiguous)
         if bad >= 0:
             raise PtauError(f"{what}: point {first_index + bad} is not in the order-r subgroup of G2")
 
