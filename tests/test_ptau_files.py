@@ -50,8 +50,8 @@ def _section(data: bytes, section_id: int) -> tuple[int, int]:
 
 def test_chain_verifies_and_reports(final, tmp_path):
     report = T.verify(_write(tmp_path, final))
-    assert [c.name for c in report.contributions] == ["one", "two", "beacon"]
-    assert report.prepared and report.contributions[-1].beacon_hash == BEACON
+    assert [c.record.name for c in report.contributions] == ["one", "two", "beacon"]
+    assert report.prepared and report.contributions[-1].record.beacon_hash == BEACON
     assert len({c.response_hash for c in report.contributions}) == 3
 
 
@@ -228,4 +228,4 @@ def test_contributions_roundtrip_names(tmp_path):
     T.contribute(tmp_path / "a.ptau", tmp_path / "b.ptau", name=long_name)
     ptau = F.read_ptau(tmp_path / "b.ptau")
     assert ptau.contributions[0].name == "é" * 64
-    assert T.verify(tmp_path / "b.ptau").contributions[0].name == "é" * 64
+    assert T.verify(tmp_path / "b.ptau").contributions[0].record.name == "é" * 64

@@ -98,7 +98,7 @@ def test_verify_prints_each_contribution_hash(chains):
     result = zk("ptau", "verify", chains["s_final"])
     assert result.exit_code == 0, result.output
     report = T.verify(chains["s_final"])
-    assert [c.name for c in report.contributions] == ["zk alice", "snarkjs bob", "zk beacon"]
+    assert [c.record.name for c in report.contributions] == ["zk alice", "snarkjs bob", "zk beacon"]
     for c in report.contributions:
         first_line = c.response_hash[:16].hex()
         assert " ".join(first_line[i : i + 8] for i in range(0, 32, 8)) in result.output

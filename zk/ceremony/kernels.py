@@ -3,17 +3,16 @@ the exponent (Lagrange bases for ``ptau prepare``), and the sparse matrix-vector
 exponent of ``groth16 setup``.
 
 Scalars are (n, 4) plain limbs below r. Every scalar multiplication, in G1 and in G2, splits its
-scalar with the endomorphism (GLV: phi = [LAMBDA] on both groups, :mod:`zk.msm.endomorphism`)
-and runs a joint width-5 NAF over the two 128-bit halves: half the doublings of a plain
-double-and-add.
+scalar with the endomorphism (GLV: phi = [LAMBDA] on both groups, :mod:`zk.curve.glv`; the split
+in the kernel, :mod:`zk.msm.endomorphism`) and runs a joint width-5 NAF over the two 128-bit
+halves: half the doublings of a plain double-and-add.
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
-from numba.extending import overload
 
-from zk.curve.glv import BETA, MAX_DIGITS, _odd_multiples, wnaf_recode
+from zk.curve.glv import MAX_DIGITS, affine_entry, joint_double_and_add, odd_multiples, phi_constant, wnaf_recode
 from zk.curve.kernels import (
     _element_shape,
     affine_infinity,
@@ -27,70 +26,25 @@ from zk.curve.kernels import (
     jac_neg,
     load_affine,
     load_jac,
-    montgomery_limbs,
     store_affine,
     store_jac,
 )
-from zk.field import P, R
-from zk.field.ops import finv, fis_zero, fload, fmul, fmul_base, fneg, fone, fstore, fsub
-from zk.field.spec import PrimeFieldType, QuadraticFieldType
+from zk.field.ops import finv, fis_zero, fload, fmul, fneg, fone, fstore, fsub
 from zk.msm.batch_affine import generic_add, pair_add, pair_denominator
 from zk.msm.endomorphism import glv_split
 from zk.poly.kernels import bit_reverse_permute
-
-CHUNK = 256  # points per parallel task (one batch inversion each)
-
-
-# Endomorphism-split scalar multiplication for both groups.
-# phi(x, y) = (c x, y) equals [LAMBDA] on G1 (c = BETA) and on G2 (c = BETA^2, an Fp constant):
-# zk.msm.endomorphism. k = k1 + k2 LAMBDA with |k1|, |k2| < 2^128 (glv_split, in the kernel).
-_PHI = np.array([montgomery_limbs(BETA), montgomery_limbs(BETA * BETA % P)], dtype=np.uint64)
-
-
-def _phi_constant(F):
-    raise TypeError("_phi_constant is only callable inside numba kernels")
-
-
-@overload(_phi_constant)
-def _phi_constant_impl(F):
-    if isinstance(F, PrimeFieldType):
-        return lambda F: fload(F, _PHI, 0)
-    if isinstance(F, QuadraticFieldType):
-        return lambda F: fload(F.base, _PHI, 1)
-    return None
-
-
-@njit(cache=True)
-def _entry(F, table, digit, apply_phi, c):
-    magnitude = digit if digit > 0 else -digit
-    q = load_jac(F, table, magnitude >> 1)
-    if apply_phi:
-        q = (fmul_base(F, q[0], c), q[1], q[2])
-    if digit < 0:
-        q = jac_neg(F, q)
-    return q
 
 
 @njit(cache=True)
 def endo_scalar_mul(F, p, k):
     """k p for a Jacobian point p of G1 or G2 and k a tuple of 4 plain limbs below r: about 128
-    doublings and 2 x 128/6 additions (joint width-5 NAF of the two halves)."""
+    doublings and 2 x 128/6 additions (joint width-5 NAF of the two halves, zk.curve.glv), the
+    split computed here (``glv_split``)."""
     s = glv_split(k)
     digits = np.zeros((2, MAX_DIGITS), dtype=np.int8)
     n1 = wnaf_recode(s[0], s[1], s[2] != np.uint64(0), digits[0])
     n2 = wnaf_recode(s[3], s[4], s[5] != np.uint64(0), digits[1])
-    table = _odd_multiples(F, p)
-    c = _phi_constant(F)
-    acc = jac_infinity(F)
-    for i in range(max(n1, n2) - 1, -1, -1):
-        acc = jac_double(F, acc)
-        d1 = np.int64(digits[0, i])
-        if d1 != 0:
-            acc = jac_add(F, acc, _entry(F, table, d1, False, c))
-        d2 = np.int64(digits[1, i])
-        if d2 != 0:
-            acc = jac_add(F, acc, _entry(F, table, d2, True, c))
-    return acc
+    return joint_double_and_add(F, odd_multiples(F, p), digits, max(n1, n2))
 
 
 @njit(cache=True)
@@ -150,15 +104,6 @@ def _batch_pass(F, acc, rows, owners, entries, count, doubling, state, prefix):
 
 
 @njit(cache=True)
-def _affine_entry(F, table, base, digit, apply_phi, c):
-    magnitude = digit if digit > 0 else -digit
-    q = load_affine(F, table, base + (magnitude >> 1))
-    x = fmul_base(F, q[0], c) if apply_phi else q[0]
-    y = fneg(F, q[1]) if digit < 0 else q[1]
-    return (x, y)
-
-
-@njit(cache=True)
 def _scale_chunk(F, points, raw, out, lo, hi):
     """out[i] = k_i points[i] for i in [lo, hi), k_i = raw[i] (or raw[0] for all when raw has one
     row); affine in and out."""
@@ -203,7 +148,7 @@ def _scale_chunk(F, points, raw, out, lo, hi):
                 count += 1
         _batch_pass(F, table, rows, owners, entries, count, False, state, prefix)
 
-    c = _phi_constant(F)
+    c = phi_constant(F)
     for t in range(length - 1, -1, -1):
         count = 0
         for i in range(m):
@@ -220,7 +165,7 @@ def _scale_chunk(F, points, raw, out, lo, hi):
                 d = np.int64(digits[0 if shared else i, half, t])
                 if d == 0:
                     continue
-                entry = _affine_entry(F, table, 8 * i, d, half == 1, c)
+                entry = affine_entry(F, table, 8 * i, d, half == 1, c)
                 if state[i] == _NOT_STARTED:
                     store_affine(F, acc, i, entry)
                     state[i] = _RUNNING
@@ -358,21 +303,21 @@ def group_sum(F, bases, src, scalars, negative, lo, hi):
         p = affine_to_jac(F, load_affine(F, bases, src[e]))
         if negative[e]:
             p = jac_neg(F, p)
-        jac_table[8 * j:8 * j + 8] = _odd_multiples(F, p)
+        jac_table[8 * j:8 * j + 8] = odd_multiples(F, p)
         j += 1
     table = np.empty((8 * big, 2) + _element_shape(F), dtype=np.uint64)
     batch_to_affine(F, jac_table, table)
-    c = _phi_constant(F)
+    c = phi_constant(F)
     sub = jac_infinity(F)
     for i in range(length - 1, -1, -1):
         sub = jac_double(F, sub)
         for j in range(big):
             d1 = np.int64(digits[j, 0, i])
             if d1 != 0:
-                sub = jac_add_mixed(F, sub, _affine_entry(F, table, 8 * j, d1, False, c))
+                sub = jac_add_mixed(F, sub, affine_entry(F, table, 8 * j, d1, False, c))
             d2 = np.int64(digits[j, 1, i])
             if d2 != 0:
-                sub = jac_add_mixed(F, sub, _affine_entry(F, table, 8 * j, d2, True, c))
+                sub = jac_add_mixed(F, sub, affine_entry(F, table, 8 * j, d2, True, c))
     return jac_add(F, acc, sub)
 
 

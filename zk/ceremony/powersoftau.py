@@ -284,12 +284,12 @@ def beacon(in_path, out_path, beacon_hash: bytes, num_iterations_exp: int, name:
 # ---------------------------------------------------------------------------------------------- verify
 @dataclass
 class ContributionReport:
+    """A verified contribution: its number in the chain (from 1), its record (name, next
+    challenge, beacon parameters) and the hash its contributor published."""
+
     index: int
-    name: str
+    record: F.Contribution
     response_hash: bytes
-    next_challenge: bytes
-    beacon_hash: bytes | None = None
-    num_iterations_exp: int | None = None
 
 
 @dataclass
@@ -305,35 +305,32 @@ def _fail(ptau: F.PtauFile, message: str) -> CeremonyError:
     return CeremonyError(f"{ptau.what}: {message}")
 
 
-@dataclass
-class _Prev:
-    tau_g1: G1Point
-    tau_g2: G2Point
-    alpha_g1: G1Point
-    beta_g1: G1Point
-    beta_g2: G2Point
-    next_challenge: bytes
+def _predecessor(ptau: F.PtauFile, index: int) -> tuple[F.FirstPowers, bytes]:
+    """The first powers and next challenge contribution ``index`` (from 0) was made on: the
+    previous contribution's, or the generators and the first challenge."""
+    if index > 0:
+        prev = ptau.contributions[index - 1]
+        return prev, prev.next_challenge
+    return F.FirstPowers.generators(), first_challenge_hash(ptau.ceremony_power)
 
 
-def _initial(ceremony_power: int) -> _Prev:
-    g1, g2 = G1Point.generator(), G2Point.generator()
-    return _Prev(g1, g2, g1, g1, g2, first_challenge_hash(ceremony_power))
-
-
-def _check_contribution(ptau: F.PtauFile, cur: F.Contribution, prev, number: int) -> None:
-    """powersoftau_verify.js ``verifyContribution``: beacon keys recomputed, the three proofs of
-    knowledge, and each first power following the previous contribution's by the same secret."""
-    label = f"contribution #{number}{' (' + cur.name + ')' if cur.name else ''}"
+def _check_contribution(ptau: F.PtauFile, index: int) -> None:
+    """powersoftau_verify.js ``verifyContribution`` of contribution ``index`` (from 0): beacon keys
+    recomputed, the three proofs of knowledge, and each first power following the previous
+    contribution's by the same secret."""
+    cur = ptau.contributions[index]
+    prev, challenge = _predecessor(ptau, index)
+    label = f"contribution #{index + 1}{' (' + cur.name + ')' if cur.name else ''}"
     key = cur.key
     if cur.type == F.BEACON_TYPE:
-        expected = create_ptau_key(prev.next_challenge, beacon_rng(cur.beacon_hash, cur.num_iterations_exp)).public()
+        expected = create_ptau_key(challenge, beacon_rng(cur.beacon_hash, cur.num_iterations_exp)).public()
         for field_name in F.PublicKey.G1_FIELDS + F.PublicKey.G2_FIELDS:
             if getattr(key, field_name) != getattr(expected, field_name):
                 raise _fail(ptau, f"{label}: beacon key ({field_name}) is not the one the beacon parameters give")
     sp = {}
     for name, personalization in (("tau", TAU), ("alpha", ALPHA), ("beta", BETA)):
         g1_s, g1_sx = getattr(key, f"{name}_g1_s"), getattr(key, f"{name}_g1_sx")
-        sp[name] = ptau_g2_sp(personalization, prev.next_challenge, g1_s, g1_sx)
+        sp[name] = ptau_g2_sp(personalization, challenge, g1_s, g1_sx)
         if not same_ratio(g1_s, g1_sx, sp[name], getattr(key, f"{name}_g2_spx")):
             raise _fail(ptau, f"{label}: invalid proof of knowledge of {name}")
     checks = (
@@ -369,11 +366,9 @@ def verify(path, progress: Progress = no_progress) -> VerifyReport:
     ptau = _open(path)
     if not ptau.contributions:
         raise _fail(ptau, "no contributions: this file cannot be used (run contribute first)")
-    initial = _initial(ptau.ceremony_power)
     contributions = ptau.contributions
     last = contributions[-1]
-    prev_of = lambda i: contributions[i - 1] if i > 0 else initial
-    _check_contribution(ptau, last, prev_of(len(contributions) - 1), len(contributions))
+    _check_contribution(ptau, len(contributions) - 1)
 
     g1, g2 = G1Point.generator(), G2Point.generator()
     hasher = hashlib.blake2b(digest_size=64)
@@ -415,7 +410,7 @@ def verify(path, progress: Progress = no_progress) -> VerifyReport:
         raise _fail(ptau, "the sections' hash is not the next challenge the last contribution recorded")
 
     for i in range(len(contributions) - 2, -1, -1):
-        _check_contribution(ptau, contributions[i], prev_of(i), i + 1)
+        _check_contribution(ptau, i)
 
     prepared = any(ptau.container.has(s) for s in F.LAGRANGE_OF.values())
     if prepared:
@@ -424,8 +419,7 @@ def verify(path, progress: Progress = no_progress) -> VerifyReport:
         _verify_lagrange(ptau, sections, progress)
     reports = []
     for i, c in enumerate(contributions):
-        reports.append(ContributionReport(i + 1, c.name, response_hash(c), c.next_challenge, c.beacon_hash,
-                                          c.num_iterations_exp))
+        reports.append(ContributionReport(i + 1, c, response_hash(c)))
     return VerifyReport(ptau.power, ptau.ceremony_power, reports, next_challenge, prepared)
 
 

@@ -108,11 +108,11 @@ def verify_cmd(source: str) -> None:
     report = _run(T.verify, source)
     click.echo(f"power 2^{report.power} (ceremony 2^{report.ceremony_power}), {len(report.contributions)} contributions")
     for c in report.contributions:
-        click.echo(f"contribution #{c.index}: {c.name}")
+        click.echo(f"contribution #{c.index}: {c.record.name}")
         _hash("\tContribution hash:", c.response_hash)
-        _hash("\tNext challenge:", c.next_challenge)
-        if c.beacon_hash is not None:
-            click.echo(f"\tbeacon {c.beacon_hash.hex()}, 2^{c.num_iterations_exp} SHA-256 iterations")
+        _hash("\tNext challenge:", c.record.next_challenge)
+        if c.record.beacon_hash is not None:
+            click.echo(f"\tbeacon {c.record.beacon_hash.hex()}, 2^{c.record.num_iterations_exp} SHA-256 iterations")
     if not report.prepared:
         click.echo("not prepared for phase 2 (run `zk ptau prepare`)", err=True)
     click.echo("powers of tau OK")

@@ -1,10 +1,13 @@
-"""G1 scalar multiplication with the GLV endomorphism (Gallant, Lambert, Vanstone, CRYPTO 2001).
+"""Scalar multiplication with the GLV endomorphism (Gallant, Lambert, Vanstone, CRYPTO 2001), on G1
+and G2.
 
 On BN254's G1, phi(x, y) = (beta x, y) with beta a cube root of unity in Fp equals [lambda] for
-lambda a cube root of unity mod r. Writing k = k1 + k2 lambda (mod r) with |k1|, |k2| about
-2^127 halves the doublings: [k]P = [k1]P + [k2]phi(P), evaluated jointly. Each half is recoded
-in width-5 NAF (odd digits in [-15, 15], one nonzero digit per 6 positions on average), so the
-table holds the 8 odd multiples P, 3P, .., 15P and phi of a table entry costs one multiplication.
+lambda a cube root of unity mod r; on G2 (the twist), phi(x, y) = (beta^2 x, y) does
+(zk.msm.endomorphism's tests check both). Writing k = k1 + k2 lambda (mod r) with |k1|, |k2|
+about 2^127 halves the doublings: [k]P = [k1]P + [k2]phi(P), evaluated jointly. Each half is
+recoded in width-5 NAF (odd digits in [-15, 15], one nonzero digit per 6 positions on average),
+so the table holds the 8 odd multiples P, 3P, .., 15P and phi of a table entry costs one
+multiplication by an Fp constant.
 
 The decomposition (big-int rounding, a couple of microseconds) is done in Python; the recoding,
 a bit loop, in the kernel.
@@ -14,9 +17,11 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+from numba.extending import overload
 
-from zk.field import R
-from zk.field.ops import fload, fmul
+from zk.field import P, R
+from zk.field.ops import fload, fmul_base, fneg
+from zk.field.spec import PrimeFieldType, QuadraticFieldType
 
 from .kernels import (
     affine_to_jac,
@@ -40,7 +45,21 @@ LAMBDA = 4407920970296243842393367215006156084916469457145843978461
 WNAF_WIDTH = 5
 TABLE_SIZE = 1 << (WNAF_WIDTH - 2)  # odd multiples 1, 3, .., 15
 
-_BETA_ARRAY = np.array([montgomery_limbs(BETA)], dtype=np.uint64)
+# phi's x factor on G1 (row 0) and on G2 (row 1, an Fp constant).
+_PHI = np.array([montgomery_limbs(BETA), montgomery_limbs(BETA * BETA % P)], dtype=np.uint64)
+
+
+def phi_constant(F):
+    raise TypeError("phi_constant is only callable inside numba kernels")
+
+
+@overload(phi_constant)
+def _phi_constant_impl(F):
+    if isinstance(F, PrimeFieldType):
+        return lambda F: fload(F, _PHI, 0)
+    if isinstance(F, QuadraticFieldType):
+        return lambda F: fload(F.base, _PHI, 1)
+    return None
 
 
 def _short_basis(n: int, lam: int):
@@ -152,7 +171,8 @@ def wnaf_recode(low, high, negative, digits):
 
 
 @inner_kernel
-def _odd_multiples(F, p):
+def odd_multiples(F, p):
+    """P, 3P, .., 15P (Jacobian rows) for the width-5 digits."""
     table = np.empty((8, 3) + _element_shape(F), dtype=np.uint64)
     store_jac(F, table, np.int64(0), p)
     twice = jac_double(F, p)
@@ -164,45 +184,58 @@ def _odd_multiples(F, p):
 
 
 @inner_kernel
-def _signed_entry(F, table, digit, apply_phi):
+def _signed_entry(F, table, digit, apply_phi, c):
     magnitude = digit if digit > 0 else -digit
     q = load_jac(F, table, magnitude >> 1)
     if apply_phi:
-        q = (fmul(F, q[0], fload(F, _BETA_ARRAY, 0)), q[1], q[2])
+        q = (fmul_base(F, q[0], c), q[1], q[2])
     if digit < 0:
         q = jac_neg(F, q)
     return q
 
 
 @inner_kernel
-def _joint_double_and_add(F, table, digits, length):
-    """sum_i 2^i (digits[0, i] P + digits[1, i] phi(P)), table = odd multiples of P."""
+def affine_entry(F, table, base, digit, apply_phi, c):
+    """digit * P (or digit * phi(P)) from the affine odd multiples of P at rows base .. base + 7
+    of table; c = ``phi_constant(F)``."""
+    magnitude = digit if digit > 0 else -digit
+    q = load_affine(F, table, base + (magnitude >> 1))
+    x = fmul_base(F, q[0], c) if apply_phi else q[0]
+    y = fneg(F, q[1]) if digit < 0 else q[1]
+    return (x, y)
+
+
+@inner_kernel
+def joint_double_and_add(F, table, digits, length):
+    """sum_i 2^i (digits[0, i] P + digits[1, i] phi(P)), table = the Jacobian odd multiples of P
+    (``odd_multiples``), for P in G1 or G2."""
+    c = phi_constant(F)
     acc = jac_infinity(F)
     for i in range(length - 1, -1, -1):
         acc = jac_double(F, acc)
         d1 = np.int64(digits[0, i])
         if d1 != 0:
-            acc = jac_add(F, acc, _signed_entry(F, table, d1, False))
+            acc = jac_add(F, acc, _signed_entry(F, table, d1, False, c))
         d2 = np.int64(digits[1, i])
         if d2 != 0:
-            acc = jac_add(F, acc, _signed_entry(F, table, d2, True))
+            acc = jac_add(F, acc, _signed_entry(F, table, d2, True, c))
     return acc
 
 
 @inner_kernel
 def glv_scalar_mul(F, p, halves):
-    """[k]p for a G1 Jacobian point p, halves the (2, 3) row of ``glv_halves`` for k."""
+    """[k]p for a Jacobian point p of G1 or G2, halves the (2, 3) row of ``glv_halves`` for k."""
     digits = np.zeros((2, MAX_DIGITS), dtype=np.int8)
     n1 = wnaf_recode(halves[0, 0], halves[0, 1], halves[0, 2] != np.uint64(0), digits[0])
     n2 = wnaf_recode(halves[1, 0], halves[1, 1], halves[1, 2] != np.uint64(0), digits[1])
     # A separate function for the main loop: measured about 20% faster than the same loop inlined
     # here (LLVM optimises the smaller function better).
-    return _joint_double_and_add(F, _odd_multiples(F, p), digits, max(n1, n2))
+    return joint_double_and_add(F, odd_multiples(F, p), digits, max(n1, n2))
 
 
 @entry_kernel
 def batch_glv_scalar_mul(F, affine_arr, halves, out_jac):
-    """out_jac[i] = k_i * affine_arr[i] (G1 only), halves = ``glv_halves(scalars)``."""
+    """out_jac[i] = k_i * affine_arr[i] (G1 or G2), halves = ``glv_halves(scalars)``."""
     for i in range(affine_arr.shape[0]):
         p = affine_to_jac(F, load_affine(F, affine_arr, i))
         store_jac(F, out_jac, i, glv_scalar_mul(F, p, halves[i]))

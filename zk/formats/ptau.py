@@ -121,14 +121,27 @@ class PublicKey:
 
 
 @dataclass
-class Contribution:
-    """One entry of section 7."""
+class FirstPowers:
+    """The points a contribution leaves at the front of the sections: tau G1, tau G2, alpha G1,
+    beta G1, beta G2 (each the generator before the first contribution). The next contribution's
+    proofs are checked against them."""
 
     tau_g1: G1Point
     tau_g2: G2Point
     alpha_g1: G1Point
     beta_g1: G1Point
     beta_g2: G2Point
+
+    @classmethod
+    def generators(cls) -> "FirstPowers":
+        g1, g2 = G1Point.generator(), G2Point.generator()
+        return cls(g1, g2, g1, g1, g2)
+
+
+@dataclass
+class Contribution(FirstPowers):
+    """One entry of section 7: its first powers, then its public key and hashes."""
+
     key: PublicKey
     partial_hash: bytes
     next_challenge: bytes
