@@ -137,6 +137,10 @@ MUTANTS = [
            "                if holder is not None:", "                if False:", REGISTRY),
     Mutant("registry: wallet assigns to an unregistered operator", "circuits/app/wallet.py",
            'if ledger.registry.entry(check_field(operator, "operator")) is None:', "if False:", REGISTRY),
+    # issue 12: a powers of tau's G2 points must be in the order-r subgroup, not only on the twist
+    Mutant("ptau: G2 points not checked in the subgroup", "zk/formats/ptau.py",
+           "bad = first_outside_g2(FP2, contiguous)", "bad = -1",
+           ("tests/test_ptau_files.py", "-k", "outside_g2")),
     # finding 6: key files
     Mutant("key file: domain too small for its constraints", "zk/formats/keyfile.py",
            "if domain_size != mats.domain_size:", "if False:", KEYFILE),

@@ -96,6 +96,47 @@ def test_valid_but_wrong_point_in_each_point_section(final, tmp_path, section_id
         section_id == F.BETA_G2 and "betaG2" in str(info.value))
 
 
+def _twist_point_outside_g2() -> bytes:
+    """The file bytes of a point on the twist E'(Fp2) (y^2 = x^3 + b') that is not in G2: the
+    first x = (i, 1) with a square right-hand side (the cofactor is about 2^254, so such a point
+    is in G2 with probability about 2^-254; the subgroup check confirms it is not)."""
+    from zk.curve import G2Point
+    from zk.field import Fp2
+
+    i = 1
+    while True:
+        x = Fp2(i, 1)
+        y = (x * x * x + G2Point.b).sqrt()
+        if y is not None:
+            point = G2Point(x, y, check=False)
+            assert not point.is_in_subgroup()
+            return g2_to_array([point]).tobytes()
+        i += 1
+
+
+@pytest.mark.parametrize("where", ["tauG2", "betaG2", "lagrange tauG2", "contribution tauG2"])
+def test_twist_point_outside_g2_is_refused(final, tmp_path, where):
+    """A G2 point on the curve but outside the order-r subgroup, in each kind of place: only the
+    subgroup check sees it (it is on the curve and canonical); contribute refuses the input too."""
+    data = bytearray(final)
+    if where == "contribution tauG2":
+        start = _contribution_offsets(final)[-1] + F.G1_BYTES
+    else:
+        section_id = {v: k for k, v in F.SECTION_NAMES.items()}[where]
+        offset, size = _section(final, section_id)
+        start = offset + size - F.G2_BYTES
+    data[start : start + F.G2_BYTES] = _twist_point_outside_g2()
+    path = _write(tmp_path, data)
+    result = zk("ptau", "verify", path)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "not in the order-r subgroup" in lines[0] and where.split()[-1] in lines[0], lines
+    if where != "lagrange tauG2":  # contribute reads the powers and the records, not the Lagrange levels
+        result = zk("ptau", "contribute", path, tmp_path / "next.ptau", "-e", "x")
+        assert result.exit_code == 2 and "not in the order-r subgroup" in result.output, result.output
+        assert not (tmp_path / "next.ptau").exists()
+
+
 def _contribution_offsets(data: bytes) -> list[int]:
     offset, _ = _section(data, F.CONTRIBUTIONS)
     count = struct.unpack_from("<I", data, offset)[0]
