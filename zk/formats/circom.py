@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -16,7 +16,9 @@ from zk.formats.binio import BoundedReader, read_container, read_file, write_con
 from zk.msm.scalars import ScalarError, Scalars
 
 from zk.r1cs.field import R
-from zk.r1cs.system import ConstraintSystem
+
+if TYPE_CHECKING:  # built by parse_r1cs only: reading a .wtns (`zk prove`) needs no R1CS layer
+    from zk.r1cs.system import ConstraintSystem
 
 R1CS_MAGIC, R1CS_VERSION = b"r1cs", 1
 WTNS_MAGIC, WTNS_VERSION = b"wtns", 2
@@ -189,6 +191,8 @@ def parse_r1cs(data: bytes, what: str = "r1cs", symbols: Sequence[Symbol] | None
         names[s.label] = s.name
     labels = ["one"] + [names.get(wire_to_label[w], f"wire{w}") for w in range(1, n_wires)]
     base = os.path.basename(what)
+    from zk.r1cs.system import ConstraintSystem
+
     return ConstraintSystem(
         n_wires=n_wires, n_outputs=n_pub_out, n_public_inputs=n_pub_in, n_private_inputs=n_prv_in,
         constraints=constraints, origins=[f"{base} constraint {k}" for k in range(n_constraints)],
