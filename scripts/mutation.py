@@ -43,6 +43,7 @@ R1CS = ("tests/test_hostile_headers.py", "tests/test_circom_formats.py")
 KEYFILE = ("tests/test_keyfile_hostile.py", "-k", "not fuzz")
 KEYFILE_RECORDS = ("tests/test_groth16_keyfile.py", "-k", "validated or recorded or others_can_write")
 DEGENERATE = ("tests/test_degenerate_keys.py",)
+VERIFIER = ("tests/test_groth16.py", "-k", "round_trip or msm_path")
 DECIMAL = ("tests/test_decimal_limits.py",)
 WALLET = ("tests/test_credits_wallet_security.py",)
 REGISTRY = ("tests/test_credits_registry.py",)
@@ -186,6 +187,11 @@ MUTANTS = [
     Mutant("degenerate: equal IC points allowed", "zk/groth16/keys.py", "if other in seen:", "if False:", DEGENERATE),
     Mutant("degenerate: verify does not check the key", "zk/groth16/verify.py",
            "    vk.require_sound()\n    values = check_public_inputs", "    values = check_public_inputs", DEGENERATE),
+    # the verifier's one kernel: the public inputs must reach the pairing (else a proof verifies
+    # for any statement)
+    Mutant("verify: public inputs left out of the kernel's public-input term", "zk/groth16/verify.py",
+           'ic, scalars = vk.prepared()["ic"], field_arrays.ints_to_raw(values)',
+           'ic, scalars = vk.prepared()["ic"], field_arrays.ints_to_raw([0] * len(values))', VERIFIER),
     # finding 1
     Mutant("wallet: group/world-readable files accepted", "circuits/app/vault.py",
            "if mode & 0o077:", "if False:", WALLET),
