@@ -51,15 +51,19 @@ def _groth16_pairs(F, g1, scalars):
     public inputs x_1 .. x_n (plain limbs): the verifier's public-input term, computed where the
     pairing runs instead of in an MSM kernel of its own. n is the circuit's public count, a few
     scalar multiplications (254 doublings each) that no bucket method would speed up."""
-    acc = affine_to_jac(F, load_affine(F, g1, GROTH16_IC_ROW))
+    # Rows as np.int64 and the scalar as a limb tuple: the types the curve kernels are already
+    # compiled for (a literal row or an array scalar is a new specialisation, a new cold compile).
+    acc = affine_to_jac(F, load_affine(F, g1, np.int64(GROTH16_IC_ROW)))
     for i in range(scalars.shape[0]):
-        term = jac_scalar_mul(F, affine_to_jac(F, load_affine(F, g1, GROTH16_IC_ROW + 1 + i)), scalars[i])
+        k = (scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3])
+        term = jac_scalar_mul(F, affine_to_jac(F, load_affine(F, g1, GROTH16_IC_ROW + 1 + i)), k)
         acc = jac_add(F, acc, term)
     pairs = np.empty((4, 2, 4), dtype=np.uint64)
-    store_affine(F, pairs, 0, load_affine(F, g1, 0))
-    store_affine(F, pairs, 1, load_affine(F, g1, 1))
-    store_affine(F, pairs, 2, jac_to_affine(F, acc))
-    store_affine(F, pairs, 3, load_affine(F, g1, 2))
+    zero, one, two, three = np.int64(0), np.int64(1), np.int64(2), np.int64(3)
+    store_affine(F, pairs, zero, load_affine(F, g1, zero))
+    store_affine(F, pairs, one, load_affine(F, g1, one))
+    store_affine(F, pairs, two, jac_to_affine(F, acc))
+    store_affine(F, pairs, three, load_affine(F, g1, two))
     return pairs
 
 
