@@ -23,9 +23,9 @@ from numba.extending import intrinsic
 
 from zk.curve.glv import BETA, LAMBDA, lattice_basis
 from zk.curve.kernels import entry_kernel, montgomery_limbs
-from zk.curve.rows import load_point, store_point
+from zk.curve.rows import load_point
 from zk.field import FP, P, R
-from zk.field.ops import fload, fmul_base
+from zk.field.ops import fload, fmul_base, fstore
 
 (_A1, _B1), (_A2, _B2) = lattice_basis()
 # k1 = k - c1 a1 - c2 a2, k2 = -c1 b1 - c2 b2 with c1 = round(k b2 / det), c2 = round(-k b1 / det).
@@ -97,10 +97,11 @@ def split_scalars(scalars, out):
 
 @entry_kernel
 def expand(F, points, scalars, active, beta, twin, halves, signs):
-    """For every active i (t-th): twin[t] = phi(P_i), and rows 2t and 2t + 1 of halves / signs
-    the magnitude and sign of k1_i and k2_i (two limbs each). Pippenger reads row 2t as P_i and
-    row 2t + 1 as twin[t] (see :func:`zk.msm.pippenger.row_source`), so only phi(P) is written,
-    not a second copy of the points; a zero half has no nonzero digit and costs nothing.
+    """For every active i (t-th): twin[t] = c x_i, the x of phi(P_i) = (c x_i, y_i), and rows 2t
+    and 2t + 1 of halves / signs the magnitude and sign of k1_i and k2_i (two limbs each).
+    Pippenger reads row 2t as P_i and row 2t + 1 as (twin[t], y_i) (see
+    :func:`zk.msm.pippenger.row_source`), so only phi(P)'s x is written, not a second copy of the
+    points; a zero half has no nonzero digit and costs nothing.
     Returns (OR of all magnitudes' low limbs, OR of their high limbs): the caller's bit length
     for the windows."""
     c = fload(FP, beta, 0)
@@ -110,7 +111,7 @@ def expand(F, points, scalars, active, beta, twin, halves, signs):
         i = active[t]
         s = glv_split((scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3]))
         p = load_point(F, points, i)
-        store_point(F, twin, t, (fmul_base(F, p[0], c), p[1]))
+        fstore(F, twin, t, fmul_base(F, p[0], c))
         for h in range(2):
             halves[2 * t + h, 0] = s[3 * h]
             halves[2 * t + h, 1] = s[3 * h + 1]

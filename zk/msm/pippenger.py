@@ -11,8 +11,8 @@ Windows are independent and run in parallel (``prange``); the caller combines th
 A thread's scratch is a group of points plus two 4-byte indices per row, not a copy of all the
 points. Points at infinity and zero scalars are dropped before any window sees them; a scalar 1
 costs a single bucket insertion (its only nonzero digit is in window 0). With the endomorphism
-split (:mod:`zk.msm.endomorphism`) every point is two rows, P and phi(P) (from a ``twin`` array),
-with half-scalar magnitudes and signs.
+split (:mod:`zk.msm.endomorphism`) every point is two rows, P and phi(P) = (c x, y) (its x from a
+``twin`` array), with half-scalar magnitudes and signs.
 """
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ def row_digit(scalars, signs, active, r, window, c):
 def row_source(active, twin_offset, r):
     """Where input row r's point is, as one index: points[active[r]] without a split
     (twin_offset = 0); with one, row 2t is points[active[t]] and row 2t + 1 its endomorphism
-    image twin[t], given as twin_offset + t (twin_offset = the number of points)."""
+    image (x = twin[t]), given as twin_offset + t (twin_offset = the number of points)."""
     if twin_offset == 0:
         return active[r]
     if r & 1:
@@ -210,8 +210,9 @@ def sum_window(F, points, twin, active, rows, c, groups, pts, prefix, special, d
             source = row_source(active, twin_offset, r)
             if source < points.shape[0]:
                 q = load_point(F, points, source)
-            else:
-                q = load_point(F, twin, source - twin_offset)
+            else:  # phi(P) = (c x, y): its x from twin, its y is P's
+                t = source - twin_offset
+                q = (fload(F, twin, t), load_point(F, points, active[t])[1])
             if d < 0:
                 q = (q[0], fneg(F, q[1]))
             store_point(F, pts, fill[b] - base, q)
