@@ -5,7 +5,10 @@ outputs are converted back with Python field arithmetic, not with the kernels' o
 """
 from __future__ import annotations
 
+import pickle
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -484,3 +487,40 @@ def test_batch_on_curve_reports_first_bad_row(group):
     bad_row = group.affine_rows([(x, y + group.field.one(), group.field.one())])
     rows = np.concatenate([group.affine_rows(good), bad_row, bad_row])
     assert group.curve.first_off_curve(rows) == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Inner kernels have no Python entry point: a call from Python is a TypeError, not a crash
+
+INNER_KERNEL_PROBE = r"""
+import pickle, sys
+import numpy as np
+from zk.field import FP
+from zk.curve import G1Point, g1_from_array, g1_to_array
+from zk.curve import kernels as K
+g = G1Point.generator()
+out = np.zeros((1, 3, 4), dtype=np.uint64)
+K.sum_affine(FP, g1_to_array([g, g * 2]), out)  # an entry kernel calling jac_infinity, jac_add_mixed
+assert g1_from_array(out)[0] == g * 3
+sys.stdout.buffer.write(pickle.dumps(K.jac_add_mixed))
+try:
+    K.jac_infinity(FP)
+except TypeError as exc:
+    sys.stderr.write(str(exc))
+else:
+    sys.exit("no TypeError")
+"""
+
+
+def test_inner_kernel_called_from_python_raises_and_still_serves_kernels():
+    # A subprocess, so that a regression (the interpreter crashing) fails this test, not the run.
+    done = subprocess.run([sys.executable, "-c", INNER_KERNEL_PROBE], capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr.decode().startswith(
+        "zk.curve.kernels.jac_infinity is compiled without a Python entry point; "
+        "call it from a numba kernel or declare it with entry_kernel")
+    # Unpickled in another process (a Dask worker would be one), the kernel still refuses.
+    rebuilt = pickle.loads(done.stdout)
+    assert rebuilt is not K.jac_add_mixed and type(rebuilt) is type(K.jac_add_mixed)
+    with pytest.raises(TypeError, match="jac_add_mixed is compiled without a Python entry point"):
+        rebuilt(FP, None, None)
