@@ -31,10 +31,10 @@ from .scalars import as_scalar_array, first_non_canonical, num_windows
 _AGGREGATION_WEIGHT = 3.0
 # Below this many active points, the thread pool's hand-offs cost more than the windows.
 _PARALLEL_MIN_POINTS = 256
-# Each thread copies a window's points into its scratch a slice at a time: at least SLICE_BYTES,
-# at most MAX_SLICES slices per window (each slice is one more pass over the window's digits,
-# and its points a sparser stream to read). At 2^16 a G1 MSM is one slice; the G2 MSM, whose
-# endomorphism split doubles the rows, takes 4 slices of 4 MiB instead of 16 MiB per thread.
+# With the endomorphism split, each thread copies a window's points into its scratch a slice at
+# a time: at least SLICE_BYTES, at most MAX_SLICES slices per window (each slice is one more pass
+# over the window's digits, and its points a sparser stream to read). At 2^16 the G2 MSM, whose
+# split doubles the rows, takes 4 slices of 4 MiB instead of 16 MiB per thread.
 SLICE_BYTES = 1 << 22
 MAX_SLICES = 4
 
@@ -92,9 +92,9 @@ def msm_jacobian(group: CurveGroup, points: np.ndarray, scalars: np.ndarray, *, 
     the x of phi(P) for the active points (phi keeps y), and two 16-byte half-scalars per point.
 
     group_bytes: how many bytes of points a window reduces at a time; slice_bytes: how many it
-    copies at a time, each thread's scratch (None: SLICE_BYTES or MAX_SLICES slices; 0: all
-    of them, one pass over the points per window). Tests make both small to exercise many
-    groups and slices, and buckets larger than either."""
+    copies at a time, each thread's scratch (None: with the split, SLICE_BYTES or MAX_SLICES
+    slices, else all; 0: all of them, one pass over the points per window). Tests make both
+    small to exercise many groups and slices, and buckets larger than either."""
     F = group.field
     if points.shape[0] != scalars.shape[0]:
         raise ValueError(f"{points.shape[0]} points but {scalars.shape[0]} scalars")
@@ -134,7 +134,10 @@ def msm_jacobian(group: CurveGroup, points: np.ndarray, scalars: np.ndarray, *, 
         row_bytes = points[0].size * 8
         group_points = max(1, group_bytes // row_bytes)
         if slice_bytes is None:
-            slice_points = max(SLICE_BYTES // row_bytes, -(-rows // MAX_SLICES))
+            # Unsplit (G1) MSMs copy all their points in one pass: at 2^18 slices cost them 7%
+            # CPU, and their scratch (64-byte rows, half as many as the split G2 MSM's) stayed
+            # below the G2 MSM's peak in a proof at 2^16 and 2^18.
+            slice_points = max(SLICE_BYTES // row_bytes, -(-rows // MAX_SLICES)) if signs.shape[0] else rows
         else:
             slice_points = slice_bytes // row_bytes if slice_bytes else rows
         slice_points = max(group_points, slice_points)
