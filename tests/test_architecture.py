@@ -28,8 +28,9 @@ TIERS: dict[str, int] = {
 }
 # Modules that are not inside a package of the table: below every tier (they may import nothing
 # of zk; anything may import them). zk._numba_cache patches numba's cache loader for zk.field;
-# zk._lazy makes the PEP 562 attribute loaders of zk.field and zk.groth16.
-TOP_LEVEL = {"zk": -1, "zk._numba_cache": -1, "zk._lazy": -1}
+# zk._lazy makes the PEP 562 attribute loaders of zk.field and zk.groth16. zk._mapped releases
+# the pages of a memory-mapped file a process has finished reading (the prover's key, keyfile's checksum).
+TOP_LEVEL = {"zk": -1, "zk._numba_cache": -1, "zk._lazy": -1, "zk._mapped": -1}
 
 
 def package_of(module: str) -> str | None:
