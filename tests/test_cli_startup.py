@@ -12,18 +12,7 @@ from zk.formats import keyfile
 from zk.formats.circom import write_wtns
 from zk.formats.snarkjs import write_proof, write_public, write_vkey
 from zk.groth16 import prove, setup
-from zk.r1cs import Circuit, Output, Public, compile
-
-
-class Chain(Circuit):
-    y = Output()
-    x = Public()
-
-    def define(self, api):
-        v = self.x
-        for _ in range(5):
-            v = v * v + self.x
-        api.set_output(self.y, v)
+from zk.perf.warmup import tiny_circuit
 
 
 # Runs the command as the `zk` script does (zk.cli.main) and reports, at exit, the zk modules
@@ -54,9 +43,8 @@ main()
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("startup")
-    cs = compile(Chain)
+    cs, witness = tiny_circuit()
     pk, vk = setup(cs)
-    witness = cs.solve({"x": 3})
     proof, public = prove(pk, witness)
     keyfile.save(pk, d / "c.pk")
     write_vkey(vk, d / "vk.json")

@@ -11,7 +11,9 @@ import time
 from typing import Callable
 
 
-def _tiny_circuit():
+def tiny_circuit():
+    """A six-constraint circuit and its witness: enough to call every kernel family once (the
+    start-up tests prove and verify with it too)."""
     from zk.r1cs import Circuit, Output, Public, compile
 
     class Square(Circuit):
@@ -43,7 +45,7 @@ def _stages():
     def setup():
         from zk.groth16 import setup as groth16_setup
 
-        state["cs"], state["witness"] = _tiny_circuit()
+        state["cs"], state["witness"] = tiny_circuit()
         state["pk"], state["vk"] = groth16_setup(state["cs"])
 
     def keyfile():
