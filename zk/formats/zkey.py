@@ -565,4 +565,4 @@ def to_proving_key_with_r1cs(z: Zkey, cs, *, insecure_dev_key: bool = False):
                               f"{z.n_vars} and {z.n_public}")
     if _sorted_nonzero(coefficient_records(mats)).tobytes() != _sorted_nonzero(z.coeffs).tobytes():
         raise ZkeyFormatError("the circuit's A and B matrices are not the zkey's: the zkey was made for another circuit")
-    return replace(pk, matrices=mats, _prepared={})
+    return replace(pk, matrices=mats)

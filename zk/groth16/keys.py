@@ -149,7 +149,6 @@ class ProvingKey:
     l_query: np.ndarray
     h_query: np.ndarray
     matrices: R1CSMatrices
-    _prepared: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_wires(self) -> int:
@@ -201,15 +200,6 @@ class ProvingKey:
                 continue
             _check_canonical(getattr(m, name).coeffs, f"proving key matrix {name.upper()} coefficients", FR)
         check_g1_side(self.vk, self.beta_g1, self.delta_g1)
-
-    def prepared(self) -> dict:
-        """Cached arrays the prover reuses between proofs: the A matrix with its extra rows, and
-        the fixed points of the proof as affine arrays ([alpha, beta, delta]_1, [beta, delta]_2)."""
-        if "a_aug" not in self._prepared:
-            self._prepared["a_aug"] = self.matrices.a_with_public_rows()
-            self._prepared["g1_fixed"] = g1_to_array([self.vk.alpha_g1, self.beta_g1, self.delta_g1])
-            self._prepared["g2_fixed"] = g2_to_array([self.vk.beta_g2, self.vk.delta_g2])
-        return self._prepared
 
 
 def check_g1_side(vk: VerifyingKey, beta_g1: G1Point, delta_g1: G1Point, *, pairing: bool = True) -> None:

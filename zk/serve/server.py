@@ -278,7 +278,6 @@ class ProverServer:
             start = time.perf_counter()
             try:
                 pk = keyfile.load(path)
-                pk.prepared()  # the QAP's per-key tables, built once here instead of in the first proof
             except _input_errors() as exc:
                 raise RequestError(str(exc)) from None
             entry = _LoadedKey(identity, pk, time.perf_counter() - start)
