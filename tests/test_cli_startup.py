@@ -3,6 +3,8 @@ path (start-up time is most of a small command's cost; docs/bench.md, "Start-up"
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -79,3 +81,48 @@ def test_prove_loads_no_verifier(files, tmp_path):
     absent = {"zk.pairing", "zk.groth16.verify", "zk.groth16.setup", "zk.pairing.kernels", "zk.r1cs.system"}
     assert not absent & set(seen["modules"]), absent & set(seen["modules"])
     assert json.loads((tmp_path / "q.json").read_text()) == json.loads((files / "public.json").read_text())
+
+
+# Records, when numpy is first imported, what OPENBLAS_NUM_THREADS says (numpy's OpenBLAS reads it
+# then and only then).
+ENV_PROBE = r"""
+import os, sys
+seen = []
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy" and not seen:
+            seen.append(os.environ.get("OPENBLAS_NUM_THREADS"))
+        return None
+sys.meta_path.insert(0, Watch())
+import atexit
+atexit.register(lambda: print("OPENBLAS_NUM_THREADS at numpy import:", seen, file=sys.stderr))
+sys.argv = ["zk", *sys.argv[1:]]
+from zk.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("user_value", [None, "3"])
+def test_openblas_threads_default_set_before_numpy_and_user_value_kept(files, user_value):
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if user_value is not None:
+        env["OPENBLAS_NUM_THREADS"] = user_value
+    done = subprocess.run([sys.executable, "-c", ENV_PROBE, "verify", files / "vk.json", files / "public.json",
+                           files / "proof.json"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    expected = user_value or "1"
+    assert f"OPENBLAS_NUM_THREADS at numpy import: [{expected!r}]" in done.stderr
+
+
+def test_verbose_prove_reports_start_up_and_cpu(files, tmp_path):
+    done = subprocess.run([sys.executable, "-c", "import sys; sys.argv[0] = 'zk'; from zk.cli import main; main()",
+                           "prove", "-v", files / "c.pk", files / "c.wtns", tmp_path / "p.json", tmp_path / "q.json"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert "] started: Python, numpy, numba and zk's modules loaded (+" in lines[0]
+    assert all(line.endswith(" s CPU)") for line in lines), lines
+    # The first stage counts from the process's start: its wall time is at least its CPU time
+    # less the clock's tick (one thread runs during the imports).
+    wall, cpu = map(float, re.search(r"\(\+([0-9.]+) s, ([0-9.]+) s CPU\)$", lines[0]).groups())
+    assert wall > 0 and cpu > 0 and wall >= cpu - 0.05

@@ -154,8 +154,18 @@ def _exit_now(code) -> None:
     os._exit(status)
 
 
+# Environment defaults for a `zk` process, set before numpy is first imported (a user's own
+# value wins). numpy's OpenBLAS starts a thread per core when it loads, and those threads spin
+# for a while: about 0.05-0.09 s of CPU, on the core the prover's kernels want next, for a
+# library zk never calls (no matrix products or linear algebra anywhere in zk; the kernels are
+# numba's, with numba's own threads).
+PROCESS_ENV_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1"}
+
+
 def main() -> None:
     global _whole_process
+    for name, value in PROCESS_ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     fast = _whole_process = register_for(sys.argv[1:])
     try:
         cli(standalone_mode=True)

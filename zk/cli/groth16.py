@@ -20,24 +20,47 @@ import time
 
 import click
 
-from zk.cli import UserError, cli, groth16_group
+from zk.cli import UserError, cli, groth16_group, whole_process
+
+
+def _process_started() -> float | None:
+    """The ``time.perf_counter()`` reading at which this process started (Linux, to the kernel's
+    clock tick of about 0.01 s), or None where that cannot be read: so that ``-v`` shows what
+    the interpreter and the imports cost before the command's own code ran."""
+    try:
+        with open("/proc/self/stat", "rb") as fh:
+            after_name = fh.read().rsplit(b")", 1)[1].split()
+        started = int(after_name[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime, since boot
+        now = time.clock_gettime(time.CLOCK_BOOTTIME)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return time.perf_counter() - max(0.0, now - started)
 
 
 class _Stages:
-    """Prints each stage to stderr as it finishes, with the elapsed time when verbose."""
+    """Prints each stage to stderr as it finishes; when verbose, with the time since the process
+    started, and the wall and CPU time (all threads) of the stage."""
 
     def __init__(self, verbose: bool):
         self.verbose = verbose
-        self.start = time.perf_counter()
-        self.last = self.start
+        self.last = time.perf_counter()
+        self.last_cpu = time.process_time()
+        self.start = self.last
+        if verbose:
+            started = _process_started() if whole_process() else None
+            if started is not None:
+                # The first stage: from the process's start (its CPU clock starts there too).
+                self.start, self.last, self.last_cpu = started, started, 0.0
+                self("started: Python, numpy, numba and zk's modules loaded")
 
     def __call__(self, message: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         if self.verbose:
-            click.echo(f"[{now - self.start:7.2f} s] {message} (+{now - self.last:.2f} s)", err=True)
+            click.echo(f"[{now - self.start:7.2f} s] {message} (+{now - self.last:.2f} s, {cpu - self.last_cpu:.2f} s CPU)",
+                       err=True)
         else:
             click.echo(message, err=True)
-        self.last = now
+        self.last, self.last_cpu = now, cpu
 
 
 def _user_errors():
@@ -68,8 +91,6 @@ def _start_up():
     moved out of its reach (``gc.freeze``); objects made after that are collected as usual. A
     command run inside another program (tests, click's runner) leaves that program's collector
     alone."""
-    from zk.cli import whole_process
-
     if not whole_process() or not gc.isenabled():
         yield
         return
