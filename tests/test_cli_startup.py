@@ -126,3 +126,41 @@ def test_verbose_prove_reports_start_up_and_cpu(files, tmp_path):
     # less the clock's tick (one thread runs during the imports).
     wall, cpu = map(float, re.search(r"\(\+([0-9.]+) s, ([0-9.]+) s CPU\)$", lines[0]).groups())
     assert wall > 0 and cpu > 0 and wall >= cpu - 0.05
+
+
+def test_numba_config_file_still_read_with_yaml_deferred(files, tmp_path):
+    """numba reads .numba_config.yaml from the working directory; yaml, deferred in a `zk verify`
+    process, then runs and the file's setting applies as without zk."""
+    (tmp_path / ".numba_config.yaml").write_text("disable_performance_warnings: 1\n")
+    probe = ("import atexit, sys; sys.argv = ['zk', *sys.argv[1:]]\n"
+             "atexit.register(lambda: print('SETTING', __import__('numba').core.config.DISABLE_PERFORMANCE_WARNINGS, "
+             "type(sys.modules['yaml']).__name__, file=sys.stderr))\n"
+             "from zk.cli import main; main()")
+    for cwd, expected in ((tmp_path, "SETTING 1 module"), (files, "SETTING 0 _DeferredModule")):
+        done = subprocess.run([sys.executable, "-c", probe, "verify", files / "vk.json", files / "public.json",
+                               files / "proof.json"], capture_output=True, text=True, cwd=cwd,
+                              env={k: v for k, v in os.environ.items() if k != "NUMBA_DISABLE_PERFORMANCE_WARNINGS"})
+        assert done.returncode == 0, done.stderr
+        assert expected in done.stderr, done.stderr
+
+
+DEFERRED_PROBE = r"""
+import atexit, sys
+sys.argv = ["zk", *sys.argv[1:]]
+atexit.register(lambda: print("DEFERRED", [name for name in ("importlib.metadata", "yaml")
+                                           if type(sys.modules.get(name)).__name__ == "_DeferredModule"], file=sys.stderr))
+from zk.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("command", ["prove", "verify"])
+def test_numba_imports_deferred_and_never_run(files, tmp_path, command):
+    """numba imports importlib.metadata and yaml when it loads; a whole `zk prove` / `zk verify`
+    process (kernels from the cache, no numba config file) never runs them."""
+    args = [files / "c.pk", files / "c.wtns", tmp_path / "p.json", tmp_path / "q.json"] if command == "prove" else \
+        [files / "vk.json", files / "public.json", files / "proof.json"]
+    for _ in range(2):  # the first run may compile (numba's extension scan then runs importlib.metadata)
+        done = subprocess.run([sys.executable, "-c", DEFERRED_PROBE, command, *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    assert "DEFERRED ['importlib.metadata', 'yaml']" in done.stderr, done.stderr

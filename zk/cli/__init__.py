@@ -14,7 +14,6 @@ import os
 import pkgutil
 import sys
 from contextlib import contextmanager
-from importlib.metadata import entry_points
 
 import click
 
@@ -79,6 +78,8 @@ def _register_commands() -> None:
     if _registered:
         return
     _registered = True
+    from importlib.metadata import entry_points
+
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
     for entry in entry_points(group=ENTRY_POINT_GROUP):
