@@ -1,84 +1,288 @@
-"""numba ahead-of-time compilation (numba.pycc) of the pairing kernel: what a verifier would gain
-if its kernels no longer needed numba at run time.
+"""numba ahead-of-time compilation (numba.pycc): what it gives the verifier and the prover.
 
-    .venv/bin/python bench/aot_experiment.py [OUT_DIR]
+    .venv/bin/python bench/aot_experiment.py verify [--rounds 5] [--json OUT]
+    .venv/bin/python bench/aot_experiment.py prover [--logs 14 16] [--rounds 3] [--dir DIR]
 
-Builds an extension module exporting the Groth16 verifier's hot kernel (the multi-pairing:
-Miller loop + final exponentiation over prepared affine arrays) with ``numba.pycc``, then runs
-it in a fresh process that imports numpy and that module only (no numba), and prints that
-process's CPU time, peak RSS and the result of a valid and an invalid pairing product, beside a
-process that imports numpy and numba (the floor of every numba-based command).
+``verify``: whole processes, alternating in each round: ``zk verify`` with the ahead-of-time
+module (``zk aot build``; built into a temporary directory first when none is current), ``zk
+verify`` with ``ZK_AOT=0`` (numba's cached JIT kernels), ``python -c "import numpy, numba"``
+(the floor of every numba-based command), ``python -c "import numpy"`` (the floor with the
+module) and ``snarkjs groth16 verify`` on the same files (when node_modules has it). CPU is user +
+system of the process (GNU time), peak RSS its own; best and median over the rounds.
+
+``prover``: the G1 Pippenger MSM (zk/msm/pippenger.py) compiled with pycc into a module of its
+own, its per-thread window kernel exported with the GIL released (pycc builds its wrappers with
+numba's default flags, which keep the GIL: the build swaps in flags with ``release_gil`` set,
+for the numba versions checked here), run on two Python threads over alternate windows, against
+the JIT kernel (``prange`` over two threads) on the same points and scalars, and each on one
+thread. Same result checked; CPU (all threads) and wall per MSM, best and median of the rounds.
 """
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".numba_cache"))
-
-USE = r'''
-import sys, time
-c0 = time.process_time()
-import numpy as np
-sys.path.insert(0, sys.argv[1])
-import zk_pairing_aot
-out = np.empty((1, 2, 3, 2, 4), dtype=np.uint64)
-fin = np.zeros((1, 2, 3, 2, 4), dtype=np.uint64)
-d = sys.argv[1]
-g1, g1b, g2, one = (np.load(f"{d}/{n}.npy") for n in ("g1", "g1b", "g2", "one"))
-zk_pairing_aot.pairing(2, g1, g2, fin, out)
-valid = np.array_equal(out[0], one)
-zk_pairing_aot.pairing(2, g1b, g2, fin, out)
-invalid = np.array_equal(out[0], one)
-t = time.perf_counter()
-for _ in range(20):
-    zk_pairing_aot.pairing(2, g1, g2, fin, out)
-print(f"valid={valid} invalid={invalid} numba_imported={'numba' in sys.modules} "
-      f"pairing_check_2_pairs={(time.perf_counter() - t) / 20 * 1e3:.2f}ms cpu={time.process_time() - c0:.3f}s")
-'''
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
+ZK = str(Path(sys.executable).parent / "zk")
 
 
-def build(out_dir: Path) -> float:
+# ---------------------------------------------------------------------------------------------
+# verify: whole processes
+
+
+def _proof_files(d: Path) -> list[Path]:
+    from zk.formats.snarkjs import write_proof, write_public, write_vkey
+    from zk.groth16 import prove, setup
+    from zk.perf.warmup import tiny_circuit
+
+    cs, witness = tiny_circuit()
+    pk, vk = setup(cs)
+    proof, public = prove(pk, witness)
+    paths = [d / "vk.json", d / "public.json", d / "proof.json"]
+    write_vkey(vk, paths[0])
+    write_public(public, paths[1])
+    write_proof(proof, paths[2])
+    return paths
+
+
+def _module_dir(work: Path) -> Path:
+    from zk.aot import store
+
+    if store.status()[0]:
+        return store.aot_dir()
+    from zk.aot.build import build
+
+    directory = work / "aot"
+    manifest = build(directory)
+    print(f"built the verifier module: {manifest['build_wall_s']} s wall, {manifest['build_cpu_s']} s CPU, "
+          f"{manifest['bytes'] / 1e6:.1f} MB", flush=True)
+    return directory
+
+
+def _summary(values: list[float]) -> dict:
+    return {"best": min(values), "median": statistics.median(values)}
+
+
+def bench_verify(rounds: int, out: str | None) -> None:
+    from zk.perf.process import run_measured
+
+    work = Path(tempfile.mkdtemp(prefix="zk-aot-bench-"))
+    paths = [str(p) for p in _proof_files(work)]
+    module_dir = _module_dir(work)
+    snarkjs = ROOT / "node_modules" / ".bin" / "snarkjs"
+    env = {**os.environ, "ZK_AOT_DIR": str(module_dir)}
+    commands = {
+        "zk verify, AOT module": ([ZK, "verify", *paths], env),
+        "zk verify, JIT (ZK_AOT=0)": ([ZK, "verify", *paths], {**env, "ZK_AOT": "0"}),
+        "python -c 'import numpy, numba'": ([sys.executable, "-c", "import numpy, numba"], env),
+        "python -c 'import numpy'": ([sys.executable, "-c", "import numpy"], env),
+    }
+    if snarkjs.exists():
+        commands["snarkjs groth16 verify"] = ([str(snarkjs), "groth16", "verify", *paths], env)
+    for args, command_env in commands.values():  # warm the caches (numba's, the OS's)
+        run_measured(args, env=command_env)
+    samples: dict = {name: {"cpu_s": [], "wall_s": [], "rss_mib": []} for name in commands}
+    loads = [os.getloadavg()[0]]
+    for _ in range(rounds):
+        for name, (args, command_env) in commands.items():
+            m = run_measured(args, env=command_env)
+            if m.returncode != 0:
+                raise SystemExit(f"{name} failed: {m.stderr.strip()}")
+            samples[name]["cpu_s"].append(m.cpu_s)
+            samples[name]["wall_s"].append(m.seconds)
+            samples[name]["rss_mib"].append(m.peak_rss_mib)
+        loads.append(os.getloadavg()[0])
+    print(f"{rounds} rounds, load {min(loads):.1f}-{max(loads):.1f}")
+    print(f"{'process':36} {'CPU best / median':>20} {'wall best / median':>20} {'peak RSS':>10}")
+    for name, s in samples.items():
+        cpu, wall = _summary(s["cpu_s"]), _summary(s["wall_s"])
+        print(f"{name:36} {cpu['best']:8.2f} / {cpu['median']:5.2f} s {wall['best']:8.2f} / {wall['median']:5.2f} s "
+              f"{max(s['rss_mib']):7.0f} MiB")
+    if out:
+        Path(out).write_text(json.dumps({"rounds": rounds, "load": loads, "samples": samples}, indent=1))
+
+
+# ---------------------------------------------------------------------------------------------
+# prover: the G1 MSM's window kernel, ahead of time, on two Python threads
+
+MSM_MODULE = "zk_aot_msm_experiment"
+# numba versions whose pycc builds its export flags as `Flags()` in ModuleCompiler._cull_exports
+# (checked by reading it): the swap below is only known to do what it says there.
+_RELEASE_GIL_CHECKED = ("0.68",)
+
+
+class _GilReleased:
+    """numba.pycc.compiler.Flags replaced, for one build, by flags with ``release_gil`` set: the
+    exported CPython wrappers then drop the GIL around the compiled call (numba's own wrapper
+    code, the same as ``@njit(nogil=True)``)."""
+
+    def __enter__(self):
+        import inspect
+
+        import numba
+        from numba.pycc import compiler
+
+        if not numba.__version__.startswith(_RELEASE_GIL_CHECKED) or "Flags()" not in inspect.getsource(
+                compiler.ModuleCompiler._cull_exports):
+            raise SystemExit(f"numba {numba.__version__}: pycc's export flags not checked for this version")
+        self.compiler, self.original = compiler, compiler.Flags
+
+        class ReleasingFlags(self.original):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.release_gil = True
+
+        compiler.Flags = ReleasingFlags
+        return self
+
+    def __exit__(self, *exc):
+        self.compiler.Flags = self.original
+
+
+def build_msm_module(directory: Path) -> tuple[Path, float, float]:
+    """(module path, wall s, CPU s) of the MSM experiment's module, built unless present."""
+    found = sorted(directory.glob(f"{MSM_MODULE}*.so"))
+    if found:
+        return found[0], 0.0, 0.0
     from numba.pycc import CC
 
-    from zk.field import FP2
-    from zk.pairing.kernels import _pairing_kernel
+    from zk.aot.build import _cpu_seconds
+    from zk.field import FP
+    from zk.msm import pippenger
+    from zk.curve.kernels import store_jac
+    import numpy as np
 
-    cc = CC("zk_pairing_aot")
-    cc.output_dir = str(out_dir)
+    cc = CC(MSM_MODULE)
+    cc.output_dir = str(directory)
+    cc.target_cpu = "host"
 
-    @cc.export("pairing", "void(i8, u8[:,:,::1], u8[:,:,:,::1], u8[:,:,:,:,::1], u8[:,:,:,:,::1])")
-    def pairing(mode, g1, g2, f_in, out):
-        _pairing_kernel(FP2, mode, g1, g2, f_in, out)
+    def active(points, scalars):
+        return pippenger.active_indices(FP, points, scalars)
 
-    start = time.perf_counter()
-    cc.compile()
-    return time.perf_counter() - start
+    def windows(points, twin, scalars, signs, active_rows, rows, c, group_points, slice_points, first, step, count, out):
+        pippenger._windows_on_one_thread(FP, points, twin, scalars, signs, active_rows, rows, c, group_points,
+                                         slice_points, first, step, count, out)
+
+    def combine(sums, c, out):
+        store_jac(FP, out, np.int64(0), pippenger.combine_windows(FP, sums, c))
+
+    cc.export("active", "i8[::1](u8[:,:,::1], u8[:,::1])")(active)
+    cc.export("windows", "void(u8[:,:,::1], u8[:,::1], u8[:,::1], u1[::1], i8[::1], i8, i8, i8, i8, i8, i8, i8, "
+                         "u8[:,:,::1])")(windows)
+    cc.export("combine", "void(u8[:,:,::1], i8, u8[:,:,::1])")(combine)
+    start, cpu = time.perf_counter(), _cpu_seconds()
+    with _GilReleased():
+        cc.compile()
+    return directory / cc.output_file, time.perf_counter() - start, _cpu_seconds() - cpu
+
+
+def _load(path: Path):
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.ExtensionFileLoader(MSM_MODULE, str(path))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(MSM_MODULE, path, loader=loader))
+    loader.exec_module(module)
+    return module
+
+
+def _aot_msm(module, points, scalars, threads: int):
+    """The JIT msm_jacobian's G1 path (no endomorphism split, all rows in one slice), with the
+    windows shared among Python threads instead of a prange."""
+    import numpy as np
+
+    from zk.msm import pippenger
+    from zk.msm.api import choose_window
+    from zk.msm.scalars import num_windows
+
+    active = module.active(points, scalars)
+    rows = active.shape[0]
+    c = choose_window(rows, threads, 254)
+    count = num_windows(c, 254)
+    sums = np.empty((count, 3, 4), dtype=np.uint64)
+    twin, signs = np.empty((0, 4), dtype=np.uint64), np.empty(0, dtype=np.uint8)
+    group_points = max(1, pippenger.GROUP_BYTES // 64)
+    slice_points = max(group_points, rows)
+    args = (points, twin, scalars, signs, active, rows, c, group_points, slice_points)
+    workers = [threading.Thread(target=module.windows, args=(*args, t, threads, count, sums)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    out = np.empty((1, 3, 4), dtype=np.uint64)
+    module.combine(sums, c, out)
+    return out[0]
+
+
+def bench_prover(logs: list[int], rounds: int, directory: Path) -> None:
+    import numba
+    import numpy as np
+
+    from zk.curve import G1, g1_from_array
+    from zk.field.arrays import ints_to_raw
+    from zk.msm import fixed_base_g1
+    from zk.msm.api import msm_jacobian
+
+    directory.mkdir(parents=True, exist_ok=True)
+    path, wall, cpu = build_msm_module(directory)
+    if wall:
+        print(f"built {path.name}: {wall:.0f} s wall, {cpu:.0f} s CPU (load {os.getloadavg()[0]:.1f})", flush=True)
+    module = _load(path)
+    numba.set_num_threads(2)
+    rng = np.random.default_rng(13)
+    from zk.field import R
+
+    for log in logs:
+        n = 1 << log
+        scalars = ints_to_raw([int.from_bytes(rng.bytes(32), "little") % R for _ in range(n)])
+        points = np.ascontiguousarray(fixed_base_g1(None, ints_to_raw([int.from_bytes(rng.bytes(32), "little") % R
+                                                                       for _ in range(n)])))
+        variants = {
+            "JIT, prange over 2 threads": lambda: msm_jacobian(G1, points, scalars, parallel=True),
+            "AOT, 2 Python threads (GIL released)": lambda: _aot_msm(module, points, scalars, 2),
+            "JIT, 1 thread": lambda: msm_jacobian(G1, points, scalars, parallel=False),
+            "AOT, 1 thread": lambda: _aot_msm(module, points, scalars, 1),
+        }
+        results = {name: g1_from_array(run()[None])[0] for name, run in variants.items()}  # also warms up
+        assert len(set(results.values())) == 1, results
+        times = {name: ([], []) for name in variants}
+        load = [os.getloadavg()[0]]
+        for _ in range(rounds):
+            for name, run in variants.items():
+                c0, w0 = time.process_time(), time.perf_counter()
+                run()
+                times[name][0].append(time.process_time() - c0)
+                times[name][1].append(time.perf_counter() - w0)
+            load.append(os.getloadavg()[0])
+        print(f"G1 MSM 2^{log}, {rounds} rounds, load {min(load):.1f}-{max(load):.1f}; same result in every variant")
+        for name, (cpus, walls) in times.items():
+            print(f"  {name:40} CPU best {min(cpus) * 1e3:7.1f} ms, median {statistics.median(cpus) * 1e3:7.1f}; "
+                  f"wall best {min(walls) * 1e3:7.1f} ms, median {statistics.median(walls) * 1e3:7.1f}")
 
 
 def main() -> None:
-    import numpy as np
-
-    from zk.curve import G1Point, G2Point, g1_to_array, g2_to_array
-    from zk.pairing.kernels import FP12_ONE
-    from zk.perf.process import run_measured
-
-    out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="zk-aot-"))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    g, h = G1Point.generator(), G2Point.generator()
-    np.save(out_dir / "g1.npy", g1_to_array([g * 5, -(g * 5)]).reshape(2, 2, 4))
-    np.save(out_dir / "g1b.npy", g1_to_array([g * 5, -(g * 6)]).reshape(2, 2, 4))
-    np.save(out_dir / "g2.npy", g2_to_array([h * 7, h * 7]).reshape(2, 2, 2, 4))
-    np.save(out_dir / "one.npy", FP12_ONE)
-    if not list(out_dir.glob("zk_pairing_aot*.so")):
-        print(f"building with numba.pycc: {build(out_dir):.0f} s wall", flush=True)
-    aot = run_measured([sys.executable, "-c", USE, str(out_dir)])
-    print(f"AOT module, fresh process: {aot.stdout.strip()} peak RSS {aot.peak_rss_mib:.0f} MiB, CPU {aot.cpu_s:.2f} s")
-    floor = run_measured([sys.executable, "-c", "import numpy, numba"])
-    print(f"floor `import numpy, numba`: peak RSS {floor.peak_rss_mib:.0f} MiB, CPU {floor.cpu_s:.2f} s; load {os.getloadavg()[0]:.1f}")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    v = sub.add_parser("verify")
+    v.add_argument("--rounds", type=int, default=5)
+    v.add_argument("--json")
+    p = sub.add_parser("prover")
+    p.add_argument("--logs", type=int, nargs="+", default=[14, 16])
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--dir", default=str(ROOT / ".aot_experiment"), help="where the MSM module is built and kept")
+    args = parser.parse_args()
+    if args.what == "verify":
+        bench_verify(args.rounds, args.json)
+    else:
+        bench_prover(args.logs, args.rounds, Path(args.dir))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ import pytest
 os.environ.setdefault("ZK_CIRCUIT_CACHE", tempfile.mkdtemp(prefix="zk-circuit-cache-"))
 # Likewise the digests of validated proving keys (zk.formats.keyfile).
 os.environ.setdefault("ZK_VALIDATED_KEYS", tempfile.mkdtemp(prefix="zk-validated-keys-"))
+# And an empty directory for the ahead-of-time verifier (zk.aot): tests use the JIT kernels unless
+# they build the module themselves (tests/test_aot.py), whatever the user has built.
+os.environ.setdefault("ZK_AOT_DIR", tempfile.mkdtemp(prefix="zk-aot-"))
 
 _LOCATION = re.compile(r" at [^\s()]+:\d+")
 

@@ -22,6 +22,7 @@ TIERS: dict[str, int] = {
     "zk.formats": 6,
     # Orchestration: needs files and engines at once.
     "zk.ceremony": 7, "zk.distributed": 7, "zk.serve": 7, "zk.perf": 7, "zk.chain": 7, "zk.witness": 7,
+    "zk.aot": 7,
     "zk.cli": 8,
     "circuits": 9,
     "circuits.app": 10,

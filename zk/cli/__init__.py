@@ -104,6 +104,7 @@ FAST_HOMES = {
     "groth16": ("groth16", "zkey", "fullprove", "distributed"),
     "zkey": ("zkey", "distributed"),
     "ptau": ("ptau",),
+    "aot": ("aot",),
 }
 
 
