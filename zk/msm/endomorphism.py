@@ -100,7 +100,7 @@ def expand(F, points, scalars, active, beta, twin, halves, signs):
     """For every active i (t-th): twin[t] = c x_i, the x of phi(P_i) = (c x_i, y_i), and rows 2t
     and 2t + 1 of halves / signs the magnitude and sign of k1_i and k2_i (two limbs each).
     Pippenger reads row 2t as P_i and row 2t + 1 as (twin[t], y_i) (see
-    :func:`zk.msm.pippenger.row_source`), so only phi(P)'s x is written, not a second copy of the
+    :func:`zk.msm.pippenger.sum_window`), so only phi(P)'s x is written, not a second copy of the
     points; a zero half has no nonzero digit and costs nothing.
     Returns (OR of all magnitudes' low limbs, OR of their high limbs): the caller's bit length
     for the windows."""

@@ -123,39 +123,29 @@ def reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi, base):
 
 
 @inner_kernel
-def row_digit(scalars, signs, active, r, window, c):
-    """Digit ``window`` of input row r: without a split (signs empty) row r is scalar active[r];
-    with one, row r is the half-scalar r (magnitude), negated when signs[r] is set."""
-    if signs.shape[0] == 0:
-        return signed_digit(scalars, active[r], window, c)
-    d = signed_digit(scalars, r, window, c)
-    return -d if signs[r] != 0 else d
-
-
-@inner_kernel
-def row_source(active, twin_offset, r):
-    """Where input row r's point is, as one index: points[active[r]] without a split
-    (twin_offset = 0); with one, row 2t is points[active[t]] and row 2t + 1 its endomorphism
-    image (x = twin[t]), given as twin_offset + t (twin_offset = the number of points)."""
-    if twin_offset == 0:
-        return active[r]
-    if r & 1:
-        return twin_offset + (r >> 1)
-    return active[r >> 1]
-
-
-@inner_kernel
 def count_window(scalars, signs, active, rows, window, c, group_points, digits, starts, sizes, group_low):
     """Digits and bucket sizes of one window, and its groups of buckets: taken from the top bucket
     down, each as many buckets as fit in group_points rows (at least one), group g's lowest
     bucket being group_low[g]. Returns (groups, the largest group's rows)."""
     buckets = 1 << (c - 1)
     sizes[:] = 0
-    for r in range(rows):
-        d = row_digit(scalars, signs, active, r, window, c)
-        digits[r] = d
-        if d != 0:
-            sizes[abs(d) - 1] += 1
+    # Two loops here and in sum_window's gather, not one with a test of the split per row: at
+    # 2^18 those tests cost a G1 MSM (no split) 12% of its CPU time (one thread, 8 rounds
+    # alternating: 1.55 s against 1.36-1.43 s).
+    if signs.shape[0] == 0:
+        for r in range(rows):
+            d = signed_digit(scalars, active[r], window, c)
+            digits[r] = d
+            if d != 0:
+                sizes[abs(d) - 1] += 1
+    else:
+        for r in range(rows):
+            d = signed_digit(scalars, r, window, c)
+            if signs[r] != 0:
+                d = -d
+            digits[r] = d
+            if d != 0:
+                sizes[abs(d) - 1] += 1
     total = 0
     for b in range(buckets):
         starts[b] = total
@@ -188,7 +178,6 @@ def sum_window(F, points, twin, active, rows, c, groups, pts, prefix, special, d
     smaller pts costs a pass over the digits per slice, and a slice's points are then a sparse
     stream."""
     buckets = 1 << (c - 1)
-    twin_offset = points.shape[0] if twin.shape[0] else 0
     capacity = pts.shape[0]
     fill = starts.copy()
     running = jac_infinity(F)
@@ -202,21 +191,33 @@ def sum_window(F, points, twin, active, rows, c, groups, pts, prefix, special, d
             h += 1
         s_lo = group_low[h - 1]
         base = starts[s_lo]
-        for r in range(rows):
-            d = digits[r]
-            b = abs(d) - 1
-            if d == 0 or b < s_lo or b >= b_hi:
-                continue
-            source = row_source(active, twin_offset, r)
-            if source < points.shape[0]:
-                q = load_point(F, points, source)
-            else:  # phi(P) = (c x, y): its x from twin, its y is P's
-                t = source - twin_offset
-                q = (fload(F, twin, t), load_point(F, points, active[t])[1])
-            if d < 0:
-                q = (q[0], fneg(F, q[1]))
-            store_point(F, pts, fill[b] - base, q)
-            fill[b] += 1
+        # The split's test out of the row loop (see count_window).
+        if twin.shape[0] == 0:
+            for r in range(rows):
+                d = digits[r]
+                b = abs(d) - 1
+                if d == 0 or b < s_lo or b >= b_hi:
+                    continue
+                q = load_point(F, points, active[r])
+                if d < 0:
+                    q = (q[0], fneg(F, q[1]))
+                store_point(F, pts, fill[b] - base, q)
+                fill[b] += 1
+        else:
+            for r in range(rows):
+                d = digits[r]
+                b = abs(d) - 1
+                if d == 0 or b < s_lo or b >= b_hi:
+                    continue
+                t = r >> 1
+                if r & 1:  # phi(P) = (c x, y): its x from twin, its y is P's
+                    q = (fload(F, twin, t), load_point(F, points, active[t])[1])
+                else:
+                    q = load_point(F, points, active[t])
+                if d < 0:
+                    q = (q[0], fneg(F, q[1]))
+                store_point(F, pts, fill[b] - base, q)
+                fill[b] += 1
         for k in range(g, h):
             b_lo = group_low[k]
             reduce_buckets(F, pts, starts, sizes, prefix, special, b_lo, b_hi, base)
