@@ -18,45 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from numba.core.registry import CPUDispatcher
 from numba.extending import overload
 
+from zk.field.jit import entry_kernel, inner_kernel
 from zk.field.ops import fadd, fdbl, feq, finv, fis_zero, fload, fmul, fneg, fone, fsqr, fstore, fsub, fzero
 from zk.field.bn254 import MONTGOMERY_R, P
 from zk.field.spec import PrimeFieldType, QuadraticFieldType
 
 from .rows import load_point, store_point
-
-
-# Kernels called only from other kernels. For every compiled function numba also builds a CPython
-# wrapper (unboxing and boxing its arguments: nested tuples of limbs here) and a C-callback
-# wrapper, and optimises and emits machine code for both: about a sixth of a cold compile, for
-# code no caller uses. Without the CPython wrapper numba's dispatcher would still accept a call
-# from Python and jump into code that expects native arguments, crashing the interpreter, so an
-# inner kernel's dispatcher refuses Python calls with a TypeError instead; only Python calls go
-# through that method, while kernels call the compiled code directly and numba's disk cache keys
-# on the function, not the dispatcher's class. Kernels that Python calls are entry kernels (their
-# C-callback wrapper serves no one either).
-# Index arguments are passed as np.int64(0), not 0: a literal argument is a type of its own, and
-# each one compiles the callee again.
-class _KernelOnlyDispatcher(CPUDispatcher):
-    def __call__(self, *args, **kwargs):
-        raise TypeError(
-            f"{self.py_func.__module__}.{self.py_func.__qualname__} is compiled without a Python entry point; "
-            "call it from a numba kernel or declare it with entry_kernel")
-
-
-_inner_jit = njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-
-
-def inner_kernel(py_func):
-    dispatcher = _inner_jit(py_func)
-    if type(dispatcher) is CPUDispatcher:  # NUMBA_DISABLE_JIT leaves the Python function, callable
-        dispatcher.__class__ = _KernelOnlyDispatcher
-    return dispatcher
-
-
-entry_kernel = njit(cache=True, no_cfunc_wrapper=True)
 
 
 def montgomery_limbs(value: int) -> list[int]:

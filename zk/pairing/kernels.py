@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit
 
 from zk.field import FP2
+from zk.field.jit import inner_kernel
 
 from .final_exp import final_exponentiation
 from .miller import miller_loop
@@ -45,7 +46,7 @@ def _pairing_kernel(F, mode, g1, g2, scalars, f_in, out):
     fp12_store(F, out, 0, f)
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@inner_kernel
 def _groth16_pairs(F, g1, scalars):
     """[-A, alpha, IC_0 + sum_i x_i IC_i, C] from g1 = [-A, alpha, C, IC_0 .. IC_n] and the
     public inputs x_1 .. x_n (plain limbs): the verifier's public-input term, computed where the
