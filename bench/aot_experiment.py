@@ -147,9 +147,11 @@ class _GilReleased:
         self.compiler.Flags = self.original
 
 
-def build_msm_module(directory: Path) -> tuple[Path, float, float]:
-    """(module path, wall s, CPU s) of the MSM experiment's module, built unless present."""
-    found = sorted(directory.glob(f"{MSM_MODULE}*.so"))
+def build_msm_module(directory: Path, release_gil: bool = True) -> tuple[Path, float, float]:
+    """(module path, wall s, CPU s) of the MSM experiment's module, built unless present;
+    release_gil=False: pycc's own flags (the wrappers hold the GIL), for comparison."""
+    name = MSM_MODULE if release_gil else f"{MSM_MODULE}_gil"
+    found = sorted(directory.glob(f"{name}.*so"))
     if found:
         return found[0], 0.0, 0.0
     from numba.pycc import CC
@@ -160,7 +162,7 @@ def build_msm_module(directory: Path) -> tuple[Path, float, float]:
     from zk.curve.kernels import store_jac
     import numpy as np
 
-    cc = CC(MSM_MODULE)
+    cc = CC(name)
     cc.output_dir = str(directory)
     cc.target_cpu = "host"
 
@@ -179,7 +181,10 @@ def build_msm_module(directory: Path) -> tuple[Path, float, float]:
                          "u8[:,:,::1])")(windows)
     cc.export("combine", "void(u8[:,:,::1], i8, u8[:,:,::1])")(combine)
     start, cpu = time.perf_counter(), _cpu_seconds()
-    with _GilReleased():
+    if release_gil:
+        with _GilReleased():
+            cc.compile()
+    else:
         cc.compile()
     return directory / cc.output_file, time.perf_counter() - start, _cpu_seconds() - cpu
 
@@ -188,8 +193,9 @@ def _load(path: Path):
     import importlib.machinery
     import importlib.util
 
-    loader = importlib.machinery.ExtensionFileLoader(MSM_MODULE, str(path))
-    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(MSM_MODULE, path, loader=loader))
+    name = path.name.split(".")[0]
+    loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(name, path, loader=loader))
     loader.exec_module(module)
     return module
 
@@ -222,6 +228,20 @@ def _aot_msm(module, points, scalars, threads: int):
     return out[0]
 
 
+def longest_pause_during(run) -> tuple[float, float]:
+    """(longest pause of a Python loop in this thread while ``run`` runs in another, ``run``'s
+    wall time), seconds: a call that holds the GIL stops the loop for about its whole length."""
+    worker = threading.Thread(target=run)
+    start = last = time.perf_counter()
+    longest = 0.0
+    worker.start()
+    while worker.is_alive():
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    worker.join()
+    return longest, time.perf_counter() - start
+
+
 def bench_prover(logs: list[int], rounds: int, directory: Path) -> None:
     import numba
     import numpy as np
@@ -236,6 +256,7 @@ def bench_prover(logs: list[int], rounds: int, directory: Path) -> None:
     if wall:
         print(f"built {path.name}: {wall:.0f} s wall, {cpu:.0f} s CPU (load {os.getloadavg()[0]:.1f})", flush=True)
     module = _load(path)
+    holding = _load(build_msm_module(directory, release_gil=False)[0])
     numba.set_num_threads(2)
     rng = np.random.default_rng(13)
     from zk.field import R
@@ -266,6 +287,23 @@ def bench_prover(logs: list[int], rounds: int, directory: Path) -> None:
         for name, (cpus, walls) in times.items():
             print(f"  {name:40} CPU best {min(cpus) * 1e3:7.1f} ms, median {statistics.median(cpus) * 1e3:7.1f}; "
                   f"wall best {min(walls) * 1e3:7.1f} ms, median {statistics.median(walls) * 1e3:7.1f}")
+        # The window kernel alone, one call over every window, from a second thread.
+        from zk.field import FP
+        from zk.msm import pippenger
+
+        active = pippenger.active_indices(FP, points, scalars)
+        rows, c = active.shape[0], 13
+        count = -(-254 // c)
+        sums = np.empty((count, 3, 4), dtype=np.uint64)
+        twin, signs = np.empty((0, 4), dtype=np.uint64), np.empty(0, dtype=np.uint8)
+        gp = pippenger.GROUP_BYTES // 64
+        common = (points, twin, scalars, signs, active, rows, c, gp, max(gp, rows))
+        calls = {"JIT window_sums (numba dispatcher)": lambda: pippenger.window_sums(FP, *common, count, 1, sums),
+                 "AOT windows (pycc wrapper, GIL released)": lambda: module.windows(*common, 0, 1, count, sums),
+                 "AOT windows (pycc's own flags)": lambda: holding.windows(*common, 0, 1, count, sums)}
+        for name, call in calls.items():
+            pause, wall = longest_pause_during(call)
+            print(f"  {name}: a Python thread's longest pause {pause * 1e3:.0f} ms during its {wall * 1e3:.0f} ms")
 
 
 def main() -> None:

@@ -12,6 +12,8 @@ for its message.
 """
 from __future__ import annotations
 
+import numpy as np  # the module's arguments; `zk verify` imports this module with the collector off
+
 from zk.field.bn254 import P, R
 from zk.field.decimal import parse_decimal
 from zk.formats.jsonio import parse_json
@@ -77,8 +79,6 @@ def _fields(obj, *names) -> list:
 
 def _limbs(values: list[int], shape: tuple):
     """Plain little-endian uint64 limbs of non-negative ints below 2^256, C-contiguous and writeable."""
-    import numpy as np
-
     data = bytearray(b"".join(v.to_bytes(32, "little") for v in values))
     return np.frombuffer(data, dtype="<u8").reshape(shape)
 
