@@ -4,6 +4,7 @@ decide the well-formed cases itself, and be ignored, never crash, when stale or 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import shutil
@@ -25,7 +26,7 @@ from zk.cli import cli
 from zk.curve import G2Point
 from zk.curve.constants import B_G2
 from zk.field import P, R, Fp2
-from zk.formats.snarkjs import g1_to_snarkjs, g2_to_snarkjs, write_proof, write_public, write_vkey
+from zk.formats.snarkjs import g2_to_snarkjs, proof_to_json, public_to_json, vkey_to_json
 from zk.groth16 import prove, setup
 from zk.perf.warmup import tiny_circuit
 
@@ -49,16 +50,12 @@ def aot_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def vectors(tmp_path_factory):
-    """A valid proof of the warm-up circuit (public output and input) as parsed JSON."""
-    d = tmp_path_factory.mktemp("aot-vectors")
+def vectors():
+    """A valid proof of the warm-up circuit (public output and input) as snarkjs JSON objects."""
     cs, witness = tiny_circuit()
     pk, vk = setup(cs)
     proof, public = prove(pk, witness)
-    write_vkey(vk, d / "vk.json")
-    write_proof(proof, d / "proof.json")
-    write_public(public, d / "public.json")
-    return {name: json.loads((d / f"{name}.json").read_text()) for name in ("vk", "proof", "public")}
+    return {"vk": vkey_to_json(vk), "proof": proof_to_json(proof), "public": public_to_json(public)}
 
 
 def _write(d: Path, files: dict) -> list[Path]:
@@ -273,7 +270,7 @@ def test_module_that_does_not_load_falls_back(vectors, aot_dir, tmp_path):
     data = b"not an ELF file\n" * 256
     module.write_bytes(data)
     record = json.loads(manifest.read_text())
-    record["sha256"] = __import__("hashlib").sha256(data).hexdigest()
+    record["sha256"] = hashlib.sha256(data).hexdigest()
     manifest.write_text(json.dumps(record))
     paths = _write(tmp_path, vectors)
     done = subprocess.run([sys.executable, "-c", ZK, "verify", *map(str, paths)], capture_output=True, text=True,
@@ -319,3 +316,27 @@ def test_build_into_a_file_is_one_line_exit_2(tmp_path, monkeypatch):
     monkeypatch.setenv("ZK_AOT_DIR", str(tmp_path / "file"))
     result = CliRunner().invoke(cli, ["aot", "build"])
     assert result.exit_code == 2 and "cannot write the module" in result.output
+
+
+def test_more_public_inputs_than_the_jit_kernel_takes(aot_dir, tmp_path):
+    """Above zk.groth16.verify.IC_IN_KERNEL_MAX public inputs the JIT path forms the public-input
+    term with an MSM; the module still forms it in the pairing kernel: same verdicts."""
+    from zk.groth16.verify import IC_IN_KERNEL_MAX
+    from zk.r1cs import Circuit, Output, Public, compile
+
+    names = [f"x{i}" for i in range(IC_IN_KERNEL_MAX + 1)]
+
+    def define(self, api):
+        api.set_output(self.y, sum((getattr(self, n) * getattr(self, n) for n in names[1:]), self.x0))
+
+    cs = compile(type("ManyInputs", (Circuit,), {"y": Output(), **{n: Public() for n in names}, "define": define}))
+    pk, vk = setup(cs)
+    proof, public = prove(pk, cs.solve({n: i + 2 for i, n in enumerate(names)}))
+    files = {"vk": vkey_to_json(vk), "proof": proof_to_json(proof), "public": public_to_json(public)}
+    assert len(files["public"]) > IC_IN_KERNEL_MAX
+    for change, expected in ((None, True), (-1, False)):
+        if change is not None:
+            files["public"][change] = str(int(files["public"][change]) + 1)
+        paths = _write(tmp_path, files)
+        assert verify_files(*paths, directory=aot_dir) is expected
+        assert _same_as_jit(paths, aot_dir)[0] == (0 if expected else 1)

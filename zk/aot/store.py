@@ -131,28 +131,16 @@ def prepare_dir(directory: Path | None = None) -> Path:
     return directory
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def install(directory: Path, key: str, built: Path, extra: dict) -> dict:
     """Copy the built module under its key, then its manifest (each a temporary file renamed into
     place: a reader sees the old state or the new one; the module without its manifest is unused)."""
+    from zk.formats.zkey import atomic_write  # here: zk verify imports this module without zk.formats' numba
+
     data = built.read_bytes()
     manifest = {"format": FORMAT, "key": key, "module": module_path(directory, key).name,
                 "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), **extra}
-    _write_atomic(module_path(directory, key), data)
-    _write_atomic(manifest_path(directory, key), json.dumps(manifest, indent=1).encode())
+    atomic_write(module_path(directory, key), [data], mode=0o600)
+    atomic_write(manifest_path(directory, key), [json.dumps(manifest, indent=1).encode()], mode=0o600)
     return manifest
 
 
