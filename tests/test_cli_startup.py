@@ -164,3 +164,48 @@ def test_numba_imports_deferred_and_never_run(files, tmp_path, command):
         done = subprocess.run([sys.executable, "-c", DEFERRED_PROBE, command, *args], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
     assert "DEFERRED ['importlib.metadata', 'yaml']" in done.stderr, done.stderr
+
+
+def test_key_checksum_offset_is_keyfiles():
+    from zk.cli.groth16 import _KEY_CHECKSUM_START
+
+    assert _KEY_CHECKSUM_START == keyfile.CHECKSUM_START
+
+
+# Counts the digests the background checksum hands out, then runs the command as the script does.
+DIGEST_PROBE = r"""
+import atexit, sys
+import zk._mapped
+digests = []
+original = zk._mapped.HashedMapping.digest
+def digest(self):
+    digests.append(self.start)
+    return original(self)
+zk._mapped.HashedMapping.digest = digest
+atexit.register(lambda: print("DIGESTS", digests, file=sys.stderr))
+sys.argv = ["zk", *sys.argv[1:]]
+from zk.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("where", ["body", "last byte", "header"])
+def test_corrupted_key_refused_with_checksum_in_background(files, tmp_path, where):
+    data = bytearray((files / "c.pk").read_bytes())
+    data[{"body": len(data) // 2, "last byte": len(data) - 1, "header": 60}[where]] ^= 0x01
+    (tmp_path / "c.pk").write_bytes(bytes(data))
+    done = subprocess.run([sys.executable, "-c", DIGEST_PROBE, "prove", tmp_path / "c.pk", files / "c.wtns",
+                           tmp_path / "p.json", tmp_path / "q.json"], capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert "is corrupted: its SHA-256 checksum does not match" in done.stderr and "Traceback" not in done.stderr
+    assert "DIGESTS [56]" in done.stderr  # the thread's checksum was the one compared
+    assert not (tmp_path / "p.json").exists()
+    intact = subprocess.run([sys.executable, "-c", DIGEST_PROBE, "prove", files / "c.pk", files / "c.wtns",
+                             tmp_path / "p.json", tmp_path / "q.json"], capture_output=True, text=True)
+    assert intact.returncode == 0 and "DIGESTS [56]" in intact.stderr, intact.stderr
+
+
+def test_missing_key_is_one_line_with_checksum_in_background(files, tmp_path):
+    done = subprocess.run([sys.executable, "-c", DIGEST_PROBE, "prove", tmp_path / "absent.pk", files / "c.wtns",
+                           tmp_path / "p.json", tmp_path / "q.json"], capture_output=True, text=True)
+    assert done.returncode == 2 and "cannot read proving key" in done.stderr and "Traceback" not in done.stderr

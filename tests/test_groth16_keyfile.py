@@ -6,6 +6,7 @@ import struct
 import numpy as np
 import pytest
 
+from zk._mapped import HashedMapping
 from zk.formats import keyfile
 from zk.groth16 import prove, setup, verify
 from zk.formats.keyfile import KeyFileError
@@ -25,6 +26,20 @@ def keys():
     cs = compile(Sum3)
     pk, vk = setup(cs)
     return cs, pk, vk, keyfile.key_bytes(pk)
+
+
+def _load_hashed_in_background(path, **kwargs):
+    """As `zk prove` loads: mapped, the checksum computed by a thread started beforehand."""
+    return keyfile.load(path, mapped=HashedMapping(path, keyfile.CHECKSUM_START), **kwargs)
+
+
+LOADERS = {"read": keyfile.load, "mapped": lambda path, **kw: keyfile.load(path, mmap=True, **kw),
+           "hashed in background": _load_hashed_in_background}
+
+
+@pytest.fixture(params=sorted(LOADERS))
+def load_key(request):
+    return LOADERS[request.param]
 
 
 def test_round_trip(keys, tmp_path):
@@ -55,16 +70,16 @@ def test_layout(keys):
 
 
 @pytest.mark.parametrize("cut", [0, 4, 30, 55, 56, 100, -1000, -1])
-def test_truncated_file(keys, tmp_path, cut):
+def test_truncated_file(keys, tmp_path, cut, load_key):
     data = keys[3]
     path = tmp_path / "t.pk"
     path.write_bytes(data[:cut] if cut else b"")
     with pytest.raises(KeyFileError, match="truncated|not a zk proving key"):
-        keyfile.load(path)
+        load_key(path)
 
 
 @pytest.mark.parametrize("where", ["header", "body_start", "body_middle", "last_byte", "checksum"])
-def test_corrupted_file(keys, tmp_path, where):
+def test_corrupted_file(keys, tmp_path, where, load_key):
     data = bytearray(keys[3])
     header_len = struct.unpack("<I", data[12:16])[0]
     index = {
@@ -78,24 +93,24 @@ def test_corrupted_file(keys, tmp_path, where):
     path = tmp_path / "c.pk"
     path.write_bytes(bytes(data))
     with pytest.raises(KeyFileError, match="corrupted"):
-        keyfile.load(path)
+        load_key(path)
 
 
-def test_wrong_magic_version_and_trailing_bytes(keys, tmp_path):
+def test_wrong_magic_version_and_trailing_bytes(keys, tmp_path, load_key):
     data = keys[3]
     path = tmp_path / "m.pk"
     path.write_bytes(b"ZKEY" + data[4:])
     with pytest.raises(KeyFileError, match="not a zk proving key"):
-        keyfile.load(path)
+        load_key(path)
     path.write_bytes(data[:8] + struct.pack("<I", 2) + data[12:])
     with pytest.raises(KeyFileError, match="version 2"):
-        keyfile.load(path)
+        load_key(path)
     path.write_bytes(data + b"\0")
     with pytest.raises(KeyFileError, match="unexpected bytes"):
-        keyfile.load(path)
+        load_key(path)
     path.write_text('{"protocol": "groth16"}')
     with pytest.raises(KeyFileError, match="not a zk proving key"):
-        keyfile.load(path)
+        load_key(path)
 
 
 def test_missing_file(tmp_path):
@@ -224,7 +239,7 @@ def test_first_load_validates_fully_and_records(keys, tmp_path, records, point_c
     assert len(point_checks) == 5
 
 
-def test_recorded_key_with_a_flipped_byte_is_refused(keys, tmp_path, records):
+def test_recorded_key_with_a_flipped_byte_is_refused(keys, tmp_path, records, load_key):
     data = bytearray(keys[3])
     path = tmp_path / "k.pk"
     path.write_bytes(bytes(data))
@@ -232,7 +247,24 @@ def test_recorded_key_with_a_flipped_byte_is_refused(keys, tmp_path, records):
     data[_entry_offset(data, "b_g2_query") + 8] ^= 0x01
     path.write_bytes(bytes(data))
     with pytest.raises(KeyFileError, match="corrupted"):
-        keyfile.load(path, mmap=True)
+        load_key(path)
+
+
+def test_hashed_in_background_loads_the_same_key_and_mismatched_checksums_are_redone(keys, tmp_path, records):
+    _, pk, _, data = keys
+    path = tmp_path / "k.pk"
+    path.write_bytes(data)
+    loaded = _load_hashed_in_background(path)
+    assert loaded.vk == pk.vk and keyfile.key_bytes(loaded) == data
+    assert loaded.a_query.flags.writeable  # as a copy-on-write memmap: the kernels' array types
+    # A checksum from another offset is not this layout's: keyfile hashes the mapping itself.
+    corrupted = bytearray(data)
+    corrupted[-1] ^= 0x01
+    path.write_bytes(bytes(corrupted))
+    with pytest.raises(KeyFileError, match="corrupted"):
+        keyfile.load(path, mapped=HashedMapping(path, 0))
+    path.write_bytes(data)
+    assert keyfile.key_bytes(keyfile.load(path, mapped=HashedMapping(path, 0))) == data
 
 
 def test_resealed_change_to_a_recorded_key_is_validated_again(keys, tmp_path, records):

@@ -7,7 +7,9 @@ import struct
 import numpy as np
 import pytest
 
-from zk._mapped import release_pages
+import hashlib
+
+from zk._mapped import HashedMapping, release_pages
 from zk.formats import keyfile
 from zk.groth16 import prove, setup, verify
 from zk.r1cs import Circuit, Private, Public, compile
@@ -101,3 +103,41 @@ def test_proving_from_a_mapped_key_releases_each_query_after_its_msm(tmp_path, m
     released.clear()
     prove(in_memory, cs.solve({"x": pow(3, 400, R), "a": [3] * 400}))
     assert released and all(done == 0 for done, _ in released.values())  # a key read into memory: nothing
+
+
+@pytest.mark.parametrize("start", [0, 56, 5 * PAGE + 3, 16 * PAGE, 16 * PAGE + 1])
+def test_hashed_mapping_digests_from_start_and_releases_what_it_hashed(mapped_file, start, monkeypatch):
+    import zk._mapped
+
+    monkeypatch.setattr(zk._mapped, "CHECKSUM_CHUNK", 4 * PAGE)  # several chunks
+    path, data = mapped_file
+    hashed = HashedMapping(path, start)
+    assert hashed.digest() == hashlib.sha256(data.tobytes()[start:]).digest()
+    view = np.frombuffer(hashed.buffer, dtype=np.uint8)
+    first_whole = -(-start // PAGE) * PAGE
+    if first_whole < view.size:  # the hashed whole pages left the resident set
+        assert resident_pages(view[first_whole:]) == 0
+    assert np.array_equal(view, data)  # read back from the file
+    assert release_pages(view) == 16 * PAGE and resident_pages(view) == 0  # a mapping release_pages knows
+
+
+def test_hashed_mapping_of_an_empty_or_missing_file(tmp_path):
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    hashed = HashedMapping(empty, 56)
+    assert hashed.size == 0 and hashed.buffer is None and hashed.digest() == hashlib.sha256().digest()
+    with pytest.raises(OSError):
+        HashedMapping(tmp_path / "absent", 0)
+    with pytest.raises(OSError):
+        HashedMapping(tmp_path, 0)
+
+
+def test_other_mmaps_are_left_alone(mapped_file):
+    path, data = mapped_file
+    with open(path, "r+b") as fh:
+        shared = mmap.mmap(fh.fileno(), 0)  # MAP_SHARED, writable: not one of ours
+    view = np.frombuffer(shared, dtype=np.uint8)
+    assert int(view.sum()) == int(data.sum())
+    assert release_pages(view) == 0 and resident_pages(view) == 16
+    del view
+    shared.close()

@@ -178,8 +178,12 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
     if server is not None:
         _prove_on_server(server, proving_key, witness, proof_path, public_path, verbose)
         return
+    from zk.cli.zkey import is_zkey
+
+    zkey = is_zkey(proving_key)
+    mapped = None if zkey else _key_checksum_in_background(proving_key)
     with _start_up():
-        from zk.cli.zkey import is_zkey, load_zkey_for_proving
+        from zk.cli.zkey import load_zkey_for_proving
         from zk.formats import keyfile
         from zk.formats.snarkjs import dumps, proof_to_json, public_to_json
         from zk.formats.zkey import atomic_write
@@ -187,14 +191,13 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
 
     stages = _Stages(verbose)
     with _refusals(proof_path):
-        zkey = is_zkey(proving_key)
         cs = None
         if zkey:
             pk, cs = load_zkey_for_proving(proving_key, insecure_dev_key=insecure_dev_key, r1cs=r1cs_path)
         else:
             # Mapped, not read: no copy of the key, and this process is gone before anyone could
             # replace the file under it.
-            pk = keyfile.load(proving_key, mmap=True, deep=True if check_key else None)
+            pk = keyfile.load(proving_key, mmap=True, deep=True if check_key else None, mapped=mapped)
         stages(f"loaded {proving_key}")
         values = _read_witness(witness)
         stages(f"read {witness}: {len(values)} values")
@@ -210,6 +213,25 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
         atomic_write(proof_path, [dumps(proof_to_json(proof)).encode()])
         atomic_write(public_path, [dumps(public_to_json(public)).encode()])
     stages(f"wrote {proof_path} and {public_path}")
+
+
+# Where a .pk key's SHA-256 starts (zk.formats.keyfile.CHECKSUM_START, after the fixed prefix),
+# known here without importing keyfile (numba); keyfile hashes again itself should they differ.
+_KEY_CHECKSUM_START = 56
+
+
+def _key_checksum_in_background(path: str):
+    """The key file mapped and its SHA-256 under way in a thread (zk._mapped.HashedMapping),
+    started before the command imports numpy, numba and zk: hashing the key (0.03 s at 2^16)
+    then runs on the second core while the first imports, instead of after them. The key is
+    refused, as before, if the digest does not match; None where the file cannot be mapped
+    (keyfile.load then says why)."""
+    from zk._mapped import HashedMapping
+
+    try:
+        return HashedMapping(path, _KEY_CHECKSUM_START)
+    except (OSError, ValueError):
+        return None
 
 
 def _verifies(vk, public, proof, insecure_dev_key: bool) -> bool:

@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zk._mapped import release_pages
+from zk._mapped import HashedMapping, checksum_chunks, release_pages
 from zk.curve import g1_from_array, g1_to_array, g2_from_array, g2_to_array
 
 from zk.formats.binio import BoundedReader
@@ -161,7 +161,7 @@ def read_buffer(path, what: str, *, mmap: bool = False) -> np.ndarray:
     return buf
 
 
-def load(path, *, deep: bool | None = None, mmap: bool = False) -> ProvingKey:
+def load(path, *, deep: bool | None = None, mmap: bool = False, mapped: HashedMapping | None = None) -> ProvingKey:
     """Read and check a key written by :func:`save`. Every problem is a :class:`KeyFileError`
     (file level) or :class:`InvalidKey` (a well-formed file holding an unusable key).
 
@@ -170,8 +170,20 @@ def load(path, *, deep: bool | None = None, mmap: bool = False) -> ProvingKey:
     content was fully validated before (see the module's notes), and records it when it passes.
     ``mmap``: map the file instead of reading it (no copy; a short-lived prover, or workers
     sharing one key's pages). A long-lived process should read: a mapped file overwritten in
-    place under it would change (or, truncated, fault) under the process."""
+    place under it would change (or, truncated, fault) under the process.
+    ``mapped``: the file already mapped, its checksum under way in a thread (`zk prove` starts it
+    before its imports); the key is read from that mapping and checked against that checksum
+    (one it did not start at this layout's offset is recomputed here)."""
+    if mapped is not None:
+        data = np.frombuffer(mapped.buffer, dtype=np.uint8) if mapped.size else np.zeros(0, dtype=np.uint8)
+        try:
+            return parse(data, os.fspath(path), deep=deep, hashed=mapped)
+        finally:
+            mapped.wait()  # also when the key is refused before its checksum was needed
     return parse(read_buffer(path, "proving key", mmap=mmap), os.fspath(path), deep=deep)
+
+
+CHECKSUM_START = _PREFIX.size  # the SHA-256 covers everything after the fixed prefix
 
 
 # Bump when ProvingKey.validate checks more: records made under older rules stop counting.
@@ -224,24 +236,27 @@ def record_validated(digest: bytes) -> None:
         pass
 
 
-_CHECKSUM_CHUNK = 1 << 22
-
-
-def _checksum(data: np.ndarray, start: int) -> bytes:
+def _checksum(data: np.ndarray, start: int, hashed: HashedMapping | None = None) -> bytes:
     """SHA-256 of data[start:], a chunk at a time; a mapped file's chunks leave the resident set
-    once hashed (zk._mapped), so checking a key does not leave all of it resident."""
+    once hashed (zk._mapped), so checking a key does not leave all of it resident. ``hashed``:
+    the mapping ``data`` views, whose thread computes the same digest (used when it hashes from
+    ``start`` over all of ``data``)."""
+    if hashed is not None and hashed.start == start and hashed.size == data.shape[0] \
+            and (hashed.size == 0 or data.ctypes.data == np.frombuffer(hashed.buffer, dtype=np.uint8).ctypes.data):
+        return hashed.digest()
     checksum = hashlib.sha256()
-    bounds = [start, *range(-(-(start + 1) // _CHECKSUM_CHUNK) * _CHECKSUM_CHUNK, data.shape[0], _CHECKSUM_CHUNK), data.shape[0]]
-    for lo, hi in zip(bounds, bounds[1:]):  # chunk borders at multiples of the chunk: whole pages
+    for lo, hi in checksum_chunks(start, data.shape[0]):
         chunk = data[lo:hi]
         checksum.update(memoryview(chunk))
         release_pages(chunk)
     return checksum.digest()
 
 
-def unpack(data, what: str, magic: bytes, noun: str) -> tuple[dict, dict[str, np.ndarray], bytes]:
+def unpack(data, what: str, magic: bytes, noun: str, *, hashed: HashedMapping | None = None
+           ) -> tuple[dict, dict[str, np.ndarray], bytes]:
     """(header, arrays, SHA-256 digest) of a container written by :func:`pack`, checked: magic,
-    version, sizes, checksum, array bounds. ``noun`` names the kind of file in errors."""
+    version, sizes, checksum, array bounds. ``noun`` names the kind of file in errors;
+    ``hashed`` as in :func:`_checksum`."""
     if not isinstance(data, np.ndarray):
         raw = bytes(data)
         data = _aligned_buffer(len(raw))
@@ -263,7 +278,7 @@ def unpack(data, what: str, magic: bytes, noun: str) -> tuple[dict, dict[str, np
     reader.count(header_len + body_len, 1, "bytes of header and body")
     if size > expected:
         raise KeyFileError(f"{what} has {size - expected} unexpected bytes after the {noun}")
-    if _checksum(data, _PREFIX.size) != digest:
+    if _checksum(data, _PREFIX.size, hashed) != digest:
         raise KeyFileError(f"{what} is corrupted: its SHA-256 checksum does not match")
     body_start = _PREFIX.size + header_len
     try:
@@ -282,9 +297,9 @@ def header_count(value, name: str) -> int:
     return value
 
 
-def parse(data, what: str = "proving key", *, deep: bool | None = True) -> ProvingKey:
+def parse(data, what: str = "proving key", *, deep: bool | None = True, hashed: HashedMapping | None = None) -> ProvingKey:
     """A key from a file's bytes; ``deep`` as in :func:`load` (here True by default)."""
-    header, arrays, digest = unpack(data, what, MAGIC, "zk proving key")
+    header, arrays, digest = unpack(data, what, MAGIC, "zk proving key", hashed=hashed)
     try:
         n_wires, n_public, n_constraints = (header_count(header[k], k) for k in ("n_wires", "n_public", "n_constraints"))
         domain_size = header_count(header["domain_size"], "domain_size") if "domain_size" in header else None
