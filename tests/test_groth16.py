@@ -1,6 +1,7 @@
 """Groth16: setup/prove/verify end to end, and the QAP and key maths against a big-int reference."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -396,3 +397,62 @@ def test_a_directly_imported_step_module_leaves_the_package_names_functions():
             "assert prove is g.prove and QAPError.__module__ == 'zk.groth16.qap'\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# setup from a .r1cs's terms as arrays (zk.formats.circom.read_r1cs_terms): the matrices that
+# read_r1cs + from_constraint_system give, entry for entry, without a Python object per term
+
+def _snarkjs_data():
+    import pathlib
+
+    return pathlib.Path(__file__).parent / "data" / "snarkjs"
+
+
+def test_setup_matrices_from_r1cs_terms_equal_the_constraint_systems(tmp_path):
+    from zk.formats.circom import read_r1cs, read_r1cs_terms, write_r1cs
+    from zk.groth16.setup import matrices_from_terms
+
+    cs = read_r1cs(_snarkjs_data() / "mul.r1cs")
+    a, b, c = cs.constraints[0]
+    w = a[0][0]
+    # In file order: a larger coefficient before a smaller one on one wire, a zero coefficient
+    # (read_r1cs sorts the first two by value and drops the third).
+    cs.constraints[0] = (list(a) + [(w, 9), (w, 0), (w, 5)], b, c)
+    path = tmp_path / "twisted.r1cs"
+    write_r1cs(cs, path)
+    want, got = qap.from_constraint_system(read_r1cs(path)), matrices_from_terms(read_r1cs_terms(path))
+    assert (got.n_wires, got.n_public, got.n_constraints) == (want.n_wires, want.n_public, want.n_constraints)
+    for name in ("a", "b", "c"):
+        for field in ("rows", "cols", "coeffs"):
+            assert np.array_equal(getattr(getattr(got, name), field), getattr(getattr(want, name), field)), (name, field)
+    assert int((got.a.rows == 0).sum()) == len(a) + 2  # the repeated wire kept twice, the zero dropped
+
+
+def test_setup_from_r1cs_terms_proves_and_checks_the_witness():
+    from zk.formats.circom import read_r1cs_terms, read_wtns
+
+    pk, vk = setup(read_r1cs_terms(_snarkjs_data() / "mul.r1cs"))
+    witness = read_wtns(_snarkjs_data() / "mul.wtns")
+    proof, public = prove(pk, witness)
+    assert verify(vk, public, proof)
+    bad = list(witness)
+    bad[-1] = (bad[-1] + 1) % R
+    with pytest.raises(UnsatisfiedWitness):  # the C matrix came through: the prover checks
+        prove(pk, bad)
+
+
+@pytest.mark.parametrize("damage, message", [("shape", "differ in shape"), ("coeff", "not below r")])
+def test_setup_from_r1cs_terms_refuses_inconsistent_arrays(damage, message):
+    from dataclasses import replace
+
+    from zk.formats.circom import read_r1cs_terms
+
+    terms = read_r1cs_terms(_snarkjs_data() / "mul.r1cs")
+    if damage == "shape":
+        terms = replace(terms, signal=terms.signal[:-1])
+    else:
+        coeffs = terms.coeffs.copy()
+        coeffs[0] = [(R >> (64 * i)) & ((1 << 64) - 1) for i in range(4)]  # r itself, as plain limbs
+        terms = replace(terms, coeffs=coeffs)
+    with pytest.raises(qap.QAPError, match=message):
+        setup(terms)

@@ -22,7 +22,8 @@ from zk.poly import lagrange_evaluations
 from . import _backend as backend
 from .data import InvalidKey
 from .keys import ProvingKey, VerifyingKey
-from .qap import R1CSMatrices, from_constraint_system, linear_combination3, mont_element, sparse_accumulate, to_plain
+from .qap import (Matrix, QAPError, R1CSMatrices, from_constraint_system, linear_combination3, mont_element,
+                  sparse_accumulate, to_plain)
 
 Progress = Callable[[str], None]
 
@@ -65,10 +66,46 @@ def _sample_toxic_waste(n: int) -> _ToxicWaste:
     return _ToxicWaste(tau, alpha, beta, gamma, delta)
 
 
+_TERM_ARRAYS = ("matrix", "constraint", "signal", "coeffs")
+
+
+def matrices_from_terms(terms) -> R1CSMatrices:
+    """The matrices of a .r1cs read as arrays (:func:`zk.formats.circom.read_r1cs_terms`: one
+    row per stored term, coefficients as plain limbs already checked below r), equal entry for
+    entry, in the same order, to what :func:`zk.formats.circom.read_r1cs` and
+    ``from_constraint_system`` give: zero coefficients dropped, each linear combination's terms
+    by wire, then coefficient. At 2^20 this skips a Python object per term (about 1 GiB and a
+    quarter of setup's CPU, docs/bench.md "At 2^18 and 2^20")."""
+    matrix, constraint, signal, coeffs = (getattr(terms, name) for name in _TERM_ARRAYS)
+    n = matrix.shape[0]
+    if not (constraint.shape == signal.shape == (n,) and coeffs.shape == (n, 4) and coeffs.dtype == np.uint64):
+        raise QAPError("r1cs terms: matrix, constraint, signal and coefficient arrays differ in shape")
+    if n and field_arrays.first_non_canonical(FR, np.ascontiguousarray(coeffs)) >= 0:
+        raise QAPError("a constraint coefficient is not below r")
+    keep = np.flatnonzero(coeffs.any(axis=1))
+    limbs = coeffs[keep]
+    # np.lexsort's last key is the primary one: matrix, constraint, wire, then the coefficient's
+    # value (its limbs from the most significant), which orders repeated wires as read_r1cs does.
+    order = keep[np.lexsort((limbs[:, 0], limbs[:, 1], limbs[:, 2], limbs[:, 3], signal[keep], constraint[keep],
+                             matrix[keep]))]
+    mats = []
+    for m in (0, 1, 2):
+        sel = order[matrix[order] == m]
+        mont = np.empty((sel.shape[0], 4), dtype=np.uint64)
+        field_arrays.to_montgomery_rows(FR, np.ascontiguousarray(coeffs[sel]), mont)
+        mats.append(Matrix(constraint[sel].astype(np.int64), signal[sel].astype(np.int64), mont))
+    out = R1CSMatrices(int(terms.n_wires), int(terms.n_public), int(terms.n_constraints), *mats)
+    out.validate()
+    return out
+
+
 def setup(cs, *, progress: Progress | None = None) -> tuple[ProvingKey, VerifyingKey]:
-    """Keys for a constraint system (:class:`zk.r1cs.ConstraintSystem`, also as read from a circom
-    .r1cs). ``progress`` receives one line per stage (the CLI prints them)."""
-    mats = from_constraint_system(cs)
+    """Keys for a constraint system: a :class:`zk.r1cs.ConstraintSystem` (also as read from a
+    circom .r1cs), its :class:`R1CSMatrices`, or a .r1cs's terms as arrays
+    (:func:`zk.formats.circom.read_r1cs_terms`, the lighter way for large circuits). ``progress``
+    receives one line per stage (the CLI prints them)."""
+    is_terms = all(hasattr(cs, name) for name in _TERM_ARRAYS) and not hasattr(cs, "to_coo")
+    mats = matrices_from_terms(cs) if is_terms else from_constraint_system(cs)
     toxic = _sample_toxic_waste(mats.domain_size)
     try:
         return _keys(mats, toxic, progress)
