@@ -340,3 +340,18 @@ def test_more_public_inputs_than_the_jit_kernel_takes(aot_dir, tmp_path):
         paths = _write(tmp_path, files)
         assert verify_files(*paths, directory=aot_dir) is expected
         assert _same_as_jit(paths, aot_dir)[0] == (0 if expected else 1)
+
+
+def test_failed_build_is_one_line_exit_1(tmp_path, monkeypatch):
+    import zk.aot.build
+
+    def no_compiler(out_dir):
+        raise RuntimeError("command 'gcc' failed: No such file or directory\nmore detail")
+
+    monkeypatch.setattr(zk.aot.build, "compile_module", no_compiler)
+    monkeypatch.setenv("ZK_AOT_DIR", str(tmp_path / "aot"))
+    result = CliRunner().invoke(cli, ["aot", "build"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == ("Error: the build failed (RuntimeError: command 'gcc' failed: No such file "
+                                              "or directory); zk verify keeps numba's JIT kernels")
+    assert not list((tmp_path / "aot").iterdir())  # nothing half-built left behind

@@ -124,7 +124,10 @@ def verify_files(vkey_path, public_path, proof_path, directory=None) -> bool | N
         arrays = groth16_arrays(_read(vkey_path), _read(public_path), _read(proof_path))
     except _Undecided:
         return None
-    verdict = module.groth16_verify(*arrays)
+    try:
+        verdict = module.groth16_verify(*arrays)
+    except Exception:  # a module that misbehaves is ignored like a missing one
+        return None
     if verdict < 0:
         return None
     return verdict == 1

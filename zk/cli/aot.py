@@ -28,6 +28,10 @@ def build_command() -> None:
         raise UserError(f"cannot write the module: {exc.strerror or exc}") from None
     except ImportError as exc:  # numba without pycc, or no distutils/setuptools to link with
         raise click.ClickException(f"numba.pycc is not available: {exc}") from None
+    except Exception as exc:  # the compiler or linker failed (no C compiler, no Python headers...)
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise click.ClickException(f"the build failed ({type(exc).__name__}: {first}); "
+                                   "zk verify keeps numba's JIT kernels") from None
     click.echo(f"built {manifest['module']} ({manifest['bytes'] / 1e6:.1f} MB) in {manifest['build_wall_s']} s "
                f"({manifest['build_cpu_s']} s CPU)")
 
