@@ -242,13 +242,88 @@ def longest_pause_during(run) -> tuple[float, float]:
     return longest, time.perf_counter() - start
 
 
-def bench_prover(logs: list[int], rounds: int, directory: Path) -> None:
+# A fresh process that loads the MSM module with numpy alone and runs one MSM on two threads (the
+# window size and count come from the parent: zk.msm's choice of them imports numba).
+AOT_MSM_PROCESS = r"""
+import importlib.machinery, importlib.util, sys, threading
+import numpy as np
+path, data, c, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+name = path.rsplit("/", 1)[1].split(".")[0]
+loader = importlib.machinery.ExtensionFileLoader(name, path)
+m = importlib.util.module_from_spec(importlib.util.spec_from_file_location(name, path, loader=loader))
+loader.exec_module(m)
+points, scalars, expected = (np.load(f"{data}/{n}.npy") for n in ("points", "scalars", "expected"))
+active = m.active(points, scalars)
+sums = np.empty((count, 3, 4), dtype=np.uint64)
+args = (points, np.empty((0, 4), np.uint64), scalars, np.empty(0, np.uint8), active, active.shape[0], c, 16384,
+        max(16384, active.shape[0]))
+ts = [threading.Thread(target=m.windows, args=(*args, t, 2, count, sums)) for t in range(2)]
+[t.start() for t in ts]; [t.join() for t in ts]
+out = np.empty((1, 3, 4), np.uint64)
+m.combine(sums, c, out)
+print(np.array_equal(out, expected), "numba" in sys.modules)
+"""
+JIT_MSM_PROCESS = r"""
+import sys
+import numpy as np
+from zk.curve import G1
+from zk.msm.api import msm_jacobian
+data = sys.argv[1]
+points, scalars, expected = (np.load(f"{data}/{n}.npy") for n in ("points", "scalars", "expected"))
+print(np.array_equal(msm_jacobian(G1, points, scalars, parallel=True)[None], expected))
+"""
+
+
+def bench_msm_processes(module_path: Path, points, scalars, rounds: int) -> None:
+    """Whole processes, one G1 MSM each: numpy + the AOT module against numpy + numba + zk's
+    cached JIT kernels; both check their result against the JIT's in this process (the
+    Jacobian rows of one computation path, compared exactly)."""
+    import numpy as np
+
+    from zk.curve import G1
+    from zk.msm.api import choose_window, msm_jacobian
+    from zk.msm.scalars import num_windows
+    from zk.perf.process import run_measured
+
+    data = Path(tempfile.mkdtemp(prefix="zk-aot-msm-"))
+    np.save(data / "points.npy", points)
+    np.save(data / "scalars.npy", scalars)
+    c = choose_window(points.shape[0], 2, 254)
+    np.save(data / "expected.npy", msm_jacobian(G1, points, scalars, window=c, parallel=True)[None])
+    commands = {"numpy + AOT module, 2 threads": [sys.executable, "-c", AOT_MSM_PROCESS, str(module_path), str(data),
+                                                  str(c), str(num_windows(c))],
+                "numpy + numba + zk JIT (cached), prange": [sys.executable, "-c", JIT_MSM_PROCESS, str(data)]}
+    cpu = {name: [] for name in commands}
+    rss = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, args in commands.items():
+            m = run_measured(args)
+            if m.returncode != 0 or not m.stdout.startswith("True"):
+                raise SystemExit(f"{name}: {m.stdout} {m.stderr}")
+            cpu[name].append(m.cpu_s)
+            rss[name].append(m.peak_rss_mib)
+    print(f"  whole processes, one MSM of {points.shape[0]} points each ({rounds} rounds, same result as in-process):")
+    for name in commands:
+        print(f"    {name:42} CPU best {min(cpu[name]):.2f} s, median {statistics.median(cpu[name]):.2f} s; "
+              f"peak RSS {max(rss[name]):.0f} MiB")
+
+
+def _random_msm(log: int, rng):
+    from zk.field import R
+    from zk.field.arrays import ints_to_raw
+    from zk.msm import fixed_base_g1
+
+    def field_elements():
+        return ints_to_raw([int.from_bytes(rng.bytes(32), "little") % R for _ in range(1 << log)])
+
+    return fixed_base_g1(None, field_elements()), field_elements()
+
+
+def bench_prover(logs: list[int], rounds: int, directory: Path, process_log: int) -> None:
     import numba
     import numpy as np
 
     from zk.curve import G1, g1_from_array
-    from zk.field.arrays import ints_to_raw
-    from zk.msm import fixed_base_g1
     from zk.msm.api import msm_jacobian
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -259,13 +334,8 @@ def bench_prover(logs: list[int], rounds: int, directory: Path) -> None:
     holding = _load(build_msm_module(directory, release_gil=False)[0])
     numba.set_num_threads(2)
     rng = np.random.default_rng(13)
-    from zk.field import R
-
     for log in logs:
-        n = 1 << log
-        scalars = ints_to_raw([int.from_bytes(rng.bytes(32), "little") % R for _ in range(n)])
-        points = np.ascontiguousarray(fixed_base_g1(None, ints_to_raw([int.from_bytes(rng.bytes(32), "little") % R
-                                                                       for _ in range(n)])))
+        points, scalars = _random_msm(log, rng)
         variants = {
             "JIT, prange over 2 threads": lambda: msm_jacobian(G1, points, scalars, parallel=True),
             "AOT, 2 Python threads (GIL released)": lambda: _aot_msm(module, points, scalars, 2),
@@ -304,6 +374,7 @@ def bench_prover(logs: list[int], rounds: int, directory: Path) -> None:
         for name, call in calls.items():
             pause, wall = longest_pause_during(call)
             print(f"  {name}: a Python thread's longest pause {pause * 1e3:.0f} ms during its {wall * 1e3:.0f} ms")
+    bench_msm_processes(path, *_random_msm(process_log, rng), rounds)
 
 
 def main() -> None:
@@ -315,12 +386,14 @@ def main() -> None:
     p = sub.add_parser("prover")
     p.add_argument("--logs", type=int, nargs="+", default=[14, 16])
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--dir", default=str(ROOT / ".aot_experiment"), help="where the MSM module is built and kept")
+    p.add_argument("--dir", help="keep the MSM modules here and reuse them (default: built afresh in a temporary "
+                                 "directory: nothing keys them on the sources)")
+    p.add_argument("--process-log", type=int, default=10, help="size of the MSM run in fresh processes")
     args = parser.parse_args()
     if args.what == "verify":
         bench_verify(args.rounds, args.json)
     else:
-        bench_prover(args.logs, args.rounds, Path(args.dir))
+        bench_prover(args.logs, args.rounds, Path(args.dir or tempfile.mkdtemp(prefix="zk-aot-msm-")), args.process_log)
 
 
 if __name__ == "__main__":
