@@ -117,6 +117,31 @@ def test_prove_checks_the_witness_before_writing(ceremony, tmp_path):
     assert sum(line.startswith("Error") for line in result.output.splitlines()) == 1
 
 
+def test_coefficient_records_order_rows_given_in_any_order():
+    """snarkjs's section-4 order (by constraint, A before B, each matrix's own order within one,
+    then the public rows) also for matrices whose rows are not sorted (a .zkey's own order)."""
+    from zk.field import R
+    from zk.field import arrays as field_arrays
+    from zk.groth16.qap import Matrix, R1CSMatrices
+
+    rng = np.random.default_rng(7)
+
+    def matrix(k):
+        return Matrix(rng.integers(0, 6, k).astype(np.int64), rng.integers(0, 5, k).astype(np.int64),
+                      field_arrays.ints_to_raw([int(x) for x in rng.integers(1, 1 << 62, k)]))
+
+    mats = R1CSMatrices(5, 1, 6, matrix(17), matrix(11), None)
+    records = Z.coefficient_records(mats)
+    body, extra = records[:-2], records[-2:]
+    want = sorted([(int(r), 0, i) for i, r in enumerate(mats.a.rows)] + [(int(r), 1, i) for i, r in enumerate(mats.b.rows)])
+    assert [(int(r["constraint"]), int(r["matrix"])) for r in body] == [(r, m) for r, m, _ in want]
+    for (_, m, i), rec in zip(want, body):
+        mat = mats.a if m == 0 else mats.b
+        assert int(rec["signal"]) == mat.cols[i]
+        assert field_arrays.raw_to_ints(rec["value"][None])[0] == (field_arrays.raw_to_ints(mat.coeffs[i][None])[0] * 2**256) % R
+    assert [(int(r["matrix"]), int(r["constraint"]), int(r["signal"])) for r in extra] == [(0, 6, 0), (0, 7, 1)]
+
+
 def test_zkey_from_our_key_proves_in_snarkjs(ceremony, tmp_path):
     cs = read_r1cs(ceremony / "mul.r1cs")
     pk, vk = setup(cs)

@@ -506,25 +506,32 @@ def to_proving_key(z: Zkey, *, insecure_dev_key: bool = False):
 
 def coefficient_records(mats) -> np.ndarray:
     """The section-4 records of A and B (with A's public-input rows), in snarkjs's order: by
-    constraint, A before B within one, then the public rows."""
-    recs = []
+    constraint, A before B within one (each matrix's own order kept), then the public rows.
+    Written once into their final places: at 2^20 the records are 176 MiB, and sorting a
+    concatenation would hold three copies of them."""
+    n_extra = mats.n_public + 1
+    keys = np.concatenate([mats.a.rows * 2, mats.b.rows * 2 + 1])
+    place = np.empty_like(keys)
+    place[np.argsort(keys, kind="stable")] = np.arange(keys.shape[0])
+    del keys
+    out = np.empty(place.shape[0] + n_extra, dtype=COEF_DTYPE)
+    start = 0
     for m, mat in ((0, mats.a), (1, mats.b)):
-        rec = np.empty(mat.nnz, dtype=COEF_DTYPE)
-        rec["matrix"] = m
-        rec["constraint"] = mat.rows
-        rec["signal"] = mat.cols
+        at = place[start:start + mat.nnz]
+        start += mat.nnz
+        out["matrix"][at] = m
+        out["constraint"][at] = mat.rows
+        out["signal"][at] = mat.cols
         twice = np.empty_like(mat.coeffs)
         field_arrays.to_montgomery_rows(FR, np.ascontiguousarray(mat.coeffs), twice)  # v*R -> v*R^2
-        rec["value"] = twice
-        recs.append(rec)
-    body = np.concatenate(recs)
-    body = body[np.argsort(body["constraint"].astype(np.int64) * 2 + body["matrix"], kind="stable")]
-    extra = np.empty(mats.n_public + 1, dtype=COEF_DTYPE)
+        out["value"][at] = twice
+        del twice
+    extra = out[place.shape[0]:]
     extra["matrix"] = 0
-    extra["constraint"] = mats.n_constraints + np.arange(mats.n_public + 1)
-    extra["signal"] = np.arange(mats.n_public + 1)
+    extra["constraint"] = mats.n_constraints + np.arange(n_extra)
+    extra["signal"] = np.arange(n_extra)
     extra["value"] = _one_twice_montgomery()
-    return np.concatenate([body, extra])
+    return out
 
 
 def from_proving_key(pk) -> Zkey:
