@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from numba.extending import overload
 
 from zk.field import P, R
+from zk.field.jit import inner_overload
 from zk.field.ops import fload, fmul_base, fneg
 from zk.field.spec import PrimeFieldType, QuadraticFieldType
 
@@ -53,7 +53,7 @@ def phi_constant(F):
     raise TypeError("phi_constant is only callable inside numba kernels")
 
 
-@overload(phi_constant)
+@inner_overload(phi_constant)
 def _phi_constant_impl(F):
     if isinstance(F, PrimeFieldType):
         return lambda F: fload(F, _PHI, 0)

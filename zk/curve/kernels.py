@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from numba.extending import overload
 
-from zk.field.jit import entry_kernel, inner_kernel
+from zk.field.jit import entry_kernel, inner_kernel, inner_overload
 from zk.field.ops import fadd, fdbl, feq, finv, fis_zero, fload, fmul, fneg, fone, fsqr, fstore, fsub, fzero
 from zk.field.bn254 import MONTGOMERY_R, P
 from zk.field.spec import PrimeFieldType, QuadraticFieldType
@@ -38,7 +37,7 @@ def _element_shape(F):
     raise TypeError("_element_shape is only callable inside numba kernels")
 
 
-@overload(_element_shape)
+@inner_overload(_element_shape)
 def _element_shape_impl(F):
     """Trailing shape of one element of F in an array: (4,) for a prime field, (2, 4) for Fp2."""
     if isinstance(F, PrimeFieldType):

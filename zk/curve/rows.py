@@ -6,8 +6,8 @@ These helpers index the array directly, so a row load or store is only the limb 
 """
 from __future__ import annotations
 
-from numba.extending import overload
 
+from zk.field.jit import inner_overload
 from zk.field.ops import numba_only
 from zk.field.spec import PrimeFieldType, QuadraticFieldType
 
@@ -16,7 +16,7 @@ load_point = numba_only("load_point")
 store_point = numba_only("store_point")
 
 
-@overload(load_point, inline="always")
+@inner_overload(load_point, inline="always")
 def _load_point(F, arr, i):
     """Affine point i of an (n, 2, 4) (G1) or (n, 2, 2, 4) (G2) array."""
     if isinstance(F, PrimeFieldType):
@@ -38,7 +38,7 @@ def _load_point(F, arr, i):
     return None
 
 
-@overload(store_point, inline="always")
+@inner_overload(store_point, inline="always")
 def _store_point(F, arr, i, q):
     if isinstance(F, PrimeFieldType):
 

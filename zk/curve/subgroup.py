@@ -76,7 +76,7 @@ def batch_g2_subgroup_check(F, affine_arr):
 _PARALLEL_CHUNK = 256  # points per parallel task of first_outside_g2
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def first_outside_g2(F, affine_arr):
     """``batch_g2_subgroup_check`` for large arrays (a powers of tau's G2 sections): chunks of
     points are checked in parallel, with the same answer, the index of the first affine row

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 import numpy as np
-from numba import njit
 
 from ._llvm import limbs_less_than, prime_modulus
+from .jit import entry_kernel
 from .ops import fadd, feq, finv, fis_zero, fload, fmul, fone, fstore, fsub, fzero, from_montgomery, to_montgomery
 from .spec import FieldSpec
 
@@ -19,7 +19,7 @@ def _modulus(F: FieldSpec) -> int:
     return F.numba_type.modulus
 
 
-@njit(cache=True)
+@entry_kernel
 def first_non_canonical(F, rows):
     """Index of the first (n, 4) row that is not below F's modulus, or -1: the one range check
     for limb arrays (plain or Montgomery: both must be reduced) that arrive from outside."""
@@ -30,7 +30,7 @@ def first_non_canonical(F, rows):
     return -1
 
 
-@njit(cache=True)
+@entry_kernel
 def to_montgomery_rows(F, raw, out):
     """out[i] = raw[i] in Montgomery form (raw: plain limbs below the modulus)."""
     for i in range(raw.shape[0]):
@@ -38,7 +38,7 @@ def to_montgomery_rows(F, raw, out):
         fstore(F, out, i, to_montgomery(F, x))
 
 
-@njit(cache=True)
+@entry_kernel
 def from_montgomery_rows(F, mont, out):
     """out[i] = mont[i] as plain limbs (the canonical integer)."""
     for i in range(mont.shape[0]):
@@ -101,7 +101,7 @@ def _elementwise(op, name: str, doc: str):
 
     kernel.__name__ = kernel.__qualname__ = name
     kernel.__doc__ = doc
-    return njit(cache=True)(kernel)
+    return entry_kernel(kernel)
 
 
 mul = _elementwise(fmul, "mul", "out[i] = x[i] * y[i]")
@@ -109,14 +109,14 @@ add = _elementwise(fadd, "add", "out[i] = x[i] + y[i]")
 sub = _elementwise(fsub, "sub", "out[i] = x[i] - y[i]")
 
 
-@njit(cache=True)
+@entry_kernel
 def scale(F, x, c, out):
     """out[i] = c * x[i] for one element c (a tuple in Montgomery form; use fload on a 1-row array)."""
     for i in range(x.shape[0]):
         fstore(F, out, i, fmul(F, fload(F, x, i), c))
 
 
-@njit(cache=True)
+@entry_kernel
 def total(F, x):
     acc = fzero(F)
     for i in range(x.shape[0]):
@@ -124,7 +124,7 @@ def total(F, x):
     return acc
 
 
-@njit(cache=True)
+@entry_kernel
 def batch_inverse(F, x, out):
     """out[i] = 1/x[i] with one field inversion (Montgomery's trick); zeros map to zero.
 
@@ -148,7 +148,7 @@ def batch_inverse(F, x, out):
             inv = fmul(F, inv, xi)
 
 
-@njit(cache=True)
+@entry_kernel
 def equal(F, x, y):
     if x.shape[0] != y.shape[0]:
         return False

@@ -9,10 +9,9 @@ Elements: prime field = UniTuple(uint64, 4) in Montgomery form; Fp2 = (c0, c1) o
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
-from numba.extending import overload
 
 from . import _llvm as llvm
+from .jit import inner_kernel, inner_overload
 from .spec import PrimeFieldType, QuadraticFieldType
 
 
@@ -52,7 +51,7 @@ def _prime_or_quad(F, prime_impl, quad_impl):
     return None
 
 
-@overload(fadd)
+@inner_overload(fadd)
 def _fadd(F, a, b):
     return _prime_or_quad(
         F,
@@ -61,7 +60,7 @@ def _fadd(F, a, b):
     )
 
 
-@overload(fsub)
+@inner_overload(fsub)
 def _fsub(F, a, b):
     return _prime_or_quad(
         F,
@@ -70,7 +69,7 @@ def _fsub(F, a, b):
     )
 
 
-@overload(fneg)
+@inner_overload(fneg)
 def _fneg(F, a):
     return _prime_or_quad(
         F,
@@ -79,7 +78,7 @@ def _fneg(F, a):
     )
 
 
-@overload(fdbl)
+@inner_overload(fdbl)
 def _fdbl(F, a):
     return _prime_or_quad(
         F,
@@ -88,7 +87,7 @@ def _fdbl(F, a):
     )
 
 
-@njit(cache=True)
+@inner_kernel
 def _quad_mul(B, a, b):
     # Karatsuba with u^2 = -1: three base multiplications instead of four.
     t0 = llvm.prime_mul(B, a[0], b[0])
@@ -97,7 +96,7 @@ def _quad_mul(B, a, b):
     return (llvm.prime_sub(B, t0, t1), llvm.prime_sub(B, llvm.prime_sub(B, cross, t0), t1))
 
 
-@njit(cache=True)
+@inner_kernel
 def _quad_sqr(B, a):
     # (a0 + a1 u)^2 = (a0 + a1)(a0 - a1) + 2 a0 a1 u
     c0 = llvm.prime_mul(B, llvm.prime_add(B, a[0], a[1]), llvm.prime_sub(B, a[0], a[1]))
@@ -105,17 +104,17 @@ def _quad_sqr(B, a):
     return (c0, c1)
 
 
-@overload(fmul)
+@inner_overload(fmul)
 def _fmul(F, a, b):
     return _prime_or_quad(F, lambda F, a, b: llvm.prime_mul(F, a, b), lambda F, a, b: _quad_mul(F.base, a, b))
 
 
-@overload(fsqr)
+@inner_overload(fsqr)
 def _fsqr(F, a):
     return _prime_or_quad(F, lambda F, a: llvm.prime_mul(F, a, a), lambda F, a: _quad_sqr(F.base, a))
 
 
-@overload(fmul_base)
+@inner_overload(fmul_base)
 def _fmul_base(F, a, s):
     """Multiply an element of F by an element of its prime subfield."""
     return _prime_or_quad(
@@ -125,23 +124,23 @@ def _fmul_base(F, a, s):
     )
 
 
-@overload(fconj)
+@inner_overload(fconj)
 def _fconj(F, a):
     """Frobenius x -> x^p: identity on Fp, conjugation on Fp2."""
     return _prime_or_quad(F, lambda F, a: a, lambda F, a: (a[0], llvm.prime_neg(F.base, a[1])))
 
 
-@overload(fzero)
+@inner_overload(fzero)
 def _fzero(F):
     return _prime_or_quad(F, lambda F: llvm.prime_zero(F), lambda F: (llvm.prime_zero(F.base), llvm.prime_zero(F.base)))
 
 
-@overload(fone)
+@inner_overload(fone)
 def _fone(F):
     return _prime_or_quad(F, lambda F: llvm.prime_one(F), lambda F: (llvm.prime_one(F.base), llvm.prime_zero(F.base)))
 
 
-@overload(feq)
+@inner_overload(feq)
 def _feq(F, a, b):
     return _prime_or_quad(
         F,
@@ -150,7 +149,7 @@ def _feq(F, a, b):
     )
 
 
-@overload(fis_zero)
+@inner_overload(fis_zero)
 def _fis_zero(F, a):
     return _prime_or_quad(
         F,
@@ -159,7 +158,7 @@ def _fis_zero(F, a):
     )
 
 
-@overload(fload)
+@inner_overload(fload)
 def _fload(F, arr, i):
     """Element i of an array of shape (n, 4) (prime field) or (n, 2, 4) (Fp2)."""
     return _prime_or_quad(
@@ -172,7 +171,7 @@ def _fload(F, arr, i):
     )
 
 
-@overload(fstore)
+@inner_overload(fstore)
 def _fstore(F, arr, i, x):
     # Direct indexing: a row view (arr[i]) is reference-counted by numba, which costs more than
     # the four stores themselves in hot loops.
@@ -195,7 +194,7 @@ def _fstore(F, arr, i, x):
     return _prime_or_quad(F, prime, quad)
 
 
-@njit(cache=True)
+@inner_kernel
 def fpow(F, a, exponent):
     """a^exponent, exponent a 4-limb plain integer (left-to-right square and multiply)."""
     result = fone(F)
@@ -211,12 +210,12 @@ def fpow(F, a, exponent):
     return result
 
 
-@njit(cache=True)
+@inner_kernel
 def _prime_inv(F, a):
     return fpow(F, a, llvm.prime_p_minus_2(F))
 
 
-@njit(cache=True)
+@inner_kernel
 def _quad_inv(F, a):
     B = F.base
     norm = llvm.prime_add(B, llvm.prime_mul(B, a[0], a[0]), llvm.prime_mul(B, a[1], a[1]))
@@ -224,30 +223,30 @@ def _quad_inv(F, a):
     return (llvm.prime_mul(B, a[0], inv_norm), llvm.prime_neg(B, llvm.prime_mul(B, a[1], inv_norm)))
 
 
-@overload(finv)
+@inner_overload(finv)
 def _finv(F, a):
     """1/a by Fermat (prime) or through the norm (Fp2); the inverse of 0 is 0."""
     return _prime_or_quad(F, lambda F, a: _prime_inv(F, a), lambda F, a: _quad_inv(F, a))
 
 
-@njit(cache=True)
+@inner_kernel
 def to_montgomery(F, x):
     return llvm.prime_mul(F, x, llvm.prime_r2(F))
 
 
-@njit(cache=True)
+@inner_kernel
 def from_montgomery(F, x):
     return llvm.prime_mul(F, x, (np.uint64(1), np.uint64(0), np.uint64(0), np.uint64(0)))
 
 
-@njit(cache=True)
+@inner_kernel
 def prime_sqrt(F, a):
     """(found, root) for p = 3 mod 4: root = a^((p+1)/4), valid when root^2 == a."""
     root = fpow(F, a, llvm.prime_p_plus_1_over_4(F))
     return llvm.limbs_eq(llvm.prime_mul(F, root, root), a), root
 
 
-@njit(cache=True)
+@inner_kernel
 def quad_sqrt(F, a):
     """(found, root) in Fp2 for p = 3 mod 4 (Adj and Rodriguez-Henriquez, Algorithm 9)."""
     B = F.base
@@ -266,6 +265,6 @@ def quad_sqrt(F, a):
     return feq(F, fsqr(F, root), a), root
 
 
-@njit(cache=True)
+@inner_kernel
 def prime_is_canonical(F, x):
     return llvm.limbs_less_than(x, llvm.prime_modulus(F))

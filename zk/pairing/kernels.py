@@ -7,10 +7,9 @@ are trusted here (on the curve, in the subgroups, canonical): validation is the 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from zk.field import FP2
-from zk.field.jit import inner_kernel
+from zk.field.jit import entry_kernel, inner_kernel
 
 from .final_exp import final_exponentiation
 from .miller import miller_loop
@@ -28,7 +27,7 @@ MODE_GROTH16 = 4
 GROTH16_IC_ROW = 3
 
 
-@njit(cache=True)
+@entry_kernel
 def _pairing_kernel(F, mode, g1, g2, scalars, f_in, out):
     """One entry point for every operation: each separately compiled numba entry point would link
     and re-generate code for the whole tower again (seconds of cold compile each), and each one a
