@@ -113,6 +113,21 @@ def setup(cs, *, progress: Progress | None = None) -> tuple[ProvingKey, Verifyin
         toxic.tau = toxic.alpha = toxic.beta = toxic.gamma = toxic.delta = 0
 
 
+def _wipe(*arrays: np.ndarray) -> None:
+    for arr in arrays:
+        arr.fill(0)
+
+
+def _fixed_base_wiped(engine, scalars: np.ndarray) -> np.ndarray:
+    """engine's [s_i]G for Montgomery scalars, which (and their plain copy) are zeroed after."""
+    plain = to_plain(scalars)
+    _wipe(scalars)
+    try:
+        return engine(plain)
+    finally:
+        _wipe(plain)
+
+
 def _keys(mats: R1CSMatrices, toxic: _ToxicWaste, progress: Progress | None) -> tuple[ProvingKey, VerifyingKey]:
     say = progress or (lambda _msg: None)
     n = mats.domain_size
@@ -130,37 +145,55 @@ def _keys(mats: R1CSMatrices, toxic: _ToxicWaste, progress: Progress | None) -> 
 
     say(f"setup: {mats.n_constraints} constraints, {mats.n_wires} wires, {n_public} public, domain 2^{n.bit_length() - 1}")
     a_aug = mats.a_with_public_rows()
+    # Each array derived from the toxic waste is zeroed, and dropped, as soon as it is used: at
+    # 2^20 these are 32-64 MiB each, and all of them alive together raised setup's peak.
     lagrange = lagrange_evaluations(n, tau)
     u, v, w = _column_evaluations(mats, a_aug, lagrange)
+    _wipe(lagrange)
+    del lagrange, a_aug
 
     gamma_inv, delta_inv = pow(gamma, -1, R), pow(delta, -1, R)
     k = np.empty_like(u)
     linear_combination3(FR, u, v, w, mont_element(beta), mont_element(alpha), mont_element(1), k)
+    _wipe(w)
+    del w
     ic_scalars = np.empty((n_public + 1, 4), dtype=np.uint64)
     l_scalars = np.empty((mats.n_wires - n_public - 1, 4), dtype=np.uint64)
     field_arrays.scale(FR, k[: n_public + 1], mont_element(gamma_inv), ic_scalars)
-    field_arrays.scale(FR, np.ascontiguousarray(k[n_public + 1:]), mont_element(delta_inv), l_scalars)
-    h_scalars = np.ascontiguousarray(lagrange_evaluations(2 * n, tau)[1::2])
+    k_private = np.ascontiguousarray(k[n_public + 1:])
+    field_arrays.scale(FR, k_private, mont_element(delta_inv), l_scalars)
+    _wipe(k, k_private)
+    del k, k_private
+    lagrange_2n = lagrange_evaluations(2 * n, tau)
+    h_scalars = np.ascontiguousarray(lagrange_2n[1::2])
+    _wipe(lagrange_2n)
+    del lagrange_2n
     field_arrays.scale(FR, h_scalars, mont_element(delta_inv), h_scalars)
     say("setup: scalars ready")
 
     u_plain, v_plain = to_plain(u), to_plain(v)
+    _wipe(u, v)
+    del u, v
     a_query = backend.fixed_base_g1(u_plain)
+    _wipe(u_plain)
+    del u_plain
     b_g1_query = backend.fixed_base_g1(v_plain)
     say("setup: A and B1 queries")
     b_g2_query = backend.fixed_base_g2(v_plain)
+    _wipe(v_plain)
+    del v_plain
     say("setup: B2 query")
-    ic = g1_from_array(backend.fixed_base_g1(to_plain(ic_scalars)))
-    l_query = backend.fixed_base_g1(to_plain(l_scalars))
-    h_query = backend.fixed_base_g1(to_plain(h_scalars))
+    ic = g1_from_array(_fixed_base_wiped(backend.fixed_base_g1, ic_scalars))
+    l_query = _fixed_base_wiped(backend.fixed_base_g1, l_scalars)
+    h_query = _fixed_base_wiped(backend.fixed_base_g1, h_scalars)
+    del ic_scalars, l_scalars, h_scalars
     say("setup: L and H queries")
 
-    fixed = field_arrays.ints_to_raw([alpha, beta, delta])
-    alpha_g1, beta_g1, delta_g1 = g1_from_array(backend.fixed_base_g1(fixed))
-    beta_g2, gamma_g2, delta_g2 = g2_from_array(backend.fixed_base_g2(field_arrays.ints_to_raw([beta, gamma, delta])))
-
-    for arr in (lagrange, u, v, w, k, u_plain, v_plain, ic_scalars, l_scalars, h_scalars, fixed):
-        arr.fill(0)
+    fixed_g1 = field_arrays.ints_to_raw([alpha, beta, delta])
+    alpha_g1, beta_g1, delta_g1 = g1_from_array(backend.fixed_base_g1(fixed_g1))
+    fixed_g2 = field_arrays.ints_to_raw([beta, gamma, delta])
+    beta_g2, gamma_g2, delta_g2 = g2_from_array(backend.fixed_base_g2(fixed_g2))
+    _wipe(fixed_g1, fixed_g2)
     del tau, alpha, beta, gamma, delta, gamma_inv, delta_inv
 
     vk = VerifyingKey(alpha_g1, beta_g2, gamma_g2, delta_g2, tuple(ic))
