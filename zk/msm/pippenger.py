@@ -7,7 +7,8 @@ Per window of c bits (signed digits, so 2^(c-1) buckets):
    additions; all additions of a round are independent, so they share one inversion (see
    :mod:`zk.msm.batch_affine`);
 3. fold the group's buckets into sum_b b * B_b by the running-sum trick, in Jacobian coordinates.
-Windows are independent and run in parallel (``prange``); the caller combines them by doublings.
+Windows are independent and run in parallel (Python threads over a GIL-free kernel); the caller
+combines them by doublings.
 A thread's scratch is a group of points plus two 4-byte indices per row, not a copy of all the
 points. Points at infinity and zero scalars are dropped before any window sees them; a scalar 1
 costs a single bucket insertion (its only nonzero digit is in window 0). With the endomorphism
@@ -16,8 +17,10 @@ split (:mod:`zk.msm.endomorphism`) every point is two rows, P and phi(P) = (c x,
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from zk.curve.kernels import (
     affine_is_infinity,
@@ -230,9 +233,11 @@ def sum_window(F, points, twin, active, rows, c, groups, pts, prefix, special, d
     return acc
 
 
-@inner_kernel
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _windows_on_one_thread(F, points, twin, scalars, signs, active, rows, c, group_points, slice_points, first, step,
                            windows, out):
+    """out[w] = the sum of window w for w = first, first + step, ... < windows; the thread's
+    scratch allocated once. Releases the GIL: window_sums runs one call per thread."""
     buckets = 1 << (c - 1)
     cap = max(1, min(rows, slice_points))
     pts = np.empty((cap,) + points.shape[1:], dtype=np.uint64)
@@ -254,17 +259,24 @@ def _windows_on_one_thread(F, points, twin, scalars, signs, active, rows, c, gro
                                         sizes, group_low))
 
 
-@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def window_sums(F, points, twin, scalars, signs, active, rows, c, group_points, slice_points, windows, parts, out):
     """out[w] = the sum of window w for every window; ``parts`` threads take every parts-th
     window, so each allocates its scratch once and the cheaper top window is not left to one
     thread. group_points: rows reduced at a time; slice_points: rows a thread copies at a time
-    (its scratch; at least a group)."""
-    for p in prange(parts):
-        # The parfor types p as int64 and then, in its gufunc, as uint64: cast, or the whole
-        # per-thread kernel is compiled twice.
-        _windows_on_one_thread(F, points, twin, scalars, signs, active, rows, c, group_points, slice_points, np.int64(p),
-                               parts, windows, out)
+    (its scratch; at least a group).
+
+    The threads are Python threads over the GIL-free window kernel, not a prange: a parfor and
+    its gufunc each link and optimise the whole window tree again (cold compile), for a loop
+    over two or so parts."""
+    args = (F, points, twin, scalars, signs, active, rows, c, group_points, slice_points)
+    if parts <= 1:
+        _windows_on_one_thread(*args, 0, 1, windows, out)
+        return
+    with ThreadPoolExecutor(parts - 1) as pool:
+        others = [pool.submit(_windows_on_one_thread, *args, p, parts, windows, out) for p in range(1, parts)]
+        _windows_on_one_thread(*args, 0, parts, windows, out)
+        for job in others:
+            job.result()
 
 
 @inner_kernel
