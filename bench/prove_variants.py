@@ -13,7 +13,8 @@ figures hold on a loaded machine better than wall time); medians and minima at t
 proof first loads the kernels.
 
 --stages instead times each stage of a proof (key in memory) as ``prove`` runs them: wall, CPU,
-and from /proc/self/task/*/schedstat the run time of the busiest thread and of all threads. The
+and from /proc/self/task/*/schedstat the run time of the busiest thread and of all threads
+(threads that ended within the stage count as one, their time the rest of the CPU time). The
 busiest thread's time is what the stage would take on two idle cores if nothing else waited
 (its sum over the stages against the CPU time says how well the proof uses both cores, whatever
 the machine's load; a stage whose busiest thread ran as long as all threads together ran on one
@@ -106,6 +107,9 @@ def stages(pk, witness, rounds: int) -> dict:
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         after = thread_run_times()
         ran = [(t - before.get(tid, 0)) / 1e9 for tid, t in after.items()]
+        # A thread that ended inside the stage (a worker of the MSM's thread pool) is gone from
+        # /proc, its time still in the process's CPU time: count the difference as one more thread.
+        ran.append(max(0.0, cpu - sum(ran)))
         row = [wall, cpu, max(ran), sum(ran)]
         seen = this_round.get(name)  # the NTTs run three times a proof: add them up
         this_round[name] = row if seen is None else [x + y for x, y in zip(seen, row)]
