@@ -69,6 +69,41 @@ def test_layout(keys):
     assert len(data) == 56 + header_len + body_len
 
 
+def _concatenated(magic: bytes, fields: dict, arrays: dict) -> bytes:
+    """The layout built the plain way (each array copied by tobytes, the body joined, hashed, then
+    prefixed): what keyfile wrote before it streamed the arrays from memory."""
+    import hashlib
+    import json
+
+    entries, chunks, offset = [], [], 0
+    for name, arr in arrays.items():
+        arr = np.ascontiguousarray(arr)
+        chunks.append(bytes(-offset % 64))
+        offset += -offset % 64
+        entries.append({"name": name, "dtype": {"uint64": "u8", "int64": "i8"}[arr.dtype.name],
+                        "shape": list(arr.shape), "offset": offset})
+        chunks.append(arr.astype(arr.dtype.newbyteorder("<")).tobytes())
+        offset += len(chunks[-1])
+    body = b"".join(chunks)
+    header = json.dumps({**fields, "arrays": entries}, separators=(",", ":")).encode()
+    header += b" " * (-(56 + len(header)) % 64)
+    return struct.pack("<8sIIQ32s", magic, 1, len(header), len(body), hashlib.sha256(header + body).digest()) + header + body
+
+
+def test_streamed_save_writes_the_concatenated_layout(keys, tmp_path):
+    _, pk, _, data = keys
+    m = pk.matrices
+    fields = {"n_wires": m.n_wires, "n_public": m.n_public, "n_constraints": m.n_constraints, "domain_size": m.domain_size}
+    assert data == _concatenated(keyfile.MAGIC, fields, keyfile._arrays(pk))
+    keyfile.save(pk, tmp_path / "k.pk")
+    assert (tmp_path / "k.pk").read_bytes() == data
+    # Arrays the key's own never are: strided, big-endian, empty, odd lengths that need padding.
+    base = np.arange(60, dtype=np.uint64).reshape(6, 10)
+    arrays = {"strided": base[::2, 1::3], "big_endian": np.arange(7, dtype=">i8") - 3,
+              "empty": np.zeros((0, 4), dtype=np.uint64), "odd": np.arange(3, dtype=np.int64)}
+    assert keyfile.pack(b"TESTPK\x00\x00", {"k": 1}, arrays) == _concatenated(b"TESTPK\x00\x00", {"k": 1}, arrays)
+
+
 @pytest.mark.parametrize("cut", [0, 4, 30, 55, 56, 100, -1000, -1])
 def test_truncated_file(keys, tmp_path, cut, load_key):
     data = keys[3]

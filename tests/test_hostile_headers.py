@@ -149,6 +149,33 @@ def test_hostile_r1cs_through_cli(name, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("Error: ") and R1CS_CASES[name][1] in lines[0]
 
 
+def _term(wire, coeff=1):
+    return struct.pack("<II", 1, wire) + coeff.to_bytes(32, "little")
+
+
+# Defects in the constraints themselves, which read_r1cs_terms words its own way.
+SETUP_BODY_CASES = {
+    "coefficient r": r1cs(constraints=_term(1, R) + _term(1) + _term(2)),
+    "wire beyond the wires": r1cs(constraints=_term(3) + _term(1) + _term(2)),
+    "constraints truncated": r1cs(constraints=(_term(1) + _term(1) + _term(2))[:-10]),
+    "terms beyond the section": r1cs(constraints=_term(1) + _term(1) + struct.pack("<I", 2) + _term(2)[4:]),
+}
+
+
+@pytest.mark.parametrize("name", [n for n, (_, m) in R1CS_CASES.items() if m] + list(SETUP_BODY_CASES))
+def test_hostile_r1cs_through_setup_gives_read_r1cs_line(name, tmp_path):
+    """`zk setup` reads the circuit as arrays of terms, but a malformed file still gets exactly
+    the line read_r1cs gives (which `zk setup` gave before), and no key."""
+    data = SETUP_BODY_CASES[name] if name in SETUP_BODY_CASES else R1CS_CASES[name][0]
+    path = tmp_path / "hostile.r1cs"
+    path.write_bytes(data)
+    with pytest.raises(CircomFormatError) as refused:
+        parse_r1cs(data, str(path))
+    result = CliRunner().invoke(cli, ["setup", str(path), str(tmp_path / "k.pk"), "--vkey", str(tmp_path / "vk.json")])
+    assert result.exit_code == 2 and result.output.strip() == f"Error: {refused.value}", result.output
+    assert not (tmp_path / "k.pk").exists()
+
+
 def test_labels_beyond_a_symbol_file_are_refused():
     from zk.formats.circom import parse_sym
 

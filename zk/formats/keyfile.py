@@ -94,40 +94,55 @@ def _dtype_code(arr: np.ndarray) -> str:
     raise TypeError(f"unexpected array dtype {arr.dtype}")
 
 
-def pack(magic: bytes, fields: dict, arrays: dict[str, np.ndarray]) -> bytes:
-    """The container of this module's layout: ``fields`` and the array directory in the JSON
-    header, the arrays in the body. Shared with the key-shard files (:mod:`zk.formats.keyshard`)."""
-    entries, chunks, offset = [], [], 0
+def pieces(magic: bytes, fields: dict, arrays: dict[str, np.ndarray]) -> list:
+    """The container of this module's layout, in order: the prefix, the JSON header (``fields``
+    and the array directory), then the body's padding and arrays, each array a byte view of its
+    own memory. The SHA-256 is taken over those views in place: the file is never built as one
+    object (that copy, 2.3 times the key, was `zk setup`'s peak memory; docs/bench.md)."""
+    entries, body, offset = [], [], 0
     for name, arr in arrays.items():
         arr = np.ascontiguousarray(arr)
+        arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
         pad = -offset % ALIGN
         if pad:
-            chunks.append(bytes(pad))
+            body.append(bytes(pad))
             offset += pad
         entries.append({"name": name, "dtype": _dtype_code(arr), "shape": list(arr.shape), "offset": offset})
-        data = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
-        chunks.append(data)
-        offset += len(data)
-    body = b"".join(chunks)
+        data = memoryview(arr.reshape(-1).view(np.uint8))
+        body.append(data)
+        offset += data.nbytes
     header = json.dumps({**fields, "arrays": entries}, separators=(",", ":")).encode()
     header += b" " * (-(_PREFIX.size + len(header)) % ALIGN)
-    digest = hashlib.sha256(header + body).digest()
-    return _PREFIX.pack(magic, VERSION, len(header), len(body), digest) + header + body
+    digest = hashlib.sha256(header)
+    for piece in body:
+        digest.update(piece)
+    return [_PREFIX.pack(magic, VERSION, len(header), offset, digest.digest()), header, *body]
+
+
+def pack(magic: bytes, fields: dict, arrays: dict[str, np.ndarray]) -> bytes:
+    """:func:`pieces` as one ``bytes``. Shared with the key-shard files (:mod:`zk.formats.keyshard`)."""
+    return b"".join(pieces(magic, fields, arrays))
+
+
+def _key_pieces(pk: ProvingKey) -> list:
+    m = pk.matrices
+    return pieces(MAGIC, {"n_wires": m.n_wires, "n_public": m.n_public, "n_constraints": m.n_constraints,
+                          "domain_size": m.domain_size}, _arrays(pk))
 
 
 def key_bytes(pk: ProvingKey) -> bytes:
-    m = pk.matrices
-    return pack(MAGIC, {"n_wires": m.n_wires, "n_public": m.n_public, "n_constraints": m.n_constraints,
-                        "domain_size": m.domain_size}, _arrays(pk))
+    return b"".join(_key_pieces(pk))
 
 
 def save(pk: ProvingKey, path) -> None:
-    """Write atomically (temporary file + rename): an interrupted save leaves no half key."""
-    data = key_bytes(pk)
+    """Write atomically (temporary file + rename): an interrupted save leaves no half key. The
+    arrays go to the file straight from the key's memory (:func:`pieces`)."""
+    data = _key_pieces(pk)
     tmp = f"{os.fspath(path)}.tmp-{os.getpid()}"
     try:
         with open(tmp, "wb") as fh:
-            fh.write(data)
+            for piece in data:
+                fh.write(piece)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
