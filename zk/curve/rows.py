@@ -3,6 +3,10 @@
 A row view (``arr[i]``) is a reference-counted object in numba; in loops that touch millions of
 rows (with two threads sharing the counters' cache lines) that costs more than the arithmetic.
 These helpers index the array directly, so a row load or store is only the limb moves.
+
+They are calls, not numba-level inlining (``inline="always"``): LLVM inlines them all the same
+(the machine code of the MSM kernels is the same), while numba inlining their IR into every
+caller cost 7 s of a cold compile (69.2 -> 61.8 s, both trees at once).
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ load_point = numba_only("load_point")
 store_point = numba_only("store_point")
 
 
-@inner_overload(load_point, inline="always")
+@inner_overload(load_point)
 def _load_point(F, arr, i):
     """Affine point i of an (n, 2, 4) (G1) or (n, 2, 2, 4) (G2) array."""
     if isinstance(F, PrimeFieldType):
@@ -38,7 +42,7 @@ def _load_point(F, arr, i):
     return None
 
 
-@inner_overload(store_point, inline="always")
+@inner_overload(store_point)
 def _store_point(F, arr, i, q):
     if isinstance(F, PrimeFieldType):
 
