@@ -4,7 +4,10 @@ Elements are nested tuples: Fp6 = (b0, b1, b2) of Fp2 elements (b0 + b1 v + b2 v
 (c0, c1) of Fp6 elements (c0 + c1 w). Read as powers of w (w^6 = xi) the Fp2 coefficient of w^k
 sits at c[k % 2][k // 2]. Every function takes the Fp2 descriptor ``F`` (``FP2``) first, like the
 field core. They are separate small njit functions on purpose: inlining the whole tower into the
-Miller loop multiplies LLVM compile time for little speed.
+Miller loop multiplies LLVM compile time for little speed. Only Fp6 addition and subtraction are
+inlined by numba (``inline_kernel``): as calls, LLVM kept them out of line in the pairing (2-3%
+slower); every other helper is a call that LLVM inlines, which costs less compile time than numba
+inlining its IR into each caller.
 
 Formulas: Karatsuba multiplication in Fp6 and Fp12, Chung-Hasan squaring (SQR2) in Fp6, complex
 squaring in Fp12, inversion through the norm down the tower (Beuchat et al., "High-speed software
@@ -25,7 +28,7 @@ from .constants import FROBENIUS_TABLE
 # Fp2 helpers
 
 
-@inline_kernel
+@kernel
 def fp2_mul_xi(F, a):
     """a * (9 + u) = (9 a0 - a1) + (a0 + 9 a1) u, with 9 a = 8 a + a from doublings."""
     B = F.base
@@ -39,12 +42,12 @@ def fp2_mul_xi(F, a):
 # Fp6
 
 
-@inline_kernel
+@kernel
 def fp6_zero(F):
     return (fzero(F), fzero(F), fzero(F))
 
 
-@inline_kernel
+@kernel
 def fp6_one(F):
     return (fone(F), fzero(F), fzero(F))
 
@@ -59,12 +62,12 @@ def fp6_sub(F, a, b):
     return (fsub(F, a[0], b[0]), fsub(F, a[1], b[1]), fsub(F, a[2], b[2]))
 
 
-@inline_kernel
+@kernel
 def fp6_neg(F, a):
     return (fneg(F, a[0]), fneg(F, a[1]), fneg(F, a[2]))
 
 
-@inline_kernel
+@kernel
 def fp6_mul_v(F, a):
     """a * v: the coefficients rotate and the one that wraps past v^3 picks up xi."""
     return (fp2_mul_xi(F, a[2]), a[0], a[1])
@@ -134,7 +137,7 @@ def fp6_inv(F, a):
 # Fp12
 
 
-@inline_kernel
+@kernel
 def fp12_one(F):
     return (fp6_one(F), fp6_zero(F))
 
@@ -167,7 +170,7 @@ def fp12_sqr(F, a):
     return (c0, fp6_add(F, ab, ab))
 
 
-@inline_kernel
+@kernel
 def fp12_conj(F, a):
     """a^(p^6): w -> -w. On the cyclotomic subgroup (pairing values) this is the inverse."""
     return (a[0], fp6_neg(F, a[1]))
@@ -237,13 +240,13 @@ def _fp4_sqr(F, x, y):
     return fadd(F, xx, fp2_mul_xi(F, yy)), cross
 
 
-@inline_kernel
+@kernel
 def _triple_minus_double(F, s, a):
     # 3 s - 2 a = 2 (s - a) + s
     return fadd(F, fdbl(F, fsub(F, s, a)), s)
 
 
-@inline_kernel
+@kernel
 def _triple_plus_double(F, s, a):
     return fadd(F, fdbl(F, fadd(F, s, a)), s)
 
