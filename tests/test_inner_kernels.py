@@ -84,3 +84,38 @@ def test_a_cached_inner_kernel_links_into_a_new_kernel_in_a_fresh_process(loader
     done = subprocess.run([sys.executable, "-c", LINK_PROBE], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "linked"
+
+
+UNCHECKED_NUMBA_PROBE = r"""
+import numba
+numba.__version__ = "0.99.0"  # a release zk's patches were never checked against
+import numpy as np
+from numba import njit
+from zk import _numba_cache
+from zk.curve import G1Point
+from zk.curve import kernels as K
+from zk.curve.points import g1_from_array, g1_to_array
+from zk.field import FP
+from zk.field import jit
+
+assert not jit.INNER_CODEGEN and not _numba_cache.install()
+assert "pipeline_class" not in jit._INNER_OPTIONS
+
+@njit
+def times_three(points, out):
+    p = K.affine_to_jac(FP, K.load_affine(FP, points, 0))
+    K.store_affine(FP, out, 0, K.jac_to_affine(FP, K.jac_add(FP, K.jac_double(FP, p), p)))
+
+out = np.empty((1, 2, 4), dtype=np.uint64)
+times_three(g1_to_array([G1Point.generator()]), out)
+assert g1_from_array(out) == [G1Point.generator() * 3]
+assert type(K.jac_add.overloads[next(iter(K.jac_add.overloads))].library).__name__ == "JITCodeLibrary"
+print("numba's own codegen")
+"""
+
+
+def test_on_an_unchecked_numba_release_inner_kernels_fall_back_to_numba_codegen(tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}  # compiled afresh by numba's own pipeline
+    done = subprocess.run([sys.executable, "-c", UNCHECKED_NUMBA_PROBE], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "numba's own codegen"

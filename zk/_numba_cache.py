@@ -35,6 +35,15 @@ _CHECKED_VERSIONS = ((0, 59), (0, 60), (0, 61), (0, 62), (0, 63), (0, 64), (0, 6
 _installed = False
 
 
+def checked_numba_version() -> bool:
+    """True on the numba releases zk's patches of numba internals were checked against (here and
+    in :mod:`zk.field.jit`); other releases get numba's own behaviour."""
+    import numba
+
+    version = tuple(int(part) for part in numba.__version__.split(".")[:2] if part.isdigit())
+    return version in _CHECKED_VERSIONS
+
+
 def install() -> bool:
     """Install the fast path (idempotent); True when it is in place."""
     global _installed
@@ -42,14 +51,12 @@ def install() -> bool:
         return True
     if os.environ.get("ZK_NUMBA_FULL_REFRESH", "") not in ("", "0"):
         return False
-    import numba
     from numba.core import caching
     from numba.core.runtime.nrt import rtsys
 
-    version = tuple(int(part) for part in numba.__version__.split(".")[:2] if part.isdigit())
     cache_cls = caching.Cache
     original = cache_cls.load_overload
-    if version not in _CHECKED_VERSIONS or not hasattr(cache_cls, "_load_overload") \
+    if not checked_numba_version() or not hasattr(cache_cls, "_load_overload") \
             or "refresh" not in original.__code__.co_names:
         return False
 

@@ -18,6 +18,10 @@ kernels call the compiled code directly, and numba's disk cache keys on the func
 dispatcher's class. Kernels that Python calls are entry kernels (their C-callback wrapper serves
 no one either).
 
+_InnerLibrary restates numba internals (CPUCodeLibrary.finalize), so it is used only on the numba
+releases zk's patches were checked against (:func:`zk._numba_cache.checked_numba_version`); on
+others inner kernels keep numba's own code generation: slower to compile, same results.
+
 Index arguments are passed as np.int64(0), not 0: a literal argument is a type of its own, and
 each one compiles the callee again.
 """
@@ -35,6 +39,8 @@ from numba.core.codegen import JITCodeLibrary
 from numba.core.compiler import Compiler
 from numba.core.compiler_lock import require_global_compiler_lock
 from numba.core.registry import CPUDispatcher
+
+from zk import _numba_cache
 
 _ENV_PREFIX = "_ZN08NumbaEnv"
 
@@ -104,7 +110,18 @@ class _KernelOnlyDispatcher(CPUDispatcher):
             "call it from a numba kernel or declare it with entry_kernel")
 
 
-_inner_jit = njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, pipeline_class=_InnerCompiler)
+def _inner_codegen_checked() -> bool:
+    """_InnerLibrary.finalize restates numba's CPUCodeLibrary.finalize minus the module optimisation
+    and emission: only on the numba releases it was checked against, and only while the methods it
+    calls exist; elsewhere inner kernels get numba's own pipeline (no wrappers, full codegen)."""
+    needed = ("_optimize_final_module", "_finalize_dynamic_globals", "_verify_declare_only_symbols",
+              "_raise_if_finalized", "_get_module_for_linking", "enable_object_caching", "_environment_module")
+    return _numba_cache.checked_numba_version() and all(hasattr(_InnerLibrary, name) for name in needed)
+
+
+INNER_CODEGEN = _inner_codegen_checked()
+_INNER_PIPELINE = {"pipeline_class": _InnerCompiler} if INNER_CODEGEN else {}
+_inner_jit = njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, **_INNER_PIPELINE)
 
 
 def inner_kernel(py_func):
@@ -125,7 +142,7 @@ class _OptimisedInnerCompiler(_InnerCompiler):
 # numba compiles an @overload's implementations with CPython and C-callback wrappers and machine
 # code of their own, like any jit function, although only the kernels that call them run them.
 _INNER_OPTIONS = MappingProxyType({"no_cpython_wrapper": True, "no_cfunc_wrapper": True,
-                                   "pipeline_class": _OptimisedInnerCompiler})
+                                   **({"pipeline_class": _OptimisedInnerCompiler} if INNER_CODEGEN else {})})
 
 
 def inner_overload(func, **kwargs):
