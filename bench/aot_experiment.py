@@ -14,7 +14,7 @@ system of the process (GNU time), peak RSS its own; best and median over the rou
 own, its per-thread window kernel exported with the GIL released (pycc builds its wrappers with
 numba's default flags, which keep the GIL: the build swaps in flags with ``release_gil`` set,
 for the numba versions checked here), run on two Python threads over alternate windows, against
-the JIT kernel (``prange`` over two threads) on the same points and scalars, and each on one
+the JIT kernel (measured before b2b6e47 with a ``prange`` over two threads; since then the JIT MSM also runs Python threads over its GIL-free window kernel) on the same points and scalars, and each on one
 thread. Same result checked; CPU (all threads) and wall per MSM, best and median of the rounds.
 """
 from __future__ import annotations
@@ -202,7 +202,7 @@ def _load(path: Path):
 
 def _aot_msm(module, points, scalars, threads: int):
     """The JIT msm_jacobian's G1 path (no endomorphism split, all rows in one slice), with the
-    windows shared among Python threads instead of a prange."""
+    windows shared among Python threads, as the JIT msm_jacobian does since b2b6e47 (a prange before)."""
     import numpy as np
 
     from zk.msm import pippenger
@@ -292,7 +292,7 @@ def bench_msm_processes(module_path: Path, points, scalars, rounds: int) -> None
     np.save(data / "expected.npy", msm_jacobian(G1, points, scalars, window=c, parallel=True)[None])
     commands = {"numpy + AOT module, 2 threads": [sys.executable, "-c", AOT_MSM_PROCESS, str(module_path), str(data),
                                                   str(c), str(num_windows(c))],
-                "numpy + numba + zk JIT (cached), prange": [sys.executable, "-c", JIT_MSM_PROCESS, str(data)]}
+                "numpy + numba + zk JIT (cached)": [sys.executable, "-c", JIT_MSM_PROCESS, str(data)]}
     cpu = {name: [] for name in commands}
     rss = {name: [] for name in commands}
     for _ in range(rounds):
@@ -337,7 +337,7 @@ def bench_prover(logs: list[int], rounds: int, directory: Path, process_log: int
     for log in logs:
         points, scalars = _random_msm(log, rng)
         variants = {
-            "JIT, prange over 2 threads": lambda: msm_jacobian(G1, points, scalars, parallel=True),
+            "JIT, 2 Python threads (GIL-free kernel)": lambda: msm_jacobian(G1, points, scalars, parallel=True),
             "AOT, 2 Python threads (GIL released)": lambda: _aot_msm(module, points, scalars, 2),
             "JIT, 1 thread": lambda: msm_jacobian(G1, points, scalars, parallel=False),
             "AOT, 1 thread": lambda: _aot_msm(module, points, scalars, 1),
@@ -368,7 +368,7 @@ def bench_prover(logs: list[int], rounds: int, directory: Path, process_log: int
         twin, signs = np.empty((0, 4), dtype=np.uint64), np.empty(0, dtype=np.uint8)
         gp = pippenger.GROUP_BYTES // 64
         common = (points, twin, scalars, signs, active, rows, c, gp, max(gp, rows))
-        calls = {"JIT window_sums (numba dispatcher)": lambda: pippenger.window_sums(FP, *common, count, 1, sums),
+        calls = {"JIT window kernel (nogil=True)": lambda: pippenger.window_sums(FP, *common, count, 1, sums),
                  "AOT windows (pycc wrapper, GIL released)": lambda: module.windows(*common, 0, 1, count, sums),
                  "AOT windows (pycc's own flags)": lambda: holding.windows(*common, 0, 1, count, sums)}
         for name, call in calls.items():
