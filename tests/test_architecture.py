@@ -31,7 +31,8 @@ TIERS: dict[str, int] = {
 # of zk; anything may import them). zk._numba_cache patches numba's cache loader for zk.field;
 # zk._lazy makes the PEP 562 attribute loaders of zk.field and zk.groth16. zk._mapped releases
 # the pages of a memory-mapped file a process has finished reading (the prover's key, keyfile's checksum).
-TOP_LEVEL = {"zk": -1, "zk._numba_cache": -1, "zk._lazy": -1, "zk._mapped": -1}
+# zk._paths says where the per-user cache directories are (compiled circuits, validated keys, AOT).
+TOP_LEVEL = {"zk": -1, "zk._numba_cache": -1, "zk._lazy": -1, "zk._mapped": -1, "zk._paths": -1}
 
 
 def package_of(module: str) -> str | None:

@@ -28,6 +28,8 @@ import stat
 import sys
 from pathlib import Path
 
+from zk._paths import user_cache_dir
+
 FORMAT = "zk-aot-verify/1"
 MODULE_NAME = "zk_aot_verify"
 _ZK_DIR = Path(__file__).resolve().parent.parent
@@ -44,10 +46,7 @@ class AotError(Exception):
 
 
 def aot_dir() -> Path:
-    base = os.environ.get("ZK_AOT_DIR")
-    if base:
-        return Path(base).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zk" / "aot"
+    return user_cache_dir("aot", "ZK_AOT_DIR")
 
 
 def enabled() -> bool:

@@ -48,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zk._paths import user_cache_dir
 from zk._mapped import HashedMapping, checksum_chunks, release_pages
 from zk.curve import g1_from_array, g1_to_array, g2_from_array, g2_to_array
 
@@ -208,10 +209,7 @@ VALIDATION_RULES = "pk1"
 def validated_keys_dir() -> Path:
     """Where digests of fully validated keys are recorded: $ZK_VALIDATED_KEYS, else
     $XDG_CACHE_HOME/zk/validated-keys (~/.cache/zk/validated-keys)."""
-    base = os.environ.get("ZK_VALIDATED_KEYS")
-    if base:
-        return Path(base).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zk" / "validated-keys"
+    return user_cache_dir("validated-keys", "ZK_VALIDATED_KEYS")
 
 
 def _private_dir(directory: Path) -> bool:

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from zk._paths import user_cache_dir
 from zk.r1cs.circuit import InputSpec, _as_instance, declarations, trace
 from zk.r1cs.system import COO, ConstraintSystem, LazyConstraints, LazyList
 from zk.r1cs.tape import ARRAY_FIELDS, Tape
@@ -39,10 +40,7 @@ _LIBRARY_DIRS = tuple({Path(p).resolve() for p in (sysconfig.get_paths()["stdlib
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("ZK_CIRCUIT_CACHE")
-    if base:
-        return Path(base).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zk" / "circuits"
+    return user_cache_dir("circuits", "ZK_CIRCUIT_CACHE")
 
 
 def _version() -> str:
