@@ -47,6 +47,7 @@ VERIFIER = ("tests/test_groth16.py", "-k", "round_trip or msm_path")
 DECIMAL = ("tests/test_decimal_limits.py",)
 WALLET = ("tests/test_credits_wallet_security.py",)
 REGISTRY = ("tests/test_credits_registry.py",)
+AOT = ("tests/test_aot.py",)
 
 MUTANTS = [
     # finding 6: the Assign circuit's range checks, one at a time
@@ -156,6 +157,20 @@ MUTANTS = [
            "trusted = deep is None and was_validated(digest)", "trusted = deep is None", KEYFILE_RECORDS),
     Mutant("key file: records in a directory others can write count", "zk/formats/keyfile.py",
            "and not info.st_mode & 0o022", "", KEYFILE_RECORDS),
+    # zk prove's key checksum computed in a thread during the imports: used only for the bytes it covers
+    Mutant("key file: a background checksum of other bytes is trusted", "zk/formats/keyfile.py",
+           "if hashed is not None and hashed.start == start and hashed.size == data.shape[0] \\\n"
+           "            and (hashed.size == 0 or data.ctypes.data == np.frombuffer(hashed.buffer, dtype=np.uint8).ctypes.data):",
+           "if hashed is not None:", ("tests/test_groth16_keyfile.py", "-k", "hashed_in_background")),
+    # the ahead-of-time verifier module: what may be loaded, and what it may decide
+    Mutant("aot: a module not matching its manifest's SHA-256 is loaded", "zk/aot/store.py",
+           'if hashlib.sha256(data).hexdigest() != manifest.get("sha256"):', "if False:",
+           (*AOT, "-k", "truncated")),
+    Mutant("aot: a module directory others can write is used", "zk/aot/store.py",
+           "if not stat.S_ISDIR(info.st_mode) or not _private(info):", "if not stat.S_ISDIR(info.st_mode):",
+           (*AOT, "-k", "writable_by_others")),
+    Mutant("aot: public inputs >= r go to the module", "zk/aot/verifier.py",
+           "if any(v >= R for v in public):", "if False:", (*AOT, "-k", "same_outcome")),
     # finding 6 and 2: circom header, label and section consistency
     Mutant("r1cs: fewer labels than wires", "zk/formats/circom.py", "if n_labels < n_wires:", "if False:", R1CS),
     Mutant("r1cs: label count unbounded", "zk/formats/circom.py", "if n_labels > MAX_LABELS:", "if False:", R1CS),
