@@ -133,7 +133,7 @@ def prepare_dir(directory: Path | None = None) -> Path:
 def install(directory: Path, key: str, built: Path, extra: dict) -> dict:
     """Copy the built module under its key, then its manifest (each a temporary file renamed into
     place: a reader sees the old state or the new one; the module without its manifest is unused)."""
-    from zk.formats.zkey import atomic_write  # here: zk verify imports this module without zk.formats' numba
+    from zk.formats.atomic import atomic_write
 
     data = built.read_bytes()
     manifest = {"format": FORMAT, "key": key, "module": module_path(directory, key).name,

@@ -201,7 +201,7 @@ def prove_command(proving_key: str, witness: str, proof_path: str, public_path: 
         from zk.cli.zkey import load_zkey_for_proving
         from zk.formats import keyfile
         from zk.formats.snarkjs import dumps, proof_to_json, public_to_json
-        from zk.formats.zkey import atomic_write
+        from zk.formats.atomic import atomic_write
         from zk.groth16 import prove
 
     stages = _Stages(verbose)

@@ -169,7 +169,8 @@ def export_group() -> None:
 def export_vkey_command(zkey: str, vkey: str) -> None:
     """The snarkjs verification key of a .zkey (the same JSON snarkjs writes)."""
     from zk.formats.snarkjs import dumps, vkey_to_json
-    from zk.formats.zkey import atomic_write, verifying_key
+    from zk.formats.atomic import atomic_write
+    from zk.formats.zkey import verifying_key
 
     z = _read_zkey(zkey, points=False)
     if not z.has_contribution:

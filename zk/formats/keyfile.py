@@ -48,10 +48,11 @@ from pathlib import Path
 
 import numpy as np
 
-from zk._paths import user_cache_dir
 from zk._mapped import HashedMapping, checksum_chunks, release_pages
+from zk._paths import user_cache_dir
 from zk.curve import g1_from_array, g1_to_array, g2_from_array, g2_to_array
 
+from zk.formats.atomic import atomic_write
 from zk.formats.binio import BoundedReader
 from zk.formats.jsonio import parse_json
 from zk.groth16 import Groth16Error, InvalidKey, Matrix, ProvingKey, QAPError, R1CSMatrices, VerifyingKey
@@ -138,16 +139,7 @@ def key_bytes(pk: ProvingKey) -> bytes:
 def save(pk: ProvingKey, path) -> None:
     """Write atomically (temporary file + rename): an interrupted save leaves no half key. The
     arrays go to the file straight from the key's memory (:func:`pieces`)."""
-    data = _key_pieces(pk)
-    tmp = f"{os.fspath(path)}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as fh:
-            for piece in data:
-                fh.write(piece)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(path, _key_pieces(pk))
 
 
 def _aligned_buffer(size: int) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 from zk.curve import g1_from_array, g1_to_array, g2_from_array, g2_to_array
 
 from .keyfile import KeyFileError, header_count, pack, read_buffer, unpack
-from .zkey import atomic_write
+from .atomic import atomic_write
 
 INDEX_MAGIC = b"ZKSHIDX\x00"
 SHARD_MAGIC = b"ZKSHARD\x00"

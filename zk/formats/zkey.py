@@ -34,6 +34,7 @@ from zk.curve import G1, G2, G1Point, G2Point, g1_from_array, g1_to_array, g2_fr
 from zk.field import FP, FR, P, R
 from zk.field import arrays as field_arrays
 from zk.field.arrays import first_non_canonical
+from zk.formats.atomic import atomic_write
 
 MAGIC = b"zkey"
 VERSION = 1
@@ -413,23 +414,6 @@ def _container(magic: bytes, sections):
 def zkey_bytes(z: Zkey, *, order=ID_ORDER) -> bytes:
     payloads = _section_payloads(z)
     return b"".join(bytes(c) for c in _container(MAGIC, [(k, payloads[k]) for k in order]))
-
-
-def atomic_write(path, chunks, *, mode: int = 0o644) -> None:
-    """Write the byte chunks to a temporary file beside ``path`` and rename it into place, so an
-    interrupted write leaves the old file (or none), never half a file."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp-{os.getpid()}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 # ---------------------------------------------------------------------------------------------
